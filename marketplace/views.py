@@ -1,0 +1,34 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import defaults
+
+from . import api
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+# Django's own error pages, except under /api/, where every error is JSON.
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if api.is_api_request(request):
+        return api.not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if api.is_api_request(request):
+        return api.server_error(request)
+    return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if api.is_api_request(request):
+        return api.bad_request(request, exception)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if api.is_api_request(request):
+        return api.permission_denied(request, exception)
+    return defaults.permission_denied(request, exception)
