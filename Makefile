@@ -31,7 +31,7 @@ $(STAMP):
 	touch $@
 
 messages: $(STAMP) ## Extract strings into locale/bn and compile the catalogue (no gettext needed to compile)
-	$(BIN)/python manage.py makemessages --locale bn --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --no-obsolete
+	$(BIN)/python manage.py makemessages --locale bn --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "locale_vendor/*" --no-obsolete
 	$(BIN)/python manage.py compile_catalogues
 
 bench: $(STAMP) ## Run every benchmark in bench/ and print its figures

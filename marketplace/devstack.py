@@ -49,6 +49,8 @@ NO_SERVICE_COMMANDS = frozenset(
         "spectacular",
         "diffsettings",
         "startapp",
+        "compile_catalogues",
+        "update_vendor_catalogues",
     }
 )
 

@@ -127,7 +127,8 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 # --- Languages -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("bn", _("Bengali"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own strings first, then our Bengali for django-allauth and DRF, which ship none.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Dhaka")
 USE_TZ = True

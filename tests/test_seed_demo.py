@@ -1,0 +1,38 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_verified_accounts_once(capsys):
+    call_command("seed_demo", employers=2, workers=3, password="first-pass-123")
+    assert User.objects.count() == 6
+    assert EmailAddress.objects.filter(verified=True).count() == 6
+    moderator = User.objects.get(email="moderator@demo.kaaj.test")
+    assert moderator.is_moderator
+    assert User.objects.get(email="worker3@demo.kaaj.test").check_password("first-pass-123")
+
+    call_command("seed_demo", employers=2, workers=3, password="second-pass-456")
+    assert User.objects.count() == 6
+    assert EmailAddress.objects.count() == 6
+    assert "(0 new)" in capsys.readouterr().out
+    for user in User.objects.all():
+        assert user.check_password("second-pass-456")
+
+
+def test_seed_demo_prints_the_default_password(capsys):
+    call_command("seed_demo", employers=1, workers=1)
+    assert "kaaj-demo-pass" in capsys.readouterr().out
+    assert User.objects.get(email="employer1@demo.kaaj.test").check_password("kaaj-demo-pass")
+
+
+def test_demo_accounts_can_log_in(client):
+    call_command("seed_demo", employers=1, workers=1, password="demo-pass-789")
+    response = client.post(
+        "/accounts/login/", {"login": "worker1@demo.kaaj.test", "password": "demo-pass-789"}
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
