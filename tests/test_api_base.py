@@ -108,7 +108,7 @@ def test_token_endpoint_is_throttled_with_a_json_429(api_client, settings):
     assert body["retry_after_seconds"] > 0
 
 
-def test_session_login_works_for_the_api_and_needs_csrf_for_writes(client, worker):
+def test_a_browser_session_also_authenticates_the_api(worker):
     from rest_framework.test import APIClient
 
     api = APIClient(enforce_csrf_checks=True)

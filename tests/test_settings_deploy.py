@@ -59,3 +59,18 @@ def test_no_secret_is_committed():
         pytest.skip("not a git checkout")
     names = tracked.stdout.split()
     assert not [name for name in names if name.startswith("var/") or name.endswith(".env")]
+
+
+def test_social_logins_appear_only_when_configured():
+    without = manage("diffsettings", **COMPLETE_ENVIRONMENT)
+    assert without.returncode == 0, without.stderr
+    assert "providers.google" not in without.stdout
+    assert "providers.facebook" not in without.stdout
+    configured = manage(
+        "diffsettings",
+        GOOGLE_CLIENT_ID="id.apps.example",
+        GOOGLE_CLIENT_SECRET="s",
+        **COMPLETE_ENVIRONMENT,
+    )
+    assert "allauth.socialaccount.providers.google" in configured.stdout
+    assert "providers.facebook" not in configured.stdout
