@@ -42,13 +42,21 @@ def wait_for_page(url: str, process: subprocess.Popen, limit: float = 900) -> fl
 
 
 def run_once(clone: Path, port: int, label: str) -> float:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
-                                "VIRTUAL_ENV"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "VIRTUAL_ENV"}
+    }
     environment["KAAJ_PORT"] = str(port)
     log = open(clone / f"make-run-{label}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(["make", "run"], cwd=clone, env=environment, stdout=log,  # noqa: S607
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "run"],
+        cwd=clone,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     seconds = wait_for_page(f"http://127.0.0.1:{port}/", process)
     tree = [p.pid for p in psutil.Process(process.pid).children(recursive=True)]
     stop_started = time.monotonic()
@@ -56,10 +64,15 @@ def run_once(clone: Path, port: int, label: str) -> float:
     process.wait(timeout=120)
     stop_seconds = time.monotonic() - stop_started
     time.sleep(0.5)
-    left = [pid for pid in tree if psutil.pid_exists(pid)
-            and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
-    print(f"{label:>5}: home page after {seconds:6.1f} s; stopped in {stop_seconds:4.1f} s; "
-          f"processes left behind: {len(left)}")
+    left = [
+        pid
+        for pid in tree
+        if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    ]
+    print(
+        f"{label:>5}: home page after {seconds:6.1f} s; stopped in {stop_seconds:4.1f} s; "
+        f"processes left behind: {len(left)}"
+    )
     return seconds
 
 
@@ -70,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="kaaj-bench-"))
     clone = workdir / "kaaj"
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)  # noqa: S607
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     try:
         run_once(clone, args.port, "cold")
         run_once(clone, args.port, "warm")
