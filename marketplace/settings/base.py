@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "marketplace",
     "accounts",
+    "payments",
 ]
 
 # Social logins appear only when their credentials are configured.
@@ -178,6 +179,23 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Money ---------------------------------------------------------------------------------
+# One currency per deployment; amounts are integer cents everywhere.
+CURRENCY = env.str("CURRENCY", default="USD").upper()
+PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="10")
+DEPOSIT_MINIMUM_CENTS = env.int("DEPOSIT_MINIMUM_CENTS", default=500)
+DEPOSIT_MAXIMUM_CENTS = env.int("DEPOSIT_MAXIMUM_CENTS", default=1_000_000)
+PAYOUT_MINIMUM_CENTS = env.int("PAYOUT_MINIMUM_CENTS", default=200)
+# A payout whose provider call had no clear answer is retried, with the same idempotency
+# key, once it has been this long without an answer.
+PAYOUT_RETRY_AFTER_SECONDS = env.int("PAYOUT_RETRY_AFTER_SECONDS", default=300)
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# "stripe" with real keys; "sandbox" (a local checkout page, signed events) otherwise.
+PAYMENTS_PROVIDER = env.str(
+    "PAYMENTS_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "sandbox"
+)
 
 # --- Celery --------------------------------------------------------------------------------
 CELERY_ACCEPT_CONTENT = ["json"]

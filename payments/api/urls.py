@@ -1,0 +1,7 @@
+"""Payment endpoints under /api/v1/, joined from each feature's module."""
+
+from payments.api import ledger
+
+urlpatterns = [
+    *ledger.urlpatterns,
+]

@@ -1,0 +1,176 @@
+"""Reads of Kaaj's money: balances, a user's history, and the ledger's invariants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, QuerySet, Sum
+
+from accounts.models import User
+
+from .models import SYSTEM_KINDS, Account, AccountKind, Transfer
+
+
+@dataclass(frozen=True)
+class Balances:
+    available_cents: int = 0
+    escrow_cents: int = 0
+    payout_cents: int = 0
+
+
+def balances_of(user: User) -> Balances:
+    """The user's wallet, escrows and payouts in flight, in one query."""
+    totals = dict(
+        Account.objects.filter(owner=user).values_list("kind").annotate(total=Sum("balance"))
+    )
+    return Balances(
+        available_cents=totals.get(AccountKind.WALLET, 0),
+        escrow_cents=totals.get(AccountKind.ESCROW, 0),
+        payout_cents=totals.get(AccountKind.PAYOUT, 0),
+    )
+
+
+def derived_balance(account: Account) -> int:
+    """Credits minus debits: the balance as the transfers tell it."""
+    credits = Transfer.objects.filter(credit=account).aggregate(s=Sum("amount"))["s"] or 0
+    debits = Transfer.objects.filter(debit=account).aggregate(s=Sum("amount"))["s"] or 0
+    return credits - debits
+
+
+def account_balance(account: Account) -> int:
+    """Any account's balance: stored for user accounts, derived for system accounts."""
+    return derived_balance(account) if account.kind in SYSTEM_KINDS else account.balance
+
+
+def transfers_of(user: User) -> QuerySet[Transfer]:
+    """Every transfer in or out of the user's accounts, newest first."""
+    return (
+        Transfer.objects.filter(Q(debit__owner=user) | Q(credit__owner=user))
+        .select_related("movement", "debit", "credit")
+        .order_by("-movement__created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    detail: str
+
+
+def ledger_violations() -> list[Violation]:
+    """Everything that would mean the books are wrong; an empty list when they are right.
+
+    - every transfer moves a positive amount between two accounts (balanced by construction,
+      re-checked here in case a constraint was ever dropped);
+    - all balances, as the transfers tell them, add up to zero;
+    - each stored balance equals the sum of its transfers;
+    - no user account is below zero; no system account stores a balance.
+    """
+    found: list[Violation] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, amount, debit_id, credit_id FROM payments_transfer "
+            "WHERE amount <= 0 OR debit_id = credit_id LIMIT 20"
+        )
+        found += [
+            Violation(
+                "transfer", f"transfer {row[0]}: amount {row[1]}, accounts {row[2]} → {row[3]}"
+            )
+            for row in cursor.fetchall()
+        ]
+        cursor.execute(
+            """
+            WITH moved AS (
+                SELECT credit_id AS account_id, amount FROM payments_transfer
+                UNION ALL
+                SELECT debit_id, -amount FROM payments_transfer
+            ), derived AS (
+                SELECT account_id, SUM(amount) AS total FROM moved GROUP BY account_id
+            )
+            SELECT a.key, a.kind, a.balance, COALESCE(d.total, 0)
+            FROM payments_account a LEFT JOIN derived d ON d.account_id = a.id
+            """
+        )
+        grand_total = 0
+        for key, kind, stored, derived in cursor.fetchall():
+            grand_total += derived
+            if kind in SYSTEM_KINDS:
+                if stored != 0:
+                    found.append(Violation("system_balance", f"{key} stores {stored}"))
+                continue
+            if stored != derived:
+                found.append(
+                    Violation("stored_balance", f"{key}: stored {stored}, transfers say {derived}")
+                )
+            if stored < 0:
+                found.append(Violation("negative", f"{key}: {stored}"))
+    if grand_total != 0:
+        found.append(Violation("balanced", f"all balances add up to {grand_total}, not 0"))
+    return found
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One transfer as its user sees it: which of their accounts, which way, and why."""
+
+    transfer: Transfer
+    account_kind: str
+    amount_cents: int  # positive: came in; negative: went out
+
+    @property
+    def created_at(self):
+        return self.transfer.movement.created_at
+
+    @property
+    def movement(self):
+        return self.transfer.movement
+
+    @property
+    def description(self) -> str:
+        return describe(
+            self.transfer.movement.kind,
+            self.account_kind,
+            self.amount_cents,
+            self.transfer.movement.reference,
+        )
+
+
+def history_lines(user: User, transfers) -> list[HistoryLine]:
+    """Turn a page of :func:`transfers_of` into lines; a transfer between two of the user's
+    own accounts (funding their own campaign) gives two lines."""
+    lines = []
+    for transfer in transfers:
+        if transfer.debit.owner_id == user.pk:
+            lines.append(HistoryLine(transfer, transfer.debit.kind, -transfer.amount))
+        if transfer.credit.owner_id == user.pk:
+            lines.append(HistoryLine(transfer, transfer.credit.kind, transfer.amount))
+    return lines
+
+
+def describe(kind: str, account_kind: str, amount: int, reference: str) -> str:
+    """A plain sentence for a money movement, in the user's language."""
+    from django.utils.translation import gettext as _
+
+    number = reference.rsplit(":", 1)[-1]
+    incoming = amount > 0
+    texts = {
+        ("deposit", True): _("Money added to your wallet"),
+        ("escrow_fund", False): _("Locked in escrow for campaign #%(n)s"),
+        ("escrow_fund", True): _("Escrow for campaign #%(n)s"),
+        ("task_payment", True): _("Paid for an approved task (#%(n)s)"),
+        ("task_payment", False): _("Paid a worker for an approved task (#%(n)s)"),
+        ("escrow_refund", False): _("Unused escrow of campaign #%(n)s released"),
+        ("escrow_refund", True): _("Unused escrow of campaign #%(n)s returned"),
+        ("bonus", True): _("Bonus received"),
+        ("bonus", False): _("Bonus sent, with Kaaj's fee"),
+        ("payout_reserve", False): _("Set aside for withdrawal #%(n)s"),
+        ("payout_reserve", True): _("Withdrawal #%(n)s on its way"),
+        ("payout_settle", False): _("Withdrawal #%(n)s paid out"),
+        ("payout_return", False): _("Withdrawal #%(n)s did not go through"),
+        ("payout_return", True): _("Withdrawal #%(n)s returned to your wallet"),
+        ("adjustment", True): _("Correction by Kaaj staff"),
+        ("adjustment", False): _("Correction by Kaaj staff"),
+    }
+    text = texts.get((kind, incoming), _("Money movement"))
+    return text % {"n": number} if "%(n)s" in text else text

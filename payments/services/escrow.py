@@ -1,0 +1,106 @@
+"""Escrow: money an employer locks for a campaign, paid out task by task or refunded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from accounts.models import User
+from payments.models import AccountKind, Movement, MovementKind
+
+from .ledger import (
+    Leg,
+    Posting,
+    escrow_account,
+    ledger_post,
+    ledger_post_many,
+    system_account,
+    wallet_account,
+)
+
+
+def escrow_fund(
+    *, campaign_id: int, employer: User, amount_cents: int, event: str, by: User | None
+) -> Movement:
+    """Move ``amount_cents`` from the employer's wallet into the campaign's escrow.
+
+    ``event`` names the business event (``launch``, ``positions:3``) so a retry of the same
+    event funds once. Raises InsufficientFunds when the wallet is short (nothing moves).
+    """
+    posting = Posting(
+        kind=MovementKind.ESCROW_FUND,
+        idempotency_key=f"fund:campaign:{campaign_id}:{event}",
+        reference=f"campaign:{campaign_id}",
+        legs=(
+            Leg(
+                wallet_account(employer),
+                escrow_account(campaign_id=campaign_id, employer=employer),
+                amount_cents,
+            ),
+        ),
+        actor=by,
+    )
+    return ledger_post(posting)[0]
+
+
+@dataclass(frozen=True)
+class TaskPayment:
+    """One approved assignment: its reward goes to the worker, its fee to Kaaj."""
+
+    assignment_id: int
+    campaign_id: int
+    employer: User
+    worker: User
+    reward_cents: int
+    fee_cents: int
+
+
+def _task_payment_posting(payment: TaskPayment, by: User | None, fees) -> Posting:
+    escrow = escrow_account(campaign_id=payment.campaign_id, employer=payment.employer)
+    legs = [Leg(escrow, wallet_account(payment.worker), payment.reward_cents)]
+    if payment.fee_cents:
+        legs.append(Leg(escrow, fees, payment.fee_cents))
+    return Posting(
+        kind=MovementKind.TASK_PAYMENT,
+        idempotency_key=f"approve:assignment:{payment.assignment_id}",
+        reference=f"assignment:{payment.assignment_id}",
+        legs=tuple(legs),
+        actor=by,
+    )
+
+
+def escrow_pay(*, payment: TaskPayment, by: User | None) -> tuple[Movement, bool]:
+    """Pay one approved task from escrow: reward to the worker, fee recognised as revenue.
+
+    One movement, keyed by the assignment: paying the same assignment twice pays once
+    (``created`` is False the second time).
+    """
+    return ledger_post(_task_payment_posting(payment, by, system_account(AccountKind.FEES)))
+
+
+def escrow_pay_many(
+    *, payments: Sequence[TaskPayment], by: User | None
+) -> list[tuple[Movement, bool]]:
+    """:func:`escrow_pay` for many assignments in one transaction (bulk review, the clock)."""
+    fees = system_account(AccountKind.FEES)
+    return ledger_post_many([_task_payment_posting(p, by, fees) for p in payments])
+
+
+def escrow_refund(
+    *, campaign_id: int, employer: User, amount_cents: int, event: str, by: User | None
+) -> Movement:
+    """Give unneeded escrow back to the employer's wallet (cancel, expiry, rejection)."""
+    posting = Posting(
+        kind=MovementKind.ESCROW_REFUND,
+        idempotency_key=f"refund:campaign:{campaign_id}:{event}",
+        reference=f"campaign:{campaign_id}",
+        legs=(
+            Leg(
+                escrow_account(campaign_id=campaign_id, employer=employer),
+                wallet_account(employer),
+                amount_cents,
+            ),
+        ),
+        actor=by,
+    )
+    return ledger_post(posting)[0]

@@ -1,0 +1,68 @@
+"""Money between wallets: bonuses from employers, and staff adjustments."""
+
+from __future__ import annotations
+
+import uuid
+
+from accounts.models import User
+from payments.models import AccountKind, Movement, MovementKind
+from payments.money import fee_for
+
+from .ledger import Leg, Posting, ledger_post, system_account, wallet_account
+
+
+def bonus_transfer(
+    *, employer: User, worker: User, amount_cents: int, event: str, by: User
+) -> Movement:
+    """An employer's bonus to a worker, from the employer's wallet, with Kaaj's fee on top.
+
+    ``event`` names the occasion (``assignment:12``) so one bonus is paid once.
+    """
+    if employer.pk == worker.pk:
+        raise ValueError("a bonus goes to somebody else")
+    wallet = wallet_account(employer)
+    legs = [Leg(wallet, wallet_account(worker), amount_cents)]
+    fee = fee_for(amount_cents)
+    if fee:
+        legs.append(Leg(wallet, system_account(AccountKind.FEES), fee))
+    return ledger_post(
+        Posting(
+            kind=MovementKind.BONUS,
+            idempotency_key=f"bonus:{event}",
+            reference=event,
+            legs=tuple(legs),
+            actor=by,
+        )
+    )[0]
+
+
+def adjustment_post(
+    *, user: User, amount_cents: int, reason: str, by: User, request_id: uuid.UUID
+) -> Movement:
+    """Staff correct a wallet by ``amount_cents`` (negative takes money back).
+
+    The reason is required and kept on the movement with who made it. ``request_id`` comes
+    from the form that asked for it, so a double submit adjusts once.
+    """
+    if not (by.is_active and by.is_staff):
+        raise PermissionError("only staff adjust balances")
+    if not reason.strip():
+        raise ValueError("an adjustment needs a reason")
+    if not amount_cents:
+        raise ValueError("an adjustment moves some money")
+    outside, wallet = system_account(AccountKind.ADJUSTMENTS), wallet_account(user)
+    leg = (
+        Leg(outside, wallet, amount_cents)
+        if amount_cents > 0
+        else Leg(wallet, outside, -amount_cents)
+    )
+    return ledger_post(
+        Posting(
+            kind=MovementKind.ADJUSTMENT,
+            idempotency_key=f"adjustment:{request_id}",
+            reference=f"user:{user.pk}",
+            legs=(leg,),
+            actor=by,
+            memo=reason.strip(),
+        )
+    )[0]
