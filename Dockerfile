@@ -23,6 +23,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY marketplace/ marketplace/
 COPY accounts/ accounts/
+COPY payments/ payments/
 RUN pip install --no-cache-dir . \
     && rm -rf build *.egg-info
 

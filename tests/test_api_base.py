@@ -38,6 +38,7 @@ def test_token_for_email_and_password_then_me(api_client, worker):
         "country": "BD",
         "language": "en",
         "is_moderator": False,
+        "balance": {"available_cents": 0, "escrow_cents": 0, "payout_cents": 0},
     }
 
 
