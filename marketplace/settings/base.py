@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -208,7 +209,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 # Sweeper jobs scan columns on a schedule (DESIGN.md, "Time"); later issues add them here.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "ledger-check-daily": {
+        "task": "payments.ledger_check_daily",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {

@@ -191,3 +191,41 @@ def test_ledger_violations_spots_a_tampered_balance(employer):
             "UPDATE payments_account SET balance = 99 WHERE key = %s", [f"wallet:{employer.pk}"]
         )
     assert [v.rule for v in ledger_violations()] == ["stored_balance"]
+
+
+def test_ledger_check_command_passes_on_clean_books_and_fails_on_tampering(employer, capsys):
+    from django.core.management import CommandError, call_command
+
+    give(employer, 100)
+    call_command("ledger_check")
+    assert "All invariants hold" in capsys.readouterr().out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE payments_account SET balance = 1 WHERE key = %s", [f"wallet:{employer.pk}"]
+        )
+    with pytest.raises(CommandError, match="1 ledger invariant"):
+        call_command("ledger_check")
+
+
+def test_the_daily_job_logs_an_error_when_the_books_are_wrong(employer, caplog):
+    from payments.jobs import ledger_check_daily
+
+    give(employer, 100)
+    assert ledger_check_daily() == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE payments_account SET balance = 1 WHERE key = %s", [f"wallet:{employer.pk}"]
+        )
+    assert ledger_check_daily() == 1
+    assert any(
+        r.levelname == "ERROR" and "stored_balance" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_the_daily_check_is_on_the_beat_schedule(settings):
+    entries = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "payments.ledger_check_daily"
+    ]
+    assert len(entries) == 1
