@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from accounts.models import User
-from payments.models import AccountKind, Movement, MovementKind
+from payments.models import Account, AccountKind, Movement, MovementKind
 
 from .ledger import (
     Leg,
     Posting,
+    accounts_ensure,
     escrow_account,
     ledger_post,
     ledger_post_many,
-    system_account,
     wallet_account,
 )
 
@@ -55,9 +55,10 @@ class TaskPayment:
     fee_cents: int
 
 
-def _task_payment_posting(payment: TaskPayment, by: User | None, fees) -> Posting:
-    escrow = escrow_account(campaign_id=payment.campaign_id, employer=payment.employer)
-    legs = [Leg(escrow, wallet_account(payment.worker), payment.reward_cents)]
+def _task_payment_posting(
+    payment: TaskPayment, by: User | None, *, escrow: Account, wallet: Account, fees: Account
+) -> Posting:
+    legs = [Leg(escrow, wallet, payment.reward_cents)]
     if payment.fee_cents:
         legs.append(Leg(escrow, fees, payment.fee_cents))
     return Posting(
@@ -73,17 +74,34 @@ def escrow_pay(*, payment: TaskPayment, by: User | None) -> tuple[Movement, bool
     """Pay one approved task from escrow: reward to the worker, fee recognised as revenue.
 
     One movement, keyed by the assignment: paying the same assignment twice pays once
-    (``created`` is False the second time).
+    (``created`` is False the second time). Raises InsufficientFunds if the escrow is short.
     """
-    return ledger_post(_task_payment_posting(payment, by, system_account(AccountKind.FEES)))
+    return escrow_pay_many(payments=[payment], by=by)[0]
 
 
 def escrow_pay_many(
     *, payments: Sequence[TaskPayment], by: User | None
 ) -> list[tuple[Movement, bool]]:
-    """:func:`escrow_pay` for many assignments in one transaction (bulk review, the clock)."""
-    fees = system_account(AccountKind.FEES)
-    return ledger_post_many([_task_payment_posting(p, by, fees) for p in payments])
+    """:func:`escrow_pay` for many assignments in one transaction (bulk review, the clock).
+
+    All or nothing: if one escrow is short, nothing of the batch is paid.
+    """
+    specs = [("fees", AccountKind.FEES, None)]
+    for p in payments:
+        specs.append((f"escrow:campaign:{p.campaign_id}", AccountKind.ESCROW, p.employer))
+        specs.append((f"wallet:{p.worker.pk}", AccountKind.WALLET, p.worker))
+    accounts = accounts_ensure(specs)
+    postings = [
+        _task_payment_posting(
+            p,
+            by,
+            escrow=accounts[f"escrow:campaign:{p.campaign_id}"],
+            wallet=accounts[f"wallet:{p.worker.pk}"],
+            fees=accounts["fees"],
+        )
+        for p in payments
+    ]
+    return ledger_post_many(postings)
 
 
 def escrow_refund(

@@ -54,6 +54,7 @@ __all__ = [
     "Leg",
     "Posting",
     "account_ensure",
+    "accounts_ensure",
     "escrow_account",
     "ledger_post",
     "ledger_post_many",
@@ -119,6 +120,21 @@ def account_ensure(*, key: str, kind: AccountKind, owner: User | None = None) ->
     if account.kind != kind or (owner is not None and account.owner_id != owner.pk):
         raise ValueError(f"account {key} exists with another kind or owner")
     return account
+
+
+def accounts_ensure(specs: Iterable[tuple[str, AccountKind, User | None]]) -> dict[str, Account]:
+    """Many accounts by key in two or three queries, creating the missing ones."""
+    wanted = {key: (kind, owner) for key, kind, owner in specs}
+    found = Account.objects.in_bulk(list(wanted), field_name="key")
+    missing = [
+        Account(key=key, kind=kind, owner=owner)
+        for key, (kind, owner) in wanted.items()
+        if key not in found
+    ]
+    if missing:
+        Account.objects.bulk_create(missing, ignore_conflicts=True)
+        found = Account.objects.in_bulk(list(wanted), field_name="key")
+    return found
 
 
 def wallet_account(user: User) -> Account:
