@@ -19,3 +19,28 @@ def ledger_check_daily() -> int:
     if not violations:
         logger.info("ledger check: all invariants hold")
     return len(violations)
+
+
+@shared_task(name="payments.payout_send")
+def payout_send_job(payout_id: int) -> str:
+    """Send one requested Stripe payout; enqueued when the worker asks for it."""
+    from payments.services.payouts import payout_send
+
+    payout = payout_send(payout_id=payout_id)
+    return payout.status if payout else "skipped"
+
+
+@shared_task(name="payments.payouts_send_requested")
+def payouts_send_requested_job() -> int:
+    """Every minute: send requested Stripe payouts whose own job never ran (broker down)."""
+    from payments.services.payouts import payouts_send_requested
+
+    return payouts_send_requested()
+
+
+@shared_task(name="payments.payouts_retry_stuck")
+def payouts_retry_stuck_job() -> int:
+    """Every 5 minutes: ask Stripe again, with the same key, about payouts left processing."""
+    from payments.services.payouts import payouts_retry_stuck
+
+    return payouts_retry_stuck()

@@ -214,6 +214,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "payments.ledger_check_daily",
         "schedule": crontab(hour=3, minute=17),
     },
+    "payouts-send-requested": {
+        "task": "payments.payouts_send_requested",
+        "schedule": crontab(minute="*"),
+    },
+    "payouts-retry-stuck": {
+        "task": "payments.payouts_retry_stuck",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Logging -------------------------------------------------------------------------------

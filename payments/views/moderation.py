@@ -1,0 +1,148 @@
+"""The moderators' queue of manual payouts (PayPal, Skrill, bKash): pay by hand, then record."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from payments.models import MANUAL_METHODS, Payout, PayoutStatus
+from payments.money import format_cents
+from payments.services.payouts import PayoutError, payout_mark_paid, payout_reject
+
+QUEUE_PAGE_SIZE = 25
+
+
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(
+        max_length=255,
+        label=gettext_lazy("Reference"),
+        help_text=gettext_lazy("The transaction id the provider gave for this payment."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("The worker sees this."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def moderator_required(view: Callable) -> Callable:
+    """Moderators only; anybody else signed in gets a 404, anonymous users the login page."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_moderator:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _queue():
+    return (
+        Payout.objects.filter(status=PayoutStatus.REQUESTED, kind__in=MANUAL_METHODS)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def _render_queue(request: HttpRequest, bound: dict | None = None, status: int = 200):
+    """The queue page; ``bound`` is one row's form that came back with errors."""
+    bound = bound or {}
+    page = Paginator(_queue(), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "payout": payout,
+            "paid_form": bound.get((payout.pk, "paid"))
+            or MarkPaidForm(auto_id=f"id_%s_{payout.pk}"),
+            "reject_form": bound.get((payout.pk, "reject"))
+            or RejectForm(auto_id=f"id_%s_{payout.pk}"),
+        }
+        for payout in page.object_list
+    ]
+    return render(
+        request, "payments/moderation/payouts.html", {"page": page, "rows": rows}, status=status
+    )
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    url = reverse("payments:moderation_payouts")
+    page = request.GET.get("page", "")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+@moderator_required
+def payout_queue(request: HttpRequest) -> HttpResponse:
+    """Requested manual payouts, oldest first, each with its mark-paid and reject forms."""
+    return _render_queue(request)
+
+
+def _decide(request: HttpRequest, pk: int, form_class, which: str, decide) -> HttpResponse:
+    payout = get_object_or_404(Payout, pk=pk, kind__in=MANUAL_METHODS)
+    form = form_class(request.POST, auto_id=f"id_%s_{payout.pk}")
+    if form.is_valid():
+        try:
+            done = decide(payout, form.cleaned_data)
+        except PayoutError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return done
+    return _render_queue(request, {(payout.pk, which): form}, status=400)
+
+
+@moderator_required
+@require_POST
+def payout_mark_paid_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def decide(payout: Payout, data: dict) -> HttpResponse:
+        payout_mark_paid(payout=payout, reference=data["reference"], by=request.user)
+        messages.success(
+            request,
+            _("Payout #%(id)s of %(amount)s marked paid.")
+            % {"id": payout.pk, "amount": format_cents(payout.amount_cents)},
+        )
+        return _back(request)
+
+    return _decide(request, pk, MarkPaidForm, "paid", decide)
+
+
+@moderator_required
+@require_POST
+def payout_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def decide(payout: Payout, data: dict) -> HttpResponse:
+        payout_reject(payout=payout, reason=data["reason"], by=request.user)
+        messages.success(
+            request,
+            _("Payout #%(id)s rejected; the money is back in the worker's wallet.")
+            % {"id": payout.pk},
+        )
+        return _back(request)
+
+    return _decide(request, pk, RejectForm, "reject", decide)
+
+
+urlpatterns = [
+    path("moderation/payouts/", payout_queue, name="moderation_payouts"),
+    path(
+        "moderation/payouts/<int:pk>/mark-paid/",
+        payout_mark_paid_view,
+        name="moderation_payout_mark_paid",
+    ),
+    path(
+        "moderation/payouts/<int:pk>/reject/",
+        payout_reject_view,
+        name="moderation_payout_reject",
+    ),
+]
