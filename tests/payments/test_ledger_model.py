@@ -1,9 +1,10 @@
 """A Hypothesis state machine over Kaaj's money, checked against a plain reference model.
 
-Random sequences of funding, approvals (some repeated), refunds, bonuses and adjustments
-run against the real services on PostgreSQL; after every step the real balances must equal
-the model's and ``ledger_violations()`` must be empty. Each example runs in a savepoint that
-is rolled back, so examples start from empty books.
+Random sequences of deposits (their webhook events duplicated and reordered), funding,
+approvals (some repeated), refunds, bonuses, withdrawals and payouts that succeed, fail or
+end unknown and are retried run against the real services on PostgreSQL; after every step
+the real balances must equal the model's and ``ledger_violations()`` must be empty. Each
+example runs in a savepoint that is rolled back, so examples start from empty books.
 """
 
 import uuid
@@ -24,18 +25,44 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
-from payments import services
-from payments.models import AccountKind
+from payments import checkout, services
+from payments.models import AccountKind, PayoutStatus
 from payments.money import fee_for
 from payments.selectors import account_balance, balances_of, ledger_violations
 from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+from payments.transfers import Outcome
 
 cents = st.integers(min_value=1, max_value=5_000)
+
+# What a checkout can send, in the order it arrives: duplicates, reorderings, failures.
+PAID = ("checkout.session.completed", "paid")
+ASYNC_PAID = ("checkout.session.async_payment_succeeded", "paid")
+UNPAID = ("checkout.session.completed", "unpaid")
+FAILED = ("checkout.session.async_payment_failed", "unpaid")
+EXPIRED = ("checkout.session.expired", "unpaid")
+event_sequences = st.lists(
+    st.sampled_from([PAID, ASYNC_PAID, UNPAID, FAILED, EXPIRED]), min_size=1, max_size=4
+)
+
+
+class FakeTransfers:
+    """A payout provider whose answer the test chooses."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def send(self, payout):
+        if self.answer == "paid":
+            return Outcome.paid(f"tr_model_{payout.pk}")
+        if self.answer == "failed":
+            return Outcome.failed("declined by the model")
+        return Outcome.unknown("the model lost the answer")
 
 
 class LedgerMachine(RuleBasedStateMachine):
     campaigns = Bundle("campaigns")
     approvals = Bundle("approvals")
+    payouts = Bundle("payouts")
 
     def __init__(self):
         super().__init__()
@@ -45,6 +72,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.escrow = Counter()  # campaign id -> cents
         self.fees = 0
         self.paid = set()  # assignment ids already paid
+        self.payout_state = {}  # payout id -> (user index, amount, status)
         self.next_id = 1
 
     def teardown(self):
@@ -55,6 +83,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def people(self):
         self.users = [
             User.objects.create_user(email=f"{uuid.uuid4().hex}@model.test") for _ in range(3)
+        ]
+        self.methods = [
+            services.payout_method_add(user=user, kind="stripe", destination=f"acct_model{n}")
+            for n, user in enumerate(self.users)
         ]
 
     def _id(self) -> int:
@@ -81,6 +113,79 @@ class LedgerMachine(RuleBasedStateMachine):
             )
         )
         self.model[user, "wallet"] += amount
+
+    @rule(
+        user=st.integers(0, 2),
+        amount=st.integers(500, 20_000),
+        events=event_sequences,
+        repeat=st.booleans(),
+    )
+    def deposit(self, user, amount, events, repeat):
+        deposit = services.deposit_start(
+            user=self.users[user], amount_cents=amount, provider=checkout.SandboxCheckout()
+        )
+        credited = None  # the first event that settles the deposit decides it
+        for event_type, status in events:
+            payload = checkout.sandbox_event(
+                deposit=deposit, event_type=event_type, payment_status=status
+            )
+            for _ in range(2 if repeat else 1):  # the same event delivered twice
+                services.webhook_receive(
+                    payload=payload,
+                    signature=checkout.signature_header(payload),
+                    provider=checkout.SANDBOX,
+                )
+            if credited is None and (event_type, status) in (PAID, ASYNC_PAID):
+                credited = True
+            elif credited is None and (event_type, status) in (FAILED, EXPIRED):
+                credited = False
+        if credited:
+            self.model[user, "wallet"] += amount
+
+    @rule(target=payouts, user=st.integers(0, 2), amount=st.integers(200, 3_000))
+    def withdraw(self, user, amount):
+        try:
+            payout = services.payout_request(
+                user=self.users[user], method=self.methods[user], amount_cents=amount
+            )
+        except services.PayoutBalanceTooLow:
+            assert self.model[user, "wallet"] < amount
+            return multiple()
+        self.model[user, "wallet"] -= amount
+        self.model[user, "payout"] += amount
+        self.payout_state[payout.pk] = (user, amount, PayoutStatus.REQUESTED)
+        return payout.pk
+
+    @rule(payout=payouts, answer=st.sampled_from(["paid", "failed", "unknown"]))
+    def provider_answers(self, payout, answer):
+        status = self.payout_state[payout][2]
+        services.payout_send(payout_id=payout, provider=FakeTransfers(answer))
+        if status != PayoutStatus.REQUESTED:
+            return  # already sent: a second send changes nothing
+        self._settle(payout, answer)
+
+    @rule(answer=st.sampled_from(["paid", "failed", "unknown"]))
+    def sweeper_retries(self, answer):
+        from django.test import override_settings
+
+        with override_settings(PAYOUT_RETRY_AFTER_SECONDS=-1):  # everything is stale now
+            services.payouts_retry_stuck(provider=FakeTransfers(answer))
+        for payout, (_, _, status) in list(self.payout_state.items()):
+            if status == PayoutStatus.PROCESSING:
+                self._settle(payout, answer)
+
+    def _settle(self, payout, answer):
+        user, amount, _ = self.payout_state[payout]
+        status = {
+            "paid": PayoutStatus.PAID,
+            "failed": PayoutStatus.FAILED,
+            "unknown": PayoutStatus.PROCESSING,
+        }[answer]
+        self.payout_state[payout] = (user, amount, status)
+        if answer != "unknown":
+            self.model[user, "payout"] -= amount
+        if answer == "failed":
+            self.model[user, "wallet"] += amount
 
     @rule(target=campaigns, employer=st.integers(0, 2), amount=cents)
     def fund(self, employer, amount):
@@ -182,10 +287,15 @@ class LedgerMachine(RuleBasedStateMachine):
         for index, user in enumerate(self.users):
             real = balances_of(user)
             assert real.available_cents == self.model[index, "wallet"]
+            assert real.payout_cents == self.model[index, "payout"]
             assert real.escrow_cents == sum(
                 cents for (_, employer), cents in self.escrow.items() if employer == index
             )
         assert account_balance(system_account(AccountKind.FEES)) == self.fees
+        from payments.models import Payout
+
+        for payout, (_, _, status) in self.payout_state.items():
+            assert Payout.objects.get(pk=payout).status == status
 
     @invariant()
     def the_books_balance(self):
