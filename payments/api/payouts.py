@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -166,64 +166,52 @@ class PayoutListView(ListAPIView):
 
 
 class _ModerationView(APIView):
+    """A moderator's decision on one payout: validate the body, call one service."""
+
     permission_classes = [IsModerator]
+    body: type[serializers.Serializer]
+    decide = None  # the service, as a staticmethod
 
-    def _payout(self, pk: int) -> Payout:
-        return get_object_or_404(Payout, pk=pk)
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.body(data=request.data)
+        data.is_valid(raise_exception=True)
+        payout = get_object_or_404(Payout, pk=pk)
+        try:
+            payout = self.decide(payout=payout, by=request.user, **data.validated_data)
+        except PayoutError as error:
+            raise _api_error(error) from error
+        return Response(PayoutSerializer(payout).data)
 
 
+def _decision_schema(body: type[serializers.Serializer], errors: str):
+    codes = (200, 400, 401, 403, 404, 409)
+    return extend_schema_view(
+        post=extend_schema(
+            request=body,
+            responses={
+                code: PayoutSerializer if code == 200 else ErrorSerializer for code in codes
+            },
+            description=f"Errors: {errors}.",
+        )
+    )
+
+
+@_decision_schema(
+    MarkPaidSerializer, "`not_manual` (400); `reference_used`, `payout_not_pending` (409)"
+)
 class PayoutMarkPaidView(_ModerationView):
     """A moderator records a manual payout as paid, with the provider's reference."""
 
-    @extend_schema(
-        request=MarkPaidSerializer,
-        responses={
-            200: PayoutSerializer,
-            400: ErrorSerializer,
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
-        description="Errors: `not_manual` (400); `reference_used`, `payout_not_pending` (409).",
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        data = MarkPaidSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            payout = payout_mark_paid(
-                payout=self._payout(pk), reference=data.validated_data["reference"], by=request.user
-            )
-        except PayoutError as error:
-            raise _api_error(error) from error
-        return Response(PayoutSerializer(payout).data)
+    body = MarkPaidSerializer
+    decide = staticmethod(payout_mark_paid)
 
 
+@_decision_schema(RejectSerializer, "`payout_not_pending` (409)")
 class PayoutRejectView(_ModerationView):
     """A moderator rejects a requested payout; the money goes back to the worker's wallet."""
 
-    @extend_schema(
-        request=RejectSerializer,
-        responses={
-            200: PayoutSerializer,
-            400: ErrorSerializer,
-            401: ErrorSerializer,
-            403: ErrorSerializer,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
-        description="Errors: `payout_not_pending` (409).",
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        data = RejectSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            payout = payout_reject(
-                payout=self._payout(pk), reason=data.validated_data["reason"], by=request.user
-            )
-        except PayoutError as error:
-            raise _api_error(error) from error
-        return Response(PayoutSerializer(payout).data)
+    body = RejectSerializer
+    decide = staticmethod(payout_reject)
 
 
 urlpatterns = [

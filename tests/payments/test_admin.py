@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from payments.models import Movement
 
-from .test_ledger import give
+from .helpers import give
 
 pytestmark = pytest.mark.django_db
 

@@ -1,37 +1,19 @@
 """The same webhook delivered concurrently, on real PostgreSQL with real threads."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from payments.models import Movement, WebhookEvent
 from payments.selectors import balances_of, ledger_violations
 
+from .helpers import run_together
 from .test_deposits import deliver, event_payload, open_deposit
 
 THREADS = 8
 
 
-def run_at_once(work, count: int = THREADS) -> list:
-    """Run ``work(i)`` in ``count`` threads released together; each uses its own connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # reported by the assertion below
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+def run_at_once(work) -> list:
+    """Every thread delivers without error; returns their results."""
+    results = run_together(THREADS, work)
     assert not any(isinstance(result, Exception) for result in results), results
     return results
 

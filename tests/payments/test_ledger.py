@@ -12,18 +12,9 @@ from payments.services.ledger import (
     wallet_account,
 )
 
+from .helpers import give
+
 pytestmark = pytest.mark.django_db
-
-
-def give(user, cents, key="seed"):
-    """Money from outside (an adjustment clearing account) into a wallet."""
-    posting = Posting(
-        kind="deposit",
-        idempotency_key=f"test:{key}:{user.pk}",
-        reference=f"test:{key}",
-        legs=(Leg(system_account(AccountKind.DEPOSITS, "test"), wallet_account(user), cents),),
-    )
-    return ledger_post(posting)[0]
 
 
 def payment(employer, worker, assignment_id=1, reward=100, fee=10, campaign_id=1):

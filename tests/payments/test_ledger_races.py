@@ -1,39 +1,15 @@
 """Races on real PostgreSQL: threads with their own connections, started together."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from payments import services
 from payments.models import Movement
 from payments.selectors import balances_of, ledger_violations
 
-from .test_ledger import give, payment
+from .helpers import give, run_together
+from .test_ledger import payment
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(count, work):
-    """Run ``work(i)`` in ``count`` threads released at once; returns results or errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # the test inspects what each thread met
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_approvals_never_pay_more_than_the_escrow_holds(employer, worker):

@@ -9,12 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from payments.models import AccountKind, Movement, MovementKind, Payout, PayoutStatus
+from payments.models import Movement, MovementKind, Payout, PayoutStatus
 from payments.selectors import balances_of, ledger_violations
-from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
 from payments.services.payouts import (
     PayoutBalanceTooLow,
     payout_method_add,
@@ -24,40 +22,9 @@ from payments.services.payouts import (
 )
 from payments.transfers import Outcome
 
+from .helpers import give, run_together
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def give(user, cents: int) -> None:
-    ledger_post(
-        Posting(
-            kind=MovementKind.DEPOSIT,
-            idempotency_key=f"test:seed:{user.pk}",
-            reference="test:seed",
-            legs=(Leg(system_account(AccountKind.DEPOSITS, "test"), wallet_account(user), cents),),
-        )
-    )
-
-
-def run_together(count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads released at once; results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def thread(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=thread, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 class SlowCountingProvider:

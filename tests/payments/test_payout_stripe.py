@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from payments.models import AccountKind, Movement, MovementKind, PayoutStatus
 from payments.selectors import account_balance, balances_of, ledger_violations
-from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+from payments.services.ledger import system_account
 from payments.services.payouts import (
     payout_method_add,
     payout_request,
@@ -37,6 +37,8 @@ from payments.transfers import (
     StripeTransfers,
     payout_provider,
 )
+
+from .helpers import give
 
 pytestmark = pytest.mark.django_db
 
@@ -140,17 +142,6 @@ class FakeHTTPClient(stripe.HTTPClient):
 
 def provider(server: FakeStripe, faults=()) -> StripeTransfers:
     return StripeTransfers(api_key="sk_test_kaaj", http_client=FakeHTTPClient(server, faults))
-
-
-def give(user, cents: int) -> None:
-    ledger_post(
-        Posting(
-            kind=MovementKind.DEPOSIT,
-            idempotency_key=f"test:seed:{user.pk}",
-            reference="test:seed",
-            legs=(Leg(system_account(AccountKind.DEPOSITS, "test"), wallet_account(user), cents),),
-        )
-    )
 
 
 @pytest.fixture

@@ -33,21 +33,12 @@ from payments.services import (
     payout_reject,
     payout_request,
 )
-from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+from payments.services.ledger import system_account
 from tests.factories import UserFactory
 
+from .helpers import give
+
 pytestmark = pytest.mark.django_db
-
-
-def give(user, cents: int, key: str = "seed") -> None:
-    ledger_post(
-        Posting(
-            kind=MovementKind.DEPOSIT,
-            idempotency_key=f"test:{key}:{user.pk}",
-            reference=f"test:{key}",
-            legs=(Leg(system_account(AccountKind.DEPOSITS, "test"), wallet_account(user), cents),),
-        )
-    )
 
 
 def bkash(user, number: str = "01712345678") -> PayoutMethod:
