@@ -1,6 +1,6 @@
 """Payment pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from payments.views import deposits, moderation, payouts, wallet
+from payments.views import adjustments, deposits, moderation, payouts, wallet
 
 app_name = "payments"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *payouts.urlpatterns,
     *moderation.urlpatterns,
     *deposits.urlpatterns,
+    *adjustments.urlpatterns,
 ]

@@ -1,0 +1,108 @@
+"""Staff corrections of a wallet: a required reason, who did it, and a list that keeps them
+all in view (the audit)."""
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from payments.models import Movement, MovementKind
+from payments.money import format_cents, parse_amount
+from payments.services import InsufficientFunds, adjustment_post
+from payments.views.moderation import moderator_required
+
+RECENT = 30
+
+
+class AdjustmentForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Account email"))
+    amount = forms.CharField(
+        label=gettext_lazy("Amount"),
+        max_length=14,
+        help_text=gettext_lazy("Added to the wallet; start with a minus sign to take money back."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept with the adjustment for good."),
+    )
+    request_id = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean_email(self) -> User:
+        user = User.objects.filter(email__iexact=self.cleaned_data["email"]).first()
+        if user is None:
+            raise forms.ValidationError(_("No account has this email address."))
+        return user
+
+    def clean_amount(self) -> int:
+        text = self.cleaned_data["amount"].strip()
+        sign = -1 if text.startswith("-") else 1
+        try:
+            cents = parse_amount(text.lstrip("-+"))
+        except ValueError:
+            raise forms.ValidationError(_("Enter an amount such as 2.50 or -2.50.")) from None
+        if not cents:
+            raise forms.ValidationError(_("An adjustment moves some money."))
+        return sign * cents
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why."))
+        return reason
+
+
+@moderator_required
+def adjustments(request: HttpRequest) -> HttpResponse:
+    """Adjust a wallet (POST), and every recent adjustment with who made it and why."""
+    if request.method == "POST":
+        form = AdjustmentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                adjustment_post(
+                    user=data["email"],
+                    amount_cents=data["amount"],
+                    reason=data["reason"],
+                    by=request.user,
+                    request_id=data["request_id"],
+                )
+            except InsufficientFunds as error:  # a wallet never goes below zero
+                form.add_error(
+                    "amount",
+                    _("The wallet holds only %(available)s.")
+                    % {"available": format_cents(error.available)},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("The wallet of %(email)s was adjusted by %(amount)s.")
+                    % {"email": data["email"].email, "amount": format_cents(data["amount"])},
+                )
+                return redirect("payments:adjustments")
+    else:
+        form = AdjustmentForm(initial={"request_id": uuid.uuid4()})
+    recent = (
+        Movement.objects.filter(kind=MovementKind.ADJUSTMENT)
+        .select_related("actor")
+        .prefetch_related("transfers__credit__owner", "transfers__debit__owner")
+        .order_by("-created_at")[:RECENT]
+    )
+    return render(
+        request,
+        "payments/moderation/adjustments.html",
+        {"form": form, "recent": recent},
+        status=400 if form.errors else 200,
+    )
+
+
+urlpatterns = [
+    path("moderation/adjustments/", adjustments, name="adjustments"),
+]
