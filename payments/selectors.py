@@ -107,7 +107,22 @@ def ledger_violations() -> list[Violation]:
                 found.append(Violation("negative", f"{key}: {stored}"))
     if grand_total != 0:
         found.append(Violation("balanced", f"all balances add up to {grand_total}, not 0"))
+    found += _escrow_violations()
     return found
+
+
+def _escrow_violations() -> list[Violation]:
+    """Each campaign's escrow must equal what its unpaid tasks still owe (tasks app)."""
+    from django.apps import apps
+
+    if not apps.is_installed("tasks"):
+        return []
+    from tasks.selectors import escrow_violations
+
+    return [
+        Violation("escrow", f"campaign {pk}: escrow {balance}, unpaid tasks owe {owed}")
+        for pk, balance, owed in escrow_violations()
+    ]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "marketplace",
     "accounts",
     "payments",
+    "tasks",
+    "workers",
 ]
 
 # Social logins appear only when their credentials are configured.
@@ -198,6 +200,17 @@ PAYMENTS_PROVIDER = env.str(
     "PAYMENTS_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "sandbox"
 )
 
+# --- The work loop ---------------------------------------------------------------------------
+MAX_OPEN_CLAIMS = env.int("MAX_OPEN_CLAIMS", default=3)
+DISPUTE_WINDOW_DAYS = env.int("DISPUTE_WINDOW_DAYS", default=3)
+SUCCESS_RATE_WINDOW_DAYS = 60
+SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=5 * 1024 * 1024)
+SCREENSHOT_MAX_PIXELS = env.int("SCREENSHOT_MAX_PIXELS", default=25_000_000)
+SCREENSHOTS_PER_SUBMISSION = 5
+# Screenshots this close (bits of the 64-bit perceptual hash) count as the same picture.
+SCREENSHOT_DUPLICATE_DISTANCE = env.int("SCREENSHOT_DUPLICATE_DISTANCE", default=4)
+CAMPAIGN_CSV_MAX_ROWS = env.int("CAMPAIGN_CSV_MAX_ROWS", default=5000)
+
 # --- Celery --------------------------------------------------------------------------------
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -222,6 +235,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "payments.payouts_retry_stuck",
         "schedule": crontab(minute="*/5"),
     },
+    # The work loop's clock: short intervals, each run a batch.
+    "tasks-expire-claims": {"task": "tasks.expire_claims", "schedule": 30.0},
+    "tasks-auto-approve": {"task": "tasks.auto_approve", "schedule": 60.0},
+    "tasks-close-dispute-windows": {"task": "tasks.close_dispute_windows", "schedule": 300.0},
+    "tasks-expire-campaigns": {"task": "tasks.expire_campaigns", "schedule": 300.0},
+    "tasks-complete-campaigns": {"task": "tasks.complete_campaigns", "schedule": 300.0},
 }
 
 # --- Logging -------------------------------------------------------------------------------

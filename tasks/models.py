@@ -1,0 +1,362 @@
+"""The work loop's rows: categories, campaigns, tasks, assignments, submissions, screenshots.
+
+Lifecycles (DESIGN.md): every status is a TextChoices with its allowed transitions beside it;
+``tasks/services`` performs each transition with a conditional update or under a row lock and
+writes a history row. Locking order, everywhere: campaign → task → assignment → ledger
+accounts (the ledger locks its own rows last, in id order).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProofKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    URL = "url", _("Link")
+    SCREENSHOT = "screenshot", _("Screenshot")
+
+
+class Category(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    min_reward_cents = models.PositiveIntegerField()
+    proof_template = models.JSONField(
+        default=list, help_text="Proof fields this kind of task usually needs."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the stored name is English)."""
+        from .categories import CATEGORY_NAMES
+
+        return str(CATEGORY_NAMES.get(self.slug, self.name))
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    REJECTED = "rejected", _("Rejected")
+
+
+CAMPAIGN_TRANSITIONS = {
+    CampaignStatus.DRAFT: {CampaignStatus.IN_REVIEW, CampaignStatus.CANCELLED},
+    CampaignStatus.IN_REVIEW: {
+        CampaignStatus.ACTIVE,
+        CampaignStatus.REJECTED,
+        CampaignStatus.CANCELLED,
+    },
+    CampaignStatus.ACTIVE: {
+        CampaignStatus.PAUSED,
+        CampaignStatus.COMPLETED,
+        CampaignStatus.CANCELLED,
+        CampaignStatus.EXPIRED,
+    },
+    CampaignStatus.PAUSED: {
+        CampaignStatus.ACTIVE,
+        CampaignStatus.COMPLETED,
+        CampaignStatus.CANCELLED,
+        CampaignStatus.EXPIRED,
+    },
+    CampaignStatus.COMPLETED: set(),
+    CampaignStatus.CANCELLED: set(),
+    CampaignStatus.EXPIRED: set(),
+    CampaignStatus.REJECTED: set(),
+}
+# Campaigns whose open tasks may still be claimed later (now or after a resume/approval).
+LIVE_STATUSES = (CampaignStatus.IN_REVIEW, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
+
+
+def _new_secret() -> str:
+    return secrets.token_hex(16)
+
+
+class Campaign(models.Model):
+    employer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="campaigns")
+    instructions = models.TextField(
+        _("instructions"), help_text=_("Plain text. {{column}} is replaced by the task's input.")
+    )
+    proof_fields = models.JSONField(default=list)
+    reward_cents = models.PositiveIntegerField(_("reward per task (cents)"))
+    fee_cents = models.PositiveIntegerField(
+        default=0, help_text="Kaaj's fee per task, fixed at launch (PLATFORM_FEE_PERCENT)."
+    )
+    positions = models.PositiveIntegerField(_("positions"))
+    max_tasks_per_worker = models.PositiveSmallIntegerField(default=1)
+    countries_include = models.JSONField(default=list, blank=True)
+    countries_exclude = models.JSONField(default=list, blank=True)
+    min_success_rate = models.PositiveSmallIntegerField(default=0)
+    time_to_complete_minutes = models.PositiveIntegerField(default=60)
+    time_to_rate_hours = models.PositiveIntegerField(default=72)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
+    )
+    uses_verification_code = models.BooleanField(default=False)
+    verification_secret = models.CharField(max_length=64, default=_new_secret, editable=False)
+    task_inputs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Rows of the uploaded CSV while a draft; each becomes one task at launch.",
+    )
+    flags = models.JSONField(
+        default=list, blank=True, help_text="Why the automatic checks want a moderator to look."
+    )
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    launched_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reward_cents__gt=0), name="tasks_campaign_reward_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(positions__gt=0), name="tasks_campaign_positions_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_success_rate__lte=100), name="tasks_campaign_success_rate_percent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-reward_cents", "-id"], name="tasks_feed_reward_idx"),
+            models.Index(fields=["status", "-launched_at", "-id"], name="tasks_feed_newest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def cost_per_task_cents(self) -> int:
+        return self.reward_cents + self.fee_cents
+
+    @property
+    def cost_cents(self) -> int:
+        return self.positions * self.cost_per_task_cents
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ASSIGNED = "assigned", _("Assigned")
+    PAID = "paid", _("Paid")
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # its money went back to the employer
+
+
+class Task(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="tasks")
+    number = models.PositiveIntegerField()
+    input = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+
+    class Meta:
+        ordering = ["campaign", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="tasks_task_number"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["campaign", "number"],
+                condition=Q(status="open"),
+                name="tasks_task_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}#{self.number}"
+
+
+class AssignmentStatus(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed")
+    SUBMITTED = "submitted", _("Submitted")
+    REVISION_REQUESTED = "revision_requested", _("Revision requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DISPUTED = "disputed", _("Disputed")
+    EXPIRED = "expired", _("Expired")
+    RELEASED = "released", _("Released")
+
+
+ASSIGNMENT_TRANSITIONS = {
+    AssignmentStatus.CLAIMED: {
+        AssignmentStatus.SUBMITTED,
+        AssignmentStatus.EXPIRED,
+        AssignmentStatus.RELEASED,
+    },
+    AssignmentStatus.SUBMITTED: {
+        AssignmentStatus.APPROVED,
+        AssignmentStatus.REJECTED,
+        AssignmentStatus.REVISION_REQUESTED,
+    },
+    AssignmentStatus.REVISION_REQUESTED: {
+        AssignmentStatus.SUBMITTED,
+        AssignmentStatus.EXPIRED,
+        AssignmentStatus.RELEASED,
+    },
+    AssignmentStatus.REJECTED: {AssignmentStatus.DISPUTED},
+    AssignmentStatus.DISPUTED: {AssignmentStatus.APPROVED, AssignmentStatus.REJECTED},
+    AssignmentStatus.APPROVED: set(),
+    AssignmentStatus.EXPIRED: set(),
+    AssignmentStatus.RELEASED: set(),
+}
+# While an assignment is in one of these, its task belongs to it (and its money stays in
+# escrow). A rejected one holds its task until the dispute window closes.
+HOLDING_STATUSES = (
+    AssignmentStatus.CLAIMED,
+    AssignmentStatus.SUBMITTED,
+    AssignmentStatus.REVISION_REQUESTED,
+    AssignmentStatus.REJECTED,
+    AssignmentStatus.DISPUTED,
+)
+# Claims a worker is working on: they count against MAX_OPEN_CLAIMS.
+WORKING_STATUSES = (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED)
+
+
+class Assignment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="assignments")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="assignments")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    status = models.CharField(
+        max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.CLAIMED
+    )
+    claimed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(help_text="Deadline to submit (claim or revision).")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Approved automatically after this."
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    dispute_until = models.DateTimeField(null=True, blank=True)
+    window_closed = models.BooleanField(
+        default=False, help_text="A rejection that is final: its task was released."
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            # The same position is never sold twice: one holding assignment per task.
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status__in=HOLDING_STATUSES) & Q(window_closed=False),
+                name="tasks_one_holder_per_task",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="tasks_assignment_expiry_idx"),
+            models.Index(fields=["status", "review_due_at"], name="tasks_assignment_review_idx"),
+            models.Index(fields=["status", "dispute_until"], name="tasks_assignment_window_idx"),
+            models.Index(fields=["campaign", "status"], name="tasks_assignment_queue_idx"),
+            models.Index(fields=["worker", "campaign"], name="tasks_assignment_worker_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"assignment:{self.pk}"
+
+
+class AssignmentEvent(models.Model):
+    """Who moved an assignment from one status to another, when, and why."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.from_status}→{self.to_status}"
+
+
+class CampaignEvent(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.from_status}→{self.to_status}"
+
+
+class Submission(models.Model):
+    """One proof sent for an assignment; a revision adds another."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
+    answers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"submission:{self.pk}"
+
+
+def screenshot_path(instance: Screenshot, filename: str) -> str:
+    """Random, unguessable names in a folder that is never served directly."""
+    folder = secrets.token_hex(2)
+    return f"private/screenshots/{folder}/{secrets.token_urlsafe(24)}.{instance.extension}"
+
+
+class Screenshot(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="screenshots")
+    field_key = models.CharField(max_length=40)
+    file = models.FileField(upload_to=screenshot_path, max_length=200)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    phash = models.BigIntegerField(help_text="64-bit perceptual hash (difference hash).")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["phash"], name="tasks_screenshot_phash_idx")]
+
+    def __str__(self) -> str:
+        return f"screenshot:{self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[self.content_type]

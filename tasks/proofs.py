@@ -1,0 +1,132 @@
+"""Proof checking: answers against a campaign's proof fields, and screenshots by content.
+
+A screenshot is accepted only if Pillow can open it as JPEG, PNG or WebP within the size and
+pixel limits of the settings. It is re-encoded (which drops EXIF, GPS and any other
+metadata) and stored under a random name in a folder that is never served directly.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from tasks.models import ProofKind
+
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: ContentFile
+    content_type: str
+    width: int
+    height: int
+    phash: int
+
+
+def answers_clean(proof_fields: list[dict], answers: dict, files: dict) -> tuple[dict, dict]:
+    """Validate a submission; returns (text answers, {key: [CleanImage]}).
+
+    Raises ValidationError with messages per field key.
+    """
+    errors: dict[str, list[str]] = {}
+    clean_answers: dict[str, str] = {}
+    images: dict[str, list[CleanImage]] = {}
+    for field in proof_fields:
+        key, kind, required = field["key"], field["kind"], field.get("required", True)
+        if kind == ProofKind.SCREENSHOT:
+            uploads = files.get(key) or []
+            if required and not uploads:
+                errors[key] = [_("Add the screenshot.")]
+                continue
+            try:
+                images[key] = [image_clean(upload) for upload in uploads[:1]]
+            except ValidationError as error:
+                errors[key] = list(error.messages)
+            continue
+        value = str(answers.get(key, "") or "").strip()
+        if not value:
+            if required:
+                errors[key] = [_("This proof is required.")]
+            continue
+        if len(value) > MAX_TEXT:
+            errors[key] = [_("Keep it under %(n)s characters.") % {"n": MAX_TEXT}]
+        elif kind == ProofKind.URL:
+            try:
+                URLValidator(schemes=["http", "https"])(value)
+            except ValidationError:
+                errors[key] = [_("Enter a full link, starting with https://")]
+        clean_answers[key] = value
+    unknown = set(answers) - {f["key"] for f in proof_fields}
+    if unknown:
+        errors["answers"] = [
+            _("Unknown proof fields: %(keys)s") % {"keys": ", ".join(sorted(unknown))}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return clean_answers, images
+
+
+def image_clean(upload) -> CleanImage:
+    """Open, check and re-encode one uploaded screenshot (ValidationError if it is not one)."""
+    if upload.size > settings.SCREENSHOT_MAX_BYTES:
+        raise ValidationError(
+            _("The screenshot is larger than %(mb)s MB.")
+            % {"mb": settings.SCREENSHOT_MAX_BYTES // (1024 * 1024)}
+        )
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if kind not in FORMATS:
+                raise ValidationError(_("Send a JPEG, PNG or WebP picture."))
+            if image.width * image.height > settings.SCREENSHOT_MAX_PIXELS:
+                raise ValidationError(_("The screenshot has too many pixels."))
+            image.load()
+            clean = _without_metadata(image, kind)
+            phash = difference_hash(image)
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ValidationError(_("This file is not a picture we can read.")) from error
+    return CleanImage(ContentFile(clean), FORMATS[kind], width, height, phash)
+
+
+def _without_metadata(image: Image.Image, kind: str) -> bytes:
+    """Re-encode the pixels alone: no EXIF, GPS, comments or colour profile survive."""
+    mode = "RGBA" if image.mode in ("RGBA", "LA", "P") and kind != "JPEG" else "RGB"
+    pixels = image.convert(mode)
+    fresh = Image.new(mode, pixels.size)
+    fresh.paste(pixels)
+    out = io.BytesIO()
+    options = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
+    fresh.save(out, format=kind, **options)
+    return out.getvalue()
+
+
+def difference_hash(image: Image.Image) -> int:
+    """A 64-bit perceptual hash (dHash): similar pictures differ in few bits.
+
+    Stored as a signed 64-bit integer (PostgreSQL's bigint).
+    """
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = list(small.getdata())
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
+            bits = (bits << 1) | (left > right)
+    return bits - (1 << 64) if bits >= 1 << 63 else bits
+
+
+def hash_distance(a: int, b: int) -> int:
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()

@@ -1,0 +1,61 @@
+"""Every write of the work loop goes through these services."""
+
+from .assignments import (
+    AssignmentError,
+    assignment_release,
+    assignment_submit,
+    assignments_expire_due,
+    task_claim,
+    verification_code,
+)
+from .campaigns import (
+    CampaignError,
+    CampaignSpec,
+    campaign_add_positions,
+    campaign_cancel,
+    campaign_create,
+    campaign_launch,
+    campaign_moderate,
+    campaign_pause,
+    campaign_resume,
+    campaign_update,
+    campaigns_complete_due,
+    campaigns_expire_due,
+)
+from .reviews import (
+    dispute_windows_close_due,
+    submission_approve,
+    submission_reject,
+    submission_request_revision,
+    submissions_auto_approve_due,
+    submissions_bulk_review,
+    worker_block,
+)
+
+__all__ = [
+    "AssignmentError",
+    "CampaignError",
+    "CampaignSpec",
+    "assignment_release",
+    "assignment_submit",
+    "assignments_expire_due",
+    "campaign_add_positions",
+    "campaign_cancel",
+    "campaign_create",
+    "campaign_launch",
+    "campaign_moderate",
+    "campaign_pause",
+    "campaign_resume",
+    "campaign_update",
+    "campaigns_complete_due",
+    "campaigns_expire_due",
+    "dispute_windows_close_due",
+    "submission_approve",
+    "submission_reject",
+    "submission_request_revision",
+    "submissions_auto_approve_due",
+    "submissions_bulk_review",
+    "task_claim",
+    "verification_code",
+    "worker_block",
+]

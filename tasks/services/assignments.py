@@ -1,0 +1,314 @@
+"""Workers' side of the loop: claim a task, give it back, submit proof; the clock expires
+claims that ran out of time.
+
+Guarantees: never more holders than tasks (a task is taken with ``FOR UPDATE SKIP LOCKED``
+and the database allows one holding assignment per task); one worker's claims are
+serialised by an advisory lock so per-worker caps hold under concurrency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from tasks.models import (
+    ASSIGNMENT_TRANSITIONS,
+    WORKING_STATUSES,
+    Assignment,
+    AssignmentEvent,
+    AssignmentStatus,
+    Campaign,
+    CampaignStatus,
+    Screenshot,
+    Submission,
+    Task,
+    TaskStatus,
+)
+from tasks.proofs import answers_clean, hash_distance
+from workers.selectors import is_blocked, success_rate
+
+
+class AssignmentError(Exception):
+    """A claim, release or submission refused: ``code`` for the API, ``message`` for
+    people, ``errors`` per proof field for a submission."""
+
+    def __init__(
+        self, code: str, message: str, errors: dict | None = None, status: int = 400
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.errors, self.status = code, str(message), errors, status
+
+
+def verification_code(*, campaign: Campaign, task_id: int, worker_id: int) -> str:
+    """The code a worker enters on the employer's site and in the proof.
+
+    HMAC-SHA256(campaign secret, "<task id>:<worker id>"), first 8 hex digits, upper case:
+    the employer, who knows the secret, checks it without asking Kaaj.
+    """
+    digest = hmac.new(
+        campaign.verification_secret.encode(), f"{task_id}:{worker_id}".encode(), hashlib.sha256
+    ).hexdigest()
+    return digest[:8].upper()
+
+
+def claim_refusal(campaign: Campaign, worker: User) -> AssignmentError | None:
+    """Why this worker may not claim from this campaign now, or None."""
+    if campaign.status != CampaignStatus.ACTIVE or (
+        campaign.ends_at and campaign.ends_at <= timezone.now()
+    ):
+        return AssignmentError(
+            "campaign_not_active", _("This campaign is not open for work."), status=409
+        )
+    if campaign.employer_id == worker.pk:
+        return AssignmentError(
+            "own_campaign", _("You cannot work on your own campaign."), status=403
+        )
+    country = worker.country.code or ""
+    if (campaign.countries_include and country not in campaign.countries_include) or (
+        country and country in campaign.countries_exclude
+    ):
+        return AssignmentError(
+            "not_eligible", _("This campaign is not open to your country."), status=403
+        )
+    if campaign.min_success_rate:
+        rate = success_rate(worker)
+        if rate is not None and rate < campaign.min_success_rate:
+            return AssignmentError(
+                "not_eligible",
+                _("This campaign needs a success rate of %(rate)s%%.")
+                % {"rate": campaign.min_success_rate},
+                status=403,
+            )
+    if is_blocked(employer_id=campaign.employer_id, worker=worker):
+        return AssignmentError(
+            "not_eligible", _("This employer does not take your work any more."), status=403
+        )
+    done = (
+        Assignment.objects.filter(campaign=campaign, worker=worker)
+        .exclude(status__in=(AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED))
+        .count()
+    )
+    if done >= campaign.max_tasks_per_worker:
+        return AssignmentError(
+            "limit_reached",
+            _("You have done as many tasks of this campaign as it allows."),
+            status=409,
+        )
+    working = Assignment.objects.filter(worker=worker, status__in=WORKING_STATUSES).count()
+    if working >= settings.MAX_OPEN_CLAIMS:
+        return AssignmentError(
+            "too_many_claims",
+            _("Finish or give back one of your %(n)s open tasks first.")
+            % {"n": settings.MAX_OPEN_CLAIMS},
+            status=409,
+        )
+    return None
+
+
+def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> Assignment:
+    """Reserve one open task of ``campaign`` for ``worker`` until ``expires_at``.
+
+    Raises AssignmentError: ``no_task_left`` (409) when nothing is open, or why the worker
+    may not claim (see :func:`claim_refusal`). Nothing changes on error.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # one worker's claims, one at a time
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, worker.pk])
+        campaign = Campaign.objects.get(pk=campaign.pk)
+        refusal = claim_refusal(campaign, worker)
+        if refusal is not None:
+            raise refusal
+        task = (
+            Task.objects.select_for_update(skip_locked=True)
+            .filter(campaign=campaign, status=TaskStatus.OPEN)
+            .order_by("number")
+            .first()
+        )
+        if task is None:
+            raise AssignmentError(
+                "no_task_left", _("Every task of this campaign is taken."), status=409
+            )
+        Task.objects.filter(pk=task.pk).update(status=TaskStatus.ASSIGNED)
+        now = timezone.now()
+        assignment = Assignment.objects.create(
+            task=task,
+            campaign=campaign,
+            worker=worker,
+            claimed_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(minutes=campaign.time_to_complete_minutes),
+            client_ip=ip,
+        )
+        _event(assignment, "", AssignmentStatus.CLAIMED, by=worker)
+    assignment.task = task
+    return assignment
+
+
+def assignment_release(*, assignment: Assignment, worker: User) -> Assignment:
+    """The worker gives the task back before submitting; it reopens (or is refunded)."""
+    if assignment.worker_id != worker.pk:
+        raise AssignmentError("not_found", _("Not found."), status=404)
+    with transaction.atomic():
+        moved = _move(
+            assignment.pk,
+            (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED),
+            AssignmentStatus.RELEASED,
+            by=worker,
+        )
+        if not moved:
+            raise AssignmentError(
+                "invalid_status", _("Only a task you are working on can be given back."), status=409
+            )
+        task_release(task_id=assignment.task_id, event=f"release:{assignment.pk}")
+    assignment.refresh_from_db()
+    return assignment
+
+
+def assignment_submit(
+    *, assignment: Assignment, worker: User, answers: dict, files: dict
+) -> Submission:
+    """Send proof for a claimed (or sent-back) assignment; it waits for review.
+
+    Screenshots are checked and re-encoded first, outside the transaction. Raises
+    AssignmentError ``invalid`` with ``errors`` per proof field, ``expired`` or
+    ``invalid_status``; nothing is saved then.
+    """
+    if assignment.worker_id != worker.pk:
+        raise AssignmentError("not_found", _("Not found."), status=404)
+    campaign = assignment.campaign
+    from django.core.exceptions import ValidationError
+
+    try:
+        clean, images = answers_clean(campaign.proof_fields, answers or {}, files or {})
+    except ValidationError as error:
+        raise AssignmentError(
+            "invalid", _("Some proofs are missing or wrong."), errors=error.message_dict
+        ) from error
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.status not in (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED):
+            raise AssignmentError(
+                "invalid_status", _("This task is not waiting for proof."), status=409
+            )
+        if locked.expires_at <= now:
+            raise AssignmentError("expired", _("The time to do this task has run out."), status=409)
+        submission = Submission.objects.create(assignment=locked, answers=clean, created_at=now)
+        for key, cleaned in images.items():
+            for image in cleaned:
+                shot = Screenshot(
+                    submission=submission,
+                    field_key=key,
+                    content_type=image.content_type,
+                    width=image.width,
+                    height=image.height,
+                    phash=image.phash,
+                    duplicate_of=_duplicate(campaign, image.phash),
+                )
+                shot.file.save("screenshot", image.content, save=False)
+                shot.save()
+        before = locked.status
+        locked.status, locked.submitted_at, locked.updated_at = (
+            AssignmentStatus.SUBMITTED,
+            now,
+            now,
+        )
+        locked.review_due_at = now + timedelta(hours=campaign.time_to_rate_hours)
+        locked.save(update_fields=["status", "submitted_at", "updated_at", "review_due_at"])
+        _event(locked, before, AssignmentStatus.SUBMITTED, by=worker)
+    return submission
+
+
+def _duplicate(campaign: Campaign, phash: int) -> Screenshot | None:
+    """A screenshot already sent to this campaign that looks the same, if any."""
+    candidates = Screenshot.objects.filter(submission__assignment__campaign=campaign).only(
+        "id", "phash"
+    )
+    for shot in candidates.iterator():
+        if hash_distance(shot.phash, phash) <= settings.SCREENSHOT_DUPLICATE_DISTANCE:
+            return shot
+    return None
+
+
+def assignments_expire_due(*, now: datetime | None = None, batch: int = 500) -> int:
+    """The clock: claims and revisions past ``expires_at`` expire; their tasks reopen (or are
+    refunded when the campaign is over). Safe to run concurrently: each row moves once."""
+    now = now or timezone.now()
+    expired = 0
+    with transaction.atomic():
+        rows = list(
+            Assignment.objects.select_for_update(skip_locked=True)
+            .filter(
+                status__in=(AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED),
+                expires_at__lte=now,
+            )
+            .values_list("pk", "task_id", "status")[:batch]
+        )
+        for pk, task_id, status in rows:
+            if _move(pk, (status,), AssignmentStatus.EXPIRED, by=None):
+                task_release(task_id=task_id, event=f"expire:{pk}")
+                expired += 1
+    return expired
+
+
+# --- shared with reviews ----------------------------------------------------------------
+
+
+def task_release(*, task_id: int, event: str) -> None:
+    """A task's holder is gone without pay: it reopens while its campaign is live, else it is
+    withdrawn and its reward and fee go back to the employer."""
+    from payments.services import escrow_refund
+
+    task = Task.objects.select_related("campaign", "campaign__employer").get(pk=task_id)
+    campaign = task.campaign
+    if campaign.status in (CampaignStatus.IN_REVIEW, CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
+        Task.objects.filter(pk=task_id, status=TaskStatus.ASSIGNED).update(status=TaskStatus.OPEN)
+        return
+    if Task.objects.filter(pk=task_id, status=TaskStatus.ASSIGNED).update(
+        status=TaskStatus.WITHDRAWN
+    ):
+        escrow_refund(
+            campaign_id=campaign.pk,
+            employer=campaign.employer,
+            amount_cents=campaign.cost_per_task_cents,
+            event=f"task:{task_id}",
+            by=None,
+        )
+
+
+def _move(
+    pk: int, sources, target: AssignmentStatus, *, by: User | None, reason: str = "", **fields
+) -> bool:
+    """Lock the assignment if it is in one of ``sources`` and move it to ``target``, with
+    its history row. False when it is not (somebody else moved it first). Needs an open
+    transaction."""
+    if not all(target in ASSIGNMENT_TRANSITIONS[AssignmentStatus(s)] for s in sources):
+        raise ValueError(f"{sources} → {target} is not an allowed move")
+    previous = (
+        Assignment.objects.select_for_update()
+        .filter(pk=pk, status__in=sources)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if previous is None:
+        return False
+    Assignment.objects.filter(pk=pk).update(status=target, updated_at=timezone.now(), **fields)
+    AssignmentEvent.objects.create(
+        assignment_id=pk, from_status=previous, to_status=target, actor=by, reason=reason
+    )
+    return True
+
+
+def _event(
+    assignment: Assignment, before: str, after: str, *, by: User | None, reason: str = ""
+) -> None:
+    AssignmentEvent.objects.create(
+        assignment=assignment, from_status=before, to_status=after, actor=by, reason=reason
+    )
