@@ -24,6 +24,8 @@ COPY pyproject.toml ./
 COPY marketplace/ marketplace/
 COPY accounts/ accounts/
 COPY payments/ payments/
+COPY tasks/ tasks/
+COPY workers/ workers/
 RUN pip install --no-cache-dir . \
     && rm -rf build *.egg-info
 

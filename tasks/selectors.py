@@ -120,7 +120,7 @@ def review_queue(*, campaign: Campaign, status: str | None = None) -> QuerySet[A
 def escrow_violations() -> list[tuple[int, int, int]]:
     """Campaigns whose escrow differs from what their unpaid tasks still owe:
     ``[(campaign id, escrow balance, owed)]``. Owed = tasks open or assigned (including
-    rejected ones inside their dispute window) × (reward + fee)."""
+    rejected ones inside their dispute window) times (reward + fee)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
