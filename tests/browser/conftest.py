@@ -1,0 +1,67 @@
+"""A real browser: Playwright driving the system Chromium on a phone-sized screen.
+
+Where no Chromium is installed these tests skip and say how to install it; under CI
+(CI=true) a missing Chromium fails instead, so CI always runs them.
+"""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("KAAJ_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests
+# make between browser steps are ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = (
+            "Browser tests need Chromium: `apt-get install chromium` (Debian) or set "
+            "KAAJ_CHROMIUM to a Chromium binary."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh phone-sized browser context; ``phone.go(path)`` opens a page of the server."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.go = lambda path: page.goto(live_server.url + path)
+    yield page
+    context.close()
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.go("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
