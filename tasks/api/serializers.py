@@ -1,0 +1,412 @@
+"""The work loop's API shapes (field names are the public contract in DESIGN.md).
+
+Serializers here parse and render; they never write. Every change goes through a service in
+``tasks.services``: the write serializers only turn a request body into a ``CampaignSpec``
+or the arguments of one service call.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from payments.money import fee_for
+from tasks.models import (
+    AssignmentStatus,
+    Campaign,
+    CampaignStatus,
+    Category,
+    ProofKind,
+    Screenshot,
+    Submission,
+    TaskStatus,
+)
+from tasks.services import CampaignSpec, verification_code
+from tasks.services.reviews import BULK_ACTIONS
+
+# PostgreSQL's integer range, and deadlines that stay far from datetime's limits.
+INT_MAX = 2_147_483_647
+SMALLINT_MAX = 32_767
+MAX_TIME_TO_COMPLETE_MINUTES = 30 * 24 * 60
+MAX_TIME_TO_RATE_HOURS = 90 * 24
+COUNTRY_CODES = [code for code, _name in countries]
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A choice field whose set of values is one named schema component (``component``), so
+    every serializer that uses it shares one enum and no two sets fight over a name."""
+
+    def __init__(self, *, component: str, **kwargs) -> None:
+        self.component = component
+        super().__init__(**kwargs)
+
+
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = NamedChoiceField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = ResolvedComponent(
+            name=self.target.component,
+            type=ResolvedComponent.SCHEMA,
+            object=self.target.component,
+            schema={"type": "string", "enum": list(self.target.choices)},
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+def campaign_status_field(**kwargs) -> NamedChoiceField:
+    return NamedChoiceField(
+        component="CampaignStatusEnum", choices=CampaignStatus.choices, **kwargs
+    )
+
+
+def assignment_status_field(**kwargs) -> NamedChoiceField:
+    return NamedChoiceField(
+        component="AssignmentStatusEnum", choices=AssignmentStatus.choices, **kwargs
+    )
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", help_text=_("In the reader's language."))
+    proof_template = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("The proof fields this kind of task usually asks for."),
+    )
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "min_reward_cents", "proof_template"]
+        read_only_fields = fields
+
+
+class ProofFieldSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=40, help_text=_("Letters, digits and underscores."))
+    label = serializers.CharField(max_length=200)
+    kind = NamedChoiceField(component="ProofKindEnum", choices=ProofKind.choices)
+    required = serializers.BooleanField(default=True)
+
+
+def _countries_field(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=NamedChoiceField(component="CountryEnum", choices=COUNTRY_CODES),
+        default=list,
+        max_length=len(COUNTRY_CODES),
+        help_text=help_text,
+    )
+
+
+class CampaignSerializer(serializers.Serializer):
+    """A campaign as its owner (or a moderator) sees it; also the body of create and edit.
+
+    ``fee_cents`` and ``cost_cents`` of a draft are a preview at today's PLATFORM_FEE_PERCENT;
+    launching fixes them. ``flags`` are the automatic checks' reasons for a moderator to look
+    closely: this serializer is only ever shown to the owner or a moderator.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=120)
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    instructions = serializers.CharField(
+        max_length=10_000,
+        help_text=_("Plain text. {{column}} is replaced by the task's input."),
+    )
+    reward_cents = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    positions = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    max_tasks_per_worker = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX, default=1)
+    time_to_complete_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_TIME_TO_COMPLETE_MINUTES, default=60
+    )
+    time_to_rate_hours = serializers.IntegerField(
+        min_value=1, max_value=MAX_TIME_TO_RATE_HOURS, default=72
+    )
+    countries_include = _countries_field(_("Only workers from these countries (empty: any)."))
+    countries_exclude = _countries_field(_("Never workers from these countries."))
+    min_success_rate = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    ends_at = serializers.DateTimeField(allow_null=True, default=None)
+    proof_fields = ProofFieldSerializer(many=True, max_length=20)
+    uses_verification_code = serializers.BooleanField(default=False)
+    task_inputs = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000)),
+        write_only=True,
+        required=False,
+        max_length=settings.CAMPAIGN_CSV_MAX_ROWS,
+        help_text=_(
+            "Optional: one object per task (a row of your CSV); its values fill {{column}} "
+            "placeholders. When given, positions must equal the number of rows."
+        ),
+    )
+    status = campaign_status_field(read_only=True)
+    fee_cents = serializers.SerializerMethodField(help_text=_("Kaaj's fee per task."))
+    cost_cents = serializers.SerializerMethodField(help_text=_("positions * (reward + fee)."))
+    open_tasks = serializers.SerializerMethodField(
+        help_text=_("Tasks nobody holds now (none before launch).")
+    )
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    decision_reason = serializers.CharField(
+        read_only=True, help_text=_("The moderator's reason, when rejected.")
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    launched_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_fee_cents(self, campaign: Campaign) -> int:
+        if campaign.status == CampaignStatus.DRAFT:
+            return fee_for(campaign.reward_cents)
+        return campaign.fee_cents
+
+    def get_cost_cents(self, campaign: Campaign) -> int:
+        return campaign.positions * (campaign.reward_cents + self.get_fee_cents(campaign))
+
+    def get_open_tasks(self, campaign: Campaign) -> int:
+        annotated = getattr(campaign, "open_tasks", None)
+        if annotated is not None:
+            return annotated
+        return campaign.tasks.filter(status=TaskStatus.OPEN).count()
+
+    def to_spec(self, campaign: Campaign | None = None) -> CampaignSpec:
+        """The employer's choices: the request's values over the campaign's (for a PATCH)."""
+        values = {} if campaign is None else _spec_values(campaign)
+        values.update(self.validated_data)
+        return CampaignSpec(
+            title=values["title"],
+            category=values["category"],
+            instructions=values["instructions"],
+            proof_fields=[dict(field) for field in values["proof_fields"]],
+            reward_cents=values["reward_cents"],
+            positions=values["positions"],
+            max_tasks_per_worker=values.get("max_tasks_per_worker", 1),
+            countries_include=tuple(values.get("countries_include", ())),
+            countries_exclude=tuple(values.get("countries_exclude", ())),
+            min_success_rate=values.get("min_success_rate", 0),
+            time_to_complete_minutes=values.get("time_to_complete_minutes", 60),
+            time_to_rate_hours=values.get("time_to_rate_hours", 72),
+            ends_at=values.get("ends_at"),
+            uses_verification_code=values.get("uses_verification_code", False),
+            task_inputs=tuple(values.get("task_inputs", ())),
+        )
+
+
+def _spec_values(campaign: Campaign) -> dict:
+    names = [f for f in CampaignSpec.__dataclass_fields__ if f != "category"]
+    return {"category": campaign.category, **{name: getattr(campaign, name) for name in names}}
+
+
+class ModerationCampaignSerializer(CampaignSerializer):
+    """A campaign waiting for a moderator: who posted it, with the flags."""
+
+    employer = serializers.IntegerField(source="employer_id", read_only=True)
+    employer_name = serializers.CharField(source="employer.public_name", read_only=True)
+
+
+class AddPositionsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    task_inputs = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000)),
+        required=False,
+        max_length=settings.CAMPAIGN_CSV_MAX_ROWS,
+        help_text=_("Optional: one object per new task; then count must equal its length."),
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, allow_blank=True, default="", help_text=_("Shown to the other side.")
+    )
+
+
+class BulkReviewSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200
+    )
+    action = serializers.ChoiceField(choices=sorted(BULK_ACTIONS))
+    reason = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        default="",
+        help_text=_("Required to reject or to request a revision."),
+    )
+
+
+class BulkReviewResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    result = serializers.CharField(
+        help_text=_("`done`, or why not: `not_found`, `invalid_status`, …")
+    )
+
+
+class BulkReviewResponseSerializer(serializers.Serializer):
+    results = BulkReviewResultSerializer(many=True)
+
+
+class FeedQuerySerializer(serializers.Serializer):
+    category = serializers.SlugField(required=False)
+    sort = serializers.ChoiceField(choices=["reward", "newest"], default="reward")
+
+
+class StatusQuerySerializer(serializers.Serializer):
+    status = assignment_status_field(required=False)
+
+
+class EmployerStatsSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    approval_rate = serializers.IntegerField(
+        allow_null=True, help_text=_("Percent of reviewed work approved; null before any.")
+    )
+    average_time_to_rate_hours = serializers.FloatField(
+        allow_null=True, help_text=_("From submission to review, on average; null before any.")
+    )
+
+
+class FeedItemSerializer(serializers.ModelSerializer):
+    """A campaign as a worker finds it in the feed, with its employer's track record."""
+
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    proof_fields = ProofFieldSerializer(many=True, read_only=True)
+    open_tasks = serializers.IntegerField(read_only=True)
+    employer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "title",
+            "category",
+            "instructions",
+            "reward_cents",
+            "proof_fields",
+            "time_to_complete_minutes",
+            "time_to_rate_hours",
+            "ends_at",
+            "launched_at",
+            "open_tasks",
+            "uses_verification_code",
+            "employer",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EmployerStatsSerializer)
+    def get_employer(self, campaign: Campaign) -> dict:
+        reviewed, average = campaign.employer_reviewed, campaign.employer_time_to_rate
+        return {
+            "name": campaign.employer.public_name,
+            "approval_rate": round(100 * campaign.employer_approved / reviewed)
+            if reviewed
+            else None,
+            "average_time_to_rate_hours": round(average / timedelta(hours=1), 1)
+            if average is not None
+            else None,
+        }
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    input = serializers.DictField(help_text=_("The task's own values (a row of the CSV)."))
+
+
+class ScreenshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField(source="field_key", help_text=_("The proof field's key."))
+    url = serializers.SerializerMethodField(
+        help_text=_("Only the worker, the campaign's employer and moderators may open it.")
+    )
+    content_type = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    duplicate_of = serializers.IntegerField(
+        source="duplicate_of_id",
+        allow_null=True,
+        help_text=_("A screenshot already sent to this campaign that looks the same."),
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, shot: Screenshot) -> str:
+        path = reverse("api:screenshot", args=[shot.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+def _latest(assignment) -> Submission | None:
+    """The newest proof; ``submissions`` is prefetched in creation order."""
+    submissions = list(assignment.submissions.all())
+    return submissions[-1] if submissions else None
+
+
+class AssignmentSerializer(serializers.Serializer):
+    """An assignment with its latest proof. ``verification_code`` is shown to the worker
+    only (null for anybody else, and when the campaign uses none)."""
+
+    id = serializers.IntegerField()
+    status = assignment_status_field()
+    campaign = serializers.IntegerField(source="campaign_id")
+    worker = serializers.IntegerField(source="worker_id")
+    worker_name = serializers.CharField(source="worker.public_name")
+    claimed_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    review_due_at = serializers.DateTimeField(allow_null=True)
+    answers = serializers.SerializerMethodField()
+    screenshots = serializers.SerializerMethodField()
+    review_reason = serializers.CharField()
+    dispute_until = serializers.DateTimeField(allow_null=True)
+    task = TaskSerializer()
+    verification_code = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_answers(self, assignment) -> dict:
+        latest = _latest(assignment)
+        return latest.answers if latest else {}
+
+    @extend_schema_field(ScreenshotSerializer(many=True))
+    def get_screenshots(self, assignment) -> list:
+        latest = _latest(assignment)
+        shots = list(latest.screenshots.all()) if latest else []
+        return ScreenshotSerializer(shots, many=True, context=self.context).data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_verification_code(self, assignment) -> str | None:
+        return _code_for(assignment, self.context.get("request"))
+
+
+def _code_for(assignment, request) -> str | None:
+    if request is None or request.user.pk != assignment.worker_id:
+        return None
+    if not assignment.campaign.uses_verification_code:
+        return None
+    return verification_code(
+        campaign=assignment.campaign, task_id=assignment.task_id, worker_id=assignment.worker_id
+    )
+
+
+class ClaimSerializer(serializers.Serializer):
+    """A fresh claim: the task to do and until when."""
+
+    id = serializers.IntegerField()
+    status = assignment_status_field()
+    expires_at = serializers.DateTimeField()
+    campaign = serializers.IntegerField(source="campaign_id")
+    task = TaskSerializer()
+    verification_code = serializers.SerializerMethodField(
+        help_text=_("Enter it on the employer's site and in your proof; null when not used.")
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_verification_code(self, assignment) -> str | None:
+        return _code_for(assignment, self.context.get("request"))
+
+
+class SubmitSerializer(serializers.Serializer):
+    """JSON body of a submission. Multipart: text answers and screenshot files each under
+    their proof field's key instead."""
+
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=5000), default=dict
+    )

@@ -1,0 +1,86 @@
+"""The work loop's endpoints under /api/v1/ (paths are the contract in DESIGN.md)."""
+
+from django.urls import path
+
+from . import assignments, campaigns, feed, moderation
+
+urlpatterns = [
+    path("categories/", campaigns.CategoryListView.as_view(), name="categories"),
+    path("campaigns/", campaigns.CampaignListView.as_view(), name="campaigns"),
+    path("campaigns/<int:pk>/", campaigns.CampaignDetailView.as_view(), name="campaign"),
+    path(
+        "campaigns/<int:pk>/launch/",
+        campaigns.CampaignLaunchView.as_view(),
+        name="campaign-launch",
+    ),
+    path("campaigns/<int:pk>/pause/", campaigns.CampaignPauseView.as_view(), name="campaign-pause"),
+    path(
+        "campaigns/<int:pk>/resume/",
+        campaigns.CampaignResumeView.as_view(),
+        name="campaign-resume",
+    ),
+    path(
+        "campaigns/<int:pk>/cancel/",
+        campaigns.CampaignCancelView.as_view(),
+        name="campaign-cancel",
+    ),
+    path(
+        "campaigns/<int:pk>/add-positions/",
+        campaigns.CampaignAddPositionsView.as_view(),
+        name="campaign-add-positions",
+    ),
+    path(
+        "campaigns/<int:pk>/assignments/",
+        campaigns.CampaignAssignmentsView.as_view(),
+        name="campaign-assignments",
+    ),
+    path("campaigns/<int:pk>/claim/", assignments.ClaimView.as_view(), name="campaign-claim"),
+    path("feed/", feed.FeedView.as_view(), name="feed"),
+    path("assignments/", assignments.AssignmentListView.as_view(), name="assignments"),
+    path(
+        "assignments/bulk-review/",
+        assignments.BulkReviewView.as_view(),
+        name="assignments-bulk-review",
+    ),
+    path(
+        "assignments/<int:pk>/submit/",
+        assignments.SubmitView.as_view(),
+        name="assignment-submit",
+    ),
+    path(
+        "assignments/<int:pk>/release/",
+        assignments.ReleaseView.as_view(),
+        name="assignment-release",
+    ),
+    path(
+        "assignments/<int:pk>/approve/",
+        assignments.ApproveView.as_view(),
+        name="assignment-approve",
+    ),
+    path(
+        "assignments/<int:pk>/reject/",
+        assignments.RejectView.as_view(),
+        name="assignment-reject",
+    ),
+    path(
+        "assignments/<int:pk>/request-revision/",
+        assignments.RequestRevisionView.as_view(),
+        name="assignment-request-revision",
+    ),
+    path("screenshots/<int:pk>/", assignments.ScreenshotView.as_view(), name="screenshot"),
+    path(
+        "moderation/campaigns/",
+        moderation.ModerationCampaignListView.as_view(),
+        name="moderation-campaigns",
+    ),
+    path(
+        "moderation/campaigns/<int:pk>/approve/",
+        moderation.ModerationApproveView.as_view(),
+        name="moderation-campaign-approve",
+    ),
+    path(
+        "moderation/campaigns/<int:pk>/reject/",
+        moderation.ModerationRejectView.as_view(),
+        name="moderation-campaign-reject",
+    ),
+]

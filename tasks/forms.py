@@ -1,0 +1,439 @@
+"""Forms of the work-loop pages. They parse what people type; the services decide."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from payments.money import parse_amount
+from tasks.models import Campaign, Category, ProofKind
+from tasks.services import CampaignSpec
+
+PROOF_ROWS = 5
+CSV_MAX_BYTES = 1024 * 1024
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+SCREENSHOT_TYPES = "image/jpeg,image/png,image/webp"
+
+
+def parse_countries(text: str) -> tuple[str, ...]:
+    """'bd, IN' → ('BD', 'IN'); ValidationError naming any code that is not a country."""
+    codes = [code.strip().upper() for code in re.split(r"[\s,;]+", text or "") if code.strip()]
+    unknown = [code for code in codes if not countries.name(code)]
+    if unknown:
+        raise forms.ValidationError(
+            _("Not a country code: %(codes)s. Use two letters, such as BD or IN.")
+            % {"codes": ", ".join(unknown)}
+        )
+    return tuple(dict.fromkeys(codes))
+
+
+def parse_task_csv(upload) -> tuple[dict, ...]:
+    """An uploaded CSV → one dict per row keyed by the first row's column names."""
+    if upload.size > CSV_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The file is larger than %(kb)s KB.") % {"kb": CSV_MAX_BYTES // 1024}
+        )
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise forms.ValidationError(_("Save the file as CSV in UTF-8.")) from error
+    lines = list(csv.reader(io.StringIO(text)))
+    lines = [line for line in lines if any(cell.strip() for cell in line)]
+    if len(lines) < 2:
+        raise forms.ValidationError(_("The file needs a row of column names and one row a task."))
+    header = [name.strip() for name in lines[0]]
+    if not all(header) or len(set(header)) != len(header):
+        raise forms.ValidationError(_("Each column needs its own name in the first row."))
+    rows = lines[1:]
+    if len(rows) > settings.CAMPAIGN_CSV_MAX_ROWS:
+        raise forms.ValidationError(
+            _("The file has more than %(n)s rows.") % {"n": settings.CAMPAIGN_CSV_MAX_ROWS}
+        )
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise forms.ValidationError(
+                _("Row %(row)s has %(found)s values; the first row names %(expected)s columns.")
+                % {"row": number, "found": len(row), "expected": len(header)}
+            )
+    return tuple(
+        {name: value.strip() for name, value in zip(header, row, strict=True)} for row in rows
+    )
+
+
+class CampaignForm(forms.Form):
+    """A draft's choices, except its proof fields (ProofFieldsForm)."""
+
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("Category"), queryset=Category.objects.all(), empty_label=None
+    )
+    instructions = forms.CharField(
+        label=gettext_lazy("Instructions"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy(
+            "Plain text, shown as written. {{column}} is replaced by that column of the task's "
+            "row when you upload a file."
+        ),
+    )
+    reward = forms.CharField(
+        label=gettext_lazy("Reward per task"),
+        max_length=15,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=gettext_lazy("What a worker earns for one approved task, for example 0.50."),
+    )
+    positions = forms.IntegerField(
+        label=gettext_lazy("Positions"),
+        required=False,  # with a file, the rows decide
+        min_value=1,
+        max_value=100_000,
+        help_text=gettext_lazy("How many tasks. With a file: one task a row."),
+    )
+    max_tasks_per_worker = forms.IntegerField(
+        label=gettext_lazy("Tasks one worker may do"), min_value=1, max_value=1000, initial=1
+    )
+    time_to_complete_minutes = forms.IntegerField(
+        label=gettext_lazy("Minutes to complete a task"), min_value=5, max_value=10_080, initial=60
+    )
+    time_to_rate_hours = forms.IntegerField(
+        label=gettext_lazy("Hours you take to review"),
+        min_value=1,
+        max_value=720,
+        initial=72,
+        help_text=gettext_lazy("Work you have not reviewed by then is approved automatically."),
+    )
+    min_success_rate = forms.IntegerField(
+        label=gettext_lazy("Minimum worker success rate (%)"), min_value=0, max_value=100, initial=0
+    )
+    countries_include = forms.CharField(
+        label=gettext_lazy("Only these countries"),
+        required=False,
+        max_length=800,
+        help_text=gettext_lazy("Two-letter codes separated by commas, such as BD, IN. Empty: all."),
+    )
+    countries_exclude = forms.CharField(
+        label=gettext_lazy("Not these countries"), required=False, max_length=800
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("End date"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    uses_verification_code = forms.BooleanField(
+        label=gettext_lazy("Give each worker a verification code"),
+        required=False,
+        help_text=gettext_lazy(
+            "Workers enter the code on your site and in their proof; you can check it yourself."
+        ),
+    )
+    task_file = forms.FileField(
+        label=gettext_lazy("Task inputs (CSV file)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=gettext_lazy(
+            "Optional. The first row names the columns; each further row is one task."
+        ),
+    )
+    remove_inputs = forms.BooleanField(
+        label=gettext_lazy("Remove the uploaded rows"), required=False
+    )
+
+    def __init__(self, *args, stored_inputs: list | tuple = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored_inputs = tuple(stored_inputs)
+        if not self.stored_inputs:
+            del self.fields["remove_inputs"]
+        else:
+            self.fields["task_file"].help_text = _(
+                "%(n)s rows uploaded. Upload another file to replace them."
+            ) % {"n": len(self.stored_inputs)}
+
+    @classmethod
+    def initial_for(cls, campaign: Campaign) -> dict:
+        return {
+            "title": campaign.title,
+            "category": campaign.category_id,
+            "instructions": campaign.instructions,
+            "reward": f"{campaign.reward_cents // 100}.{campaign.reward_cents % 100:02d}",
+            "positions": campaign.positions,
+            "max_tasks_per_worker": campaign.max_tasks_per_worker,
+            "time_to_complete_minutes": campaign.time_to_complete_minutes,
+            "time_to_rate_hours": campaign.time_to_rate_hours,
+            "min_success_rate": campaign.min_success_rate,
+            "countries_include": ", ".join(campaign.countries_include),
+            "countries_exclude": ", ".join(campaign.countries_exclude),
+            "ends_at": campaign.ends_at,
+            "uses_verification_code": campaign.uses_verification_code,
+        }
+
+    def clean_reward(self) -> int:
+        try:
+            return parse_amount(self.cleaned_data["reward"])
+        except ValueError as error:
+            raise forms.ValidationError(_("Enter an amount such as 0.50.")) from error
+
+    def clean_countries_include(self) -> tuple[str, ...]:
+        return parse_countries(self.cleaned_data["countries_include"])
+
+    def clean_countries_exclude(self) -> tuple[str, ...]:
+        return parse_countries(self.cleaned_data["countries_exclude"])
+
+    def clean_task_file(self) -> tuple[dict, ...] | None:
+        upload = self.cleaned_data.get("task_file")
+        return None if not upload else parse_task_csv(upload)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        inputs = data.get("task_file")
+        if inputs is None:
+            inputs = () if data.get("remove_inputs") else self.stored_inputs
+        if inputs:
+            data["positions"] = len(inputs)  # one task a row
+            used = set(PLACEHOLDER.findall(data.get("instructions") or ""))
+            missing = sorted(used - set(inputs[0]))
+            if missing:
+                self.add_error(
+                    "instructions",
+                    _("The file has no column named %(names)s.") % {"names": ", ".join(missing)},
+                )
+        elif not data.get("positions") and "positions" not in self.errors:
+            self.add_error("positions", _("How many tasks? Enter a number of positions."))
+        data["task_inputs"] = tuple(inputs)
+        return data
+
+    def spec(self, proof_fields: list[dict]) -> CampaignSpec:
+        data = self.cleaned_data
+        return CampaignSpec(
+            title=data["title"],
+            category=data["category"],
+            instructions=data["instructions"],
+            proof_fields=proof_fields,
+            reward_cents=data["reward"],
+            positions=data["positions"],
+            max_tasks_per_worker=data["max_tasks_per_worker"],
+            countries_include=data["countries_include"],
+            countries_exclude=data["countries_exclude"],
+            min_success_rate=data["min_success_rate"],
+            time_to_complete_minutes=data["time_to_complete_minutes"],
+            time_to_rate_hours=data["time_to_rate_hours"],
+            ends_at=data["ends_at"],
+            uses_verification_code=data["uses_verification_code"],
+            task_inputs=data["task_inputs"],
+        )
+
+
+# The form's field a service error is about (the services speak the API's field names).
+SERVICE_FIELDS = {"reward_cents": "reward", "task_inputs": "task_file"}
+
+
+class ProofFieldsForm(forms.Form):
+    """Up to PROOF_ROWS proofs, one row of key, label, kind and required each; an empty row
+    is skipped."""
+
+    prefix = "proof"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(PROOF_ROWS):
+            self.fields[f"{i}_key"] = forms.CharField(
+                label=gettext_lazy("Key"), required=False, max_length=40
+            )
+            self.fields[f"{i}_label"] = forms.CharField(
+                label=gettext_lazy("What to send"), required=False, max_length=200
+            )
+            self.fields[f"{i}_kind"] = forms.ChoiceField(
+                label=gettext_lazy("Kind"),
+                choices=ProofKind.choices,
+                initial=ProofKind.TEXT,
+                required=False,
+            )
+            self.fields[f"{i}_required"] = forms.BooleanField(
+                label=gettext_lazy("Required"), required=False, initial=True
+            )
+
+    @classmethod
+    def initial_for(cls, proof_fields: list[dict]) -> dict:
+        initial: dict = {}
+        for i, field in enumerate(proof_fields[:PROOF_ROWS]):
+            initial.update(
+                {
+                    f"{i}_key": field.get("key", ""),
+                    f"{i}_label": field.get("label", ""),
+                    f"{i}_kind": field.get("kind", ProofKind.TEXT),
+                    f"{i}_required": bool(field.get("required", True)),
+                }
+            )
+        for i in range(len(proof_fields), PROOF_ROWS):
+            initial[f"{i}_required"] = False
+        return initial
+
+    def rows(self) -> list[list[forms.BoundField]]:
+        return [
+            [self[f"{i}_{name}"] for name in ("key", "label", "kind", "required")]
+            for i in range(PROOF_ROWS)
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        proofs = []
+        for i in range(PROOF_ROWS):
+            key, label = data.get(f"{i}_key", ""), data.get(f"{i}_label", "")
+            if not key and not label:
+                continue
+            if not label:
+                self.add_error(f"{i}_label", _("Say what the worker should send."))
+            if not key.isidentifier():
+                self.add_error(
+                    f"{i}_key", _("A short name in letters, digits and underscores, e.g. link.")
+                )
+            proofs.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "kind": data.get(f"{i}_kind") or ProofKind.TEXT,
+                    "required": bool(data.get(f"{i}_required")),
+                }
+            )
+        if not proofs and not self.errors:
+            raise forms.ValidationError(_("Ask for at least one proof."))
+        data["proof_fields"] = proofs
+        return data
+
+
+class CostPreviewForm(forms.Form):
+    reward = forms.CharField(required=False)
+    positions = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def clean_reward(self) -> int | None:
+        try:
+            return parse_amount(self.cleaned_data["reward"])
+        except ValueError:
+            return None
+
+
+class AddPositionsForm(forms.Form):
+    count = forms.IntegerField(label=gettext_lazy("Add positions"), min_value=1, max_value=100_000)
+
+
+def reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Needed to reject or ask for a revision; the worker sees it."),
+    )
+
+
+REVIEW_ACTIONS = [
+    ("approve", gettext_lazy("Approve")),
+    ("request_revision", gettext_lazy("Ask for a revision")),
+    ("reject", gettext_lazy("Reject")),
+]
+
+
+class ReviewForm(forms.Form):
+    """One submission's review: the button pressed (``action``) is the decision."""
+
+    reason = reason_field()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = self.data.get("action")
+        if action not in dict(REVIEW_ACTIONS):
+            raise forms.ValidationError(_("Choose approve, reject or ask for a revision."))
+        if action != "approve" and not data.get("reason"):
+            self.add_error("reason", _("Give the worker a reason."))
+        data["action"] = action
+        return data
+
+
+class BulkReviewForm(forms.Form):
+    """Many submissions at once: the ticked ``ids`` (checkboxes in the queue's rows)."""
+
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=REVIEW_ACTIONS)
+    reason = reason_field()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in ("reject", "request_revision") and not data.get("reason"):
+            self.add_error("reason", _("Give the workers a reason."))
+        ids = [int(pk) for pk in self.data.getlist("ids") if str(pk).isdigit()]
+        if not ids:
+            raise forms.ValidationError(_("Tick at least one submission."))
+        data["ids"] = ids
+        return data
+
+
+class ModerationForm(forms.Form):
+    """A moderator's decision: the button pressed (``action``) is approve or reject."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Needed to reject; the employer sees it."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = self.data.get("action")
+        if action not in ("approve", "reject"):
+            raise forms.ValidationError(_("Choose approve or reject."))
+        if action == "reject" and not data.get("reason"):
+            self.add_error("reason", _("Say why the campaign is rejected."))
+        data["action"] = action
+        return data
+
+
+class SubmitForm(forms.Form):
+    """The proof fields of a campaign as inputs. Validation is the service's
+    (``answers_clean``): its errors are attached to these fields by key."""
+
+    def __init__(self, *args, proof_fields: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.use_required_attribute = False
+        for proof in proof_fields:
+            kind = proof["kind"]
+            if kind == ProofKind.SCREENSHOT:
+                field = forms.FileField(
+                    widget=forms.ClearableFileInput(attrs={"accept": SCREENSHOT_TYPES})
+                )
+            elif kind == ProofKind.URL:
+                field = forms.CharField(
+                    widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"})
+                )
+            else:
+                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+            field.label, field.required = proof["label"], False
+            field.proof_required = bool(proof.get("required", True))
+            self.fields[proof["key"]] = field
+        self.proof_fields = proof_fields
+
+    def answers(self) -> dict:
+        return {
+            p["key"]: self.data.get(p["key"], "")
+            for p in self.proof_fields
+            if p["kind"] != ProofKind.SCREENSHOT
+        }
+
+    def files_by_key(self) -> dict:
+        return {
+            p["key"]: self.files.getlist(p["key"])
+            for p in self.proof_fields
+            if p["kind"] == ProofKind.SCREENSHOT and p["key"] in self.files
+        }
+
+    def add_service_errors(self, errors: dict) -> None:
+        for key, messages in errors.items():
+            for message in messages:
+                self.add_error(key if key in self.fields else None, message)

@@ -1,0 +1,12 @@
+"""The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
+
+from tasks.views import employer, moderation, screenshots, worker
+
+app_name = "tasks"
+
+urlpatterns = [
+    *worker.urlpatterns,
+    *employer.urlpatterns,
+    *moderation.urlpatterns,
+    *screenshots.urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""The work loop's pages, one module per audience; each keeps its own urlpatterns."""

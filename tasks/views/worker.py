@@ -1,0 +1,261 @@
+"""Workers' pages: the feed, a campaign, claiming, my work, submitting proof, giving back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tasks.forms import PLACEHOLDER, SubmitForm
+from tasks.models import (
+    WORKING_STATUSES,
+    Assignment,
+    Campaign,
+    CampaignStatus,
+    Category,
+)
+from tasks.selectors import FEED_SORTS, feed, with_employer_stats
+from tasks.services import (
+    AssignmentError,
+    assignment_release,
+    assignment_submit,
+    task_claim,
+    verification_code,
+)
+from tasks.services.assignments import claim_refusal
+from workers.selectors import success_rate
+
+FEED_PAGE_SIZE = 20
+HISTORY_PAGE_SIZE = 20
+
+
+def instructions_for(campaign: Campaign, task_input: dict | None) -> str:
+    """The instructions with ``{{column}}`` replaced by the task's values — plain text, which
+    the template escapes (``urlize|linebreaks``): the employer's words are never HTML."""
+    if not task_input:
+        return campaign.instructions
+    return PLACEHOLDER.sub(
+        lambda match: str(task_input.get(match.group(1), match.group(0))), campaign.instructions
+    )
+
+
+def with_record(campaign: Campaign) -> Campaign:
+    """Put the employer's track record in words on a campaign from ``with_employer_stats``:
+    ``approval_rate`` (percent, or None before any review) and ``rating_time``."""
+    reviewed = campaign.employer_reviewed
+    campaign.approval_rate = (
+        round(100 * campaign.employer_approved / reviewed) if reviewed else None
+    )
+    campaign.rating_time = _duration(campaign.employer_time_to_rate)
+    return campaign
+
+
+def _duration(value: timedelta | None) -> str | None:
+    if value is None:
+        return None
+    minutes = max(1, round(value.total_seconds() / 60))
+    if minutes < 120:
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+    hours = round(minutes / 60)
+    if hours < 48:
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    days = round(hours / 24)
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+
+
+def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
+    """A campaign this user may read as a worker: an active one, one they worked on, their
+    own, or any for a moderator; 404 otherwise."""
+    campaigns = with_employer_stats(Campaign.objects.select_related("category", "employer"))
+    if not request.user.is_moderator:
+        campaigns = campaigns.filter(
+            Q(status=CampaignStatus.ACTIVE)
+            | Q(employer=request.user)
+            | Q(pk__in=Assignment.objects.filter(worker=request.user).values("campaign_id"))
+        )
+    return get_object_or_404(campaigns, pk=pk)
+
+
+def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
+    """The signed-in worker's assignment; 404 for anybody else's."""
+    return get_object_or_404(
+        Assignment.objects.select_related("campaign__category", "campaign__employer", "task"),
+        pk=pk,
+        worker=request.user,
+    )
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR, not X-Forwarded-For: a header the client writes proves nothing. Behind a
+    # proxy, the proxy must set REMOTE_ADDR (gunicorn's --forwarded-allow-ips does).
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@login_required
+@require_GET
+def feed_page(request: HttpRequest) -> HttpResponse:
+    """Campaigns this worker may claim now, filtered by category, by reward or newest."""
+    category = request.GET.get("category") or None
+    sort = request.GET.get("sort") if request.GET.get("sort") in FEED_SORTS else "reward"
+    campaigns = feed(worker=request.user, category=category, sort=sort)
+    page = Paginator(campaigns, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    for campaign in page.object_list:
+        with_record(campaign)
+    return render(
+        request,
+        "tasks/feed.html",
+        {
+            "page": page,
+            "categories": Category.objects.all(),
+            "category": category,
+            "sort": sort,
+            "query": urlencode({"category": category or "", "sort": sort}),
+        },
+    )
+
+
+@login_required
+@require_GET
+def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign as workers see it; with the worker's open claim, the instructions carry the
+    task's inputs and the page links to the proof form."""
+    campaign = with_record(_visible_campaign(request, pk))
+    current = (
+        Assignment.objects.filter(
+            campaign=campaign, worker=request.user, status__in=WORKING_STATUSES
+        )
+        .select_related("task")
+        .first()
+    )
+    refusal = None if current else claim_refusal(campaign, request.user)
+    return render(
+        request,
+        "tasks/campaign.html",
+        {
+            "campaign": campaign,
+            "current": current,
+            "refusal": refusal,
+            "instructions": instructions_for(campaign, current.task.input if current else None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _visible_campaign(request, pk)
+    try:
+        assignment = task_claim(campaign=campaign, worker=request.user, ip=_client_ip(request))
+    except AssignmentError as error:
+        messages.error(request, error.message)
+        return redirect("tasks:campaign", pk=campaign.pk)
+    messages.success(
+        request,
+        _("The task is yours until %(time)s. Do it, then send your proof.")
+        % {"time": date_format(timezone.localtime(assignment.expires_at), "H:i")},
+    )
+    return redirect("tasks:assignment", pk=assignment.pk)
+
+
+@login_required
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """What the worker is doing now (with deadlines), and everything done before."""
+    mine = Assignment.objects.filter(worker=request.user).select_related(
+        "campaign__category", "campaign__employer"
+    )
+    history = mine.exclude(status__in=WORKING_STATUSES).order_by("-updated_at", "-id")
+    page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tasks/my_work.html",
+        {
+            "working": mine.filter(status__in=WORKING_STATUSES).order_by("expires_at"),
+            "page": page,
+            "success_rate": success_rate(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One claimed task: the instructions with its inputs, the verification code, and the
+    proof form (while the task waits for proof)."""
+    assignment = _own_assignment(request, pk)
+    campaign = assignment.campaign
+    waiting = assignment.status in WORKING_STATUSES
+    form = SubmitForm(
+        request.POST or None, request.FILES or None, proof_fields=campaign.proof_fields
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment_submit(
+                assignment=assignment,
+                worker=request.user,
+                answers=form.answers(),
+                files=form.files_by_key(),
+            )
+        except AssignmentError as error:
+            if error.errors:
+                form.add_service_errors(error.errors)
+            else:
+                messages.error(request, error.message)
+                return redirect("tasks:assignment", pk=assignment.pk)
+        else:
+            messages.success(request, _("Proof sent. The employer will review it."))
+            return redirect("tasks:my_work")
+    code = (
+        verification_code(campaign=campaign, task_id=assignment.task_id, worker_id=request.user.pk)
+        if campaign.uses_verification_code
+        else None
+    )
+    return render(
+        request,
+        "tasks/assignment.html",
+        {
+            "assignment": assignment,
+            "campaign": campaign,
+            "waiting": waiting,
+            "form": form,
+            "code": code,
+            "instructions": instructions_for(campaign, assignment.task.input),
+            "latest": assignment.submissions.last() if not waiting else None,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def assignment_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _own_assignment(request, pk)
+    try:
+        assignment_release(assignment=assignment, worker=request.user)
+    except AssignmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You gave the task back."))
+    return redirect("tasks:my_work")
+
+
+urlpatterns = [
+    path("work/", feed_page, name="feed"),
+    path("work/mine/", my_work, name="my_work"),
+    path("work/campaigns/<int:pk>/", campaign_page, name="campaign"),
+    path("work/campaigns/<int:pk>/claim/", campaign_claim, name="campaign_claim"),
+    path("work/assignments/<int:pk>/", assignment_page, name="assignment"),
+    path("work/assignments/<int:pk>/release/", assignment_release_view, name="assignment_release"),
+]
