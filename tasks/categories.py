@@ -97,3 +97,22 @@ CATEGORY_NAMES = {
     "image-labelling": _("Image labelling"),
     "other": _("Other"),
 }
+
+
+def categories_ensure(category_model=None) -> None:
+    """Create the categories that are missing (the migration's job; also used by tests,
+    whose transactional flushes empty the table)."""
+    if category_model is None:
+        from tasks.models import Category as category_model
+    if category_model.objects.count() >= len(CATEGORIES):
+        return
+    for position, (slug, name, minimum, template) in enumerate(CATEGORIES):
+        category_model.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "min_reward_cents": minimum,
+                "proof_template": template,
+                "position": position,
+            },
+        )

@@ -41,3 +41,17 @@ def api_as(api_client):
         return api_client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _categories(request):
+    """Kaaj's categories come from a data migration; a transactional test's flush empties the
+    table for the tests after it, so every database test gets them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from tasks.categories import categories_ensure
+
+    categories_ensure()

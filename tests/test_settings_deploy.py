@@ -18,7 +18,12 @@ COMPLETE_ENVIRONMENT = {
 
 
 def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in COMPLETE_ENVIRONMENT}
+    # Only what a deployment would have: none of the test run's own switches.
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in COMPLETE_ENVIRONMENT and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -4,12 +4,19 @@ claims that ran out of time.
 Guarantees: never more holders than tasks (a task is taken with ``FOR UPDATE SKIP LOCKED``
 and the database allows one holding assignment per task); one worker's claims are
 serialised by an advisory lock so per-worker caps hold under concurrency.
+
+Locking order, shared with the campaign services: campaign row, then task rows, then the
+ledger's accounts. Whatever reads a campaign's status to decide a task's fate (claim,
+release, expiry) first takes the campaign row ``FOR KEY SHARE`` (:func:`campaigns_share_lock`):
+claims do not block each other, but a campaign transition (``FOR UPDATE``) waits for them
+and they wait for it, so none of them acts on a status that is changing under it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -32,7 +39,7 @@ from tasks.models import (
     TaskStatus,
 )
 from tasks.proofs import answers_clean, hash_distance
-from workers.selectors import is_blocked, success_rate
+from workers.selectors import success_rate
 
 
 class AssignmentError(Exception):
@@ -86,22 +93,17 @@ def claim_refusal(campaign: Campaign, worker: User) -> AssignmentError | None:
                 % {"rate": campaign.min_success_rate},
                 status=403,
             )
-    if is_blocked(employer_id=campaign.employer_id, worker=worker):
+    blocked, done, working = _standing(campaign, worker)
+    if blocked:
         return AssignmentError(
             "not_eligible", _("This employer does not take your work any more."), status=403
         )
-    done = (
-        Assignment.objects.filter(campaign=campaign, worker=worker)
-        .exclude(status__in=(AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED))
-        .count()
-    )
     if done >= campaign.max_tasks_per_worker:
         return AssignmentError(
             "limit_reached",
             _("You have done as many tasks of this campaign as it allows."),
             status=409,
         )
-    working = Assignment.objects.filter(worker=worker, status__in=WORKING_STATUSES).count()
     if working >= settings.MAX_OPEN_CLAIMS:
         return AssignmentError(
             "too_many_claims",
@@ -121,21 +123,18 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
     with transaction.atomic():
         with connection.cursor() as cursor:  # one worker's claims, one at a time
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, worker.pk])
-        campaign = Campaign.objects.get(pk=campaign.pk)
+        # The campaign before the task: inserting the assignment takes this lock anyway
+        # (its foreign key), and taking it after the task deadlocked against a cancel,
+        # which locks the campaign and then withdraws the open tasks.
+        campaign = _campaign_share_locked(campaign.pk)
         refusal = claim_refusal(campaign, worker)
         if refusal is not None:
             raise refusal
-        task = (
-            Task.objects.select_for_update(skip_locked=True)
-            .filter(campaign=campaign, status=TaskStatus.OPEN)
-            .order_by("number")
-            .first()
-        )
+        task = _task_take(campaign)
         if task is None:
             raise AssignmentError(
                 "no_task_left", _("Every task of this campaign is taken."), status=409
             )
-        Task.objects.filter(pk=task.pk).update(status=TaskStatus.ASSIGNED)
         now = timezone.now()
         assignment = Assignment.objects.create(
             task=task,
@@ -149,6 +148,71 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
         _event(assignment, "", AssignmentStatus.CLAIMED, by=worker)
     assignment.task = task
     return assignment
+
+
+# The claim's hot path (bench/claims.py): each ORM query costs more Python time than its
+# round trip, so these helpers do several of the claim's reads and writes in one statement.
+
+
+def _standing(campaign: Campaign, worker: User) -> tuple[bool, int, int]:
+    """In one query: whether the campaign's employer blocked the worker (as
+    ``workers.selectors.is_blocked``), how many of the campaign's tasks the worker holds or
+    did (expired and released claims do not count), and how many claims they are working on
+    (``WORKING_STATUSES``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM workers_block WHERE employer_id = %s"
+            " AND worker_id = %s),"
+            " COUNT(*) FILTER (WHERE campaign_id = %s AND NOT status = ANY(%s)),"
+            " COUNT(*) FILTER (WHERE status = ANY(%s))"
+            " FROM tasks_assignment WHERE worker_id = %s",
+            [
+                campaign.employer_id,
+                worker.pk,
+                campaign.pk,
+                [AssignmentStatus.EXPIRED.value, AssignmentStatus.RELEASED.value],
+                [status.value for status in WORKING_STATUSES],
+                worker.pk,
+            ],
+        )
+        return cursor.fetchone()
+
+
+def _campaign_share_locked(pk: int) -> Campaign:
+    """The campaign, read fresh and locked ``FOR KEY SHARE`` in one statement (the lock
+    :func:`campaigns_share_lock` takes). Raises Campaign.DoesNotExist."""
+    found = list(
+        Campaign.objects.raw("SELECT * FROM tasks_campaign WHERE id = %s FOR KEY SHARE", [pk])
+    )
+    if not found:
+        raise Campaign.DoesNotExist(f"campaign {pk}")
+    return found[0]
+
+
+def _task_take(campaign: Campaign) -> Task | None:
+    """Mark the campaign's first open task assigned and return it, or None when none is
+    open. One statement: the task is locked ``FOR UPDATE SKIP LOCKED`` (concurrent claims
+    take different tasks instead of waiting for each other) and updated at once."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tasks_task SET status = %s WHERE id = (SELECT id FROM tasks_task"
+            " WHERE campaign_id = %s AND status = %s ORDER BY number LIMIT 1"
+            " FOR UPDATE SKIP LOCKED) RETURNING id, number, input",
+            [TaskStatus.ASSIGNED.value, campaign.pk, TaskStatus.OPEN.value],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, number, value = row
+    task = Task(
+        pk=pk,
+        campaign=campaign,
+        number=number,
+        input=json.loads(value) if isinstance(value, str | bytes) else value,
+        status=TaskStatus.ASSIGNED,
+    )
+    task._state.adding, task._state.db = False, connection.alias  # a saved row, as if fetched
+    return task
 
 
 def assignment_release(*, assignment: Assignment, worker: User) -> Assignment:
@@ -249,9 +313,11 @@ def assignments_expire_due(*, now: datetime | None = None, batch: int = 500) -> 
                 status__in=(AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED),
                 expires_at__lte=now,
             )
-            .values_list("pk", "task_id", "status")[:batch]
+            .values_list("pk", "task_id", "status", "campaign_id")[:batch]
         )
-        for pk, task_id, status in rows:
+        # All the batch's campaigns before any task or refund (see task_release).
+        campaigns_share_lock([row[3] for row in rows])
+        for pk, task_id, status, _campaign_id in rows:
             if _move(pk, (status,), AssignmentStatus.EXPIRED, by=None):
                 task_release(task_id=task_id, event=f"expire:{pk}")
                 expired += 1
@@ -266,6 +332,16 @@ def task_release(*, task_id: int, event: str) -> None:
     withdrawn and its reward and fee go back to the employer."""
     from payments.services import escrow_refund
 
+    # Read the campaign's status under a share lock: without it a cancel committing between
+    # this read and the update below left the task open in a cancelled campaign, its money
+    # stuck in escrow for good. Batch callers lock all their campaigns first, in id order,
+    # so this is then a no-op and no refund's account lock is held while waiting here.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM tasks_campaign WHERE id = "
+            "(SELECT campaign_id FROM tasks_task WHERE id = %s) FOR KEY SHARE",
+            [task_id],
+        )
     task = Task.objects.select_related("campaign", "campaign__employer").get(pk=task_id)
     campaign = task.campaign
     if campaign.status in (CampaignStatus.IN_REVIEW, CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
@@ -280,6 +356,19 @@ def task_release(*, task_id: int, event: str) -> None:
             amount_cents=campaign.cost_per_task_cents,
             event=f"task:{task_id}",
             by=None,
+        )
+
+
+def campaigns_share_lock(campaign_ids: list[int]) -> None:
+    """Take the campaigns' rows ``FOR KEY SHARE`` (in id order), so that none of them
+    changes status until this transaction ends; compatible with other share lockers (claims
+    on a hot campaign do not queue behind each other). Needs an open transaction."""
+    if not campaign_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM tasks_campaign WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
+            [sorted(set(campaign_ids))],
         )
 
 

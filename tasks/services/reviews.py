@@ -22,7 +22,7 @@ from payments.services import TaskPayment, escrow_pay_many
 from tasks.models import Assignment, AssignmentStatus, Task, TaskStatus
 from workers.models import Block
 
-from .assignments import AssignmentError, _move, task_release
+from .assignments import AssignmentError, _move, campaigns_share_lock, task_release
 
 REVIEWABLE = (AssignmentStatus.SUBMITTED,)
 
@@ -212,9 +212,12 @@ def dispute_windows_close_due(*, now: datetime | None = None, batch: int = 500) 
                 window_closed=False,
                 dispute_until__lte=now,
             )
-            .values_list("pk", "task_id")[:batch]
+            .values_list("pk", "task_id", "campaign_id")[:batch]
         )
-        for pk, task_id in rows:
+        # All the batch's campaigns first, in id order, before any refund locks an account
+        # (see assignments.task_release).
+        campaigns_share_lock([row[2] for row in rows])
+        for pk, task_id, _campaign_id in rows:
             Assignment.objects.filter(pk=pk).update(window_closed=True, updated_at=now)
             task_release(task_id=task_id, event=f"window:{pk}")
             closed += 1

@@ -21,10 +21,6 @@ ARGS = [
     "--disable-sync",
 ]
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests
-# make between browser steps are ordinary synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture(scope="session")
 def browser():
@@ -45,8 +41,11 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def phone(browser, live_server, monkeypatch):
     """A fresh phone-sized browser context; ``phone.go(path)`` opens a page of the server."""
+    # Playwright's sync API runs an event loop in the test's thread; the ORM calls the test
+    # makes between browser steps are ordinary synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -1,16 +1,48 @@
-"""Demo accounts for trying Kaaj: employers, workers and a moderator, all verified."""
+"""Demo data for trying Kaaj: verified employers, workers and a moderator, and the demo
+employers' campaigns in every status with the work and money behind them.
+
+Everything goes through the real services (accounts, sandbox deposits, campaigns, claims,
+submissions, reviews, the clock), so ``ledger_check`` is clean afterwards.
+"""
+
+import io
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
+from PIL import Image
 
 from accounts.models import User
 from accounts.services import moderator_grant, user_ensure_verified
 from payments.checkout import SANDBOX
 from payments.models import DepositStatus
-from payments.money import format_cents
+from payments.money import fee_for, format_cents
 from payments.selectors import balances_of
 from payments.services.deposits import deposit_start, sandbox_checkout_confirm
+from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind
+from tasks.services import (
+    AssignmentError,
+    CampaignError,
+    CampaignSpec,
+    assignment_submit,
+    campaign_cancel,
+    campaign_create,
+    campaign_launch,
+    campaign_moderate,
+    campaign_pause,
+    campaigns_complete_due,
+    campaigns_expire_due,
+    submission_approve,
+    submission_reject,
+    submission_request_revision,
+    task_claim,
+)
 
 DEMO_DOMAIN = "demo.kaaj.test"
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)
@@ -19,6 +51,75 @@ MODERATOR_EMAIL = f"moderator@{DEMO_DOMAIN}"
 
 def demo_email(role: str, number: int) -> str:
     return f"{role}{number}@{DEMO_DOMAIN}"
+
+
+# Statuses handed out in turn over all demo campaigns (employer by employer), so the default
+# (2 employers, 6 campaigns each) shows every one.
+STATUS_PLAN = (
+    CampaignStatus.ACTIVE,
+    CampaignStatus.COMPLETED,
+    CampaignStatus.PAUSED,
+    CampaignStatus.IN_REVIEW,
+    CampaignStatus.CANCELLED,
+    CampaignStatus.EXPIRED,
+    CampaignStatus.REJECTED,
+    CampaignStatus.DRAFT,
+)
+# What happens to each claimed task, in order, before the campaign reaches its status.
+WORK_PLAN = {
+    CampaignStatus.ACTIVE: ("approve", "reject", "revision", "submit", "claim"),
+    CampaignStatus.PAUSED: ("approve", "submit", "claim"),
+    CampaignStatus.COMPLETED: ("approve", "approve"),
+    CampaignStatus.CANCELLED: ("approve", "submit"),
+    CampaignStatus.EXPIRED: ("approve", "reject"),
+}
+TITLES = {
+    "watch-video": "Watch our two-minute product video",
+    "youtube": "Subscribe to our cooking channel",
+    "social-share": "Share our shop's opening post",
+    "visit-website": "Visit our bakery's new website",
+    "sign-up": "Sign up to our newsletter",
+    "install-app": "Install our recipe app",
+    "write-review": "Review a book you have read",
+    "comment": "Comment on our blog post about tea",
+    "create-account": "Create a free account on our forum",
+    "survey": "Answer a five-question survey",
+    "data-entry": "Copy the prices from a menu photo",
+    "image-labelling": "Label ten photos: cat or dog",
+    "other": "Tell us your favourite local market",
+}
+
+
+def demo_title_prefix(number: int) -> str:
+    """Marks an employer's ``number``-th demo campaign: seed_demo skips it when present."""
+    return f"[Demo {number}]"
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    employer: User
+    number: int
+    status: CampaignStatus
+    spec: CampaignSpec
+
+    @property
+    def cost_cents(self) -> int:
+        """What launching takes from the wallet (nothing for a draft)."""
+        if self.status == CampaignStatus.DRAFT:
+            return 0
+        reward = self.spec.reward_cents
+        return self.spec.positions * (reward + fee_for(reward))
+
+
+def demo_png(seed: int) -> SimpleUploadedFile:
+    """A small PNG of random grey blocks: each seed gives a different perceptual hash, so
+    demo proofs are not flagged as copies of each other."""
+    rng = random.Random(seed)  # noqa: S311  (demo pictures, not secrets)
+    grid = Image.new("L", (9, 8))
+    grid.putdata([rng.randrange(256) for _ in range(72)])
+    out = io.BytesIO()
+    grid.resize((180, 160), Image.Resampling.NEAREST).convert("RGB").save(out, format="PNG")
+    return SimpleUploadedFile(f"proof-{seed}.png", out.getvalue(), content_type="image/png")
 
 
 class Command(BaseCommand):
@@ -34,7 +135,15 @@ class Command(BaseCommand):
             "--employer-balance-cents",
             type=int,
             default=10_000,
-            help="top each demo employer's wallet up to this through a sandbox deposit (10000)",
+            help="top each demo employer's wallet up to this through a sandbox deposit (10000),"
+            " plus what their new demo campaigns cost",
+        )
+        parser.add_argument(
+            "--campaigns",
+            type=int,
+            default=6,
+            help="demo campaigns per demo employer (6), statuses in turn: active, completed,"
+            " paused, in review, cancelled, expired, rejected, draft",
         )
 
     def handle(
@@ -44,6 +153,7 @@ class Command(BaseCommand):
         workers: int,
         password: str,
         employer_balance_cents: int = 10_000,
+        campaigns: int = 6,
         **options,
     ) -> None:
         created = 0
@@ -79,7 +189,9 @@ class Command(BaseCommand):
             f"  workers:   {demo_email('worker', 1)} … {demo_email('worker', max(workers, 1))}"
         )
         self.stdout.write(f"  moderator: {MODERATOR_EMAIL}")
-        self._fund_employers(employers, employer_balance_cents)
+        plans = self._campaign_plans(employers, campaigns)
+        self._fund_employers(employers, employer_balance_cents, plans)
+        self._seed_campaigns(plans, workers)
 
     def _ensure(self, email: str, password: str, name: str, country: str, language: str) -> int:
         _, created = user_ensure_verified(
@@ -87,21 +199,27 @@ class Command(BaseCommand):
         )
         return int(created)
 
-    def _fund_employers(self, employers: int, target_cents: int) -> None:
-        """Top each demo employer's wallet up to ``target_cents`` with real sandbox deposits:
-        ``deposit_start``, then the sandbox page's confirm (a signed event through the
-        webhook handler). Outside any transaction, as ``deposit_start`` requires."""
-        if target_cents <= 0 or employers <= 0:
+    def _fund_employers(
+        self, employers: int, target_cents: int, plans: Sequence[CampaignPlan] = ()
+    ) -> None:
+        """Top each demo employer's wallet up to ``target_cents`` plus what their new demo
+        campaigns cost, with real sandbox deposits: ``deposit_start``, then the sandbox
+        page's confirm (a signed event through the webhook handler). Outside any
+        transaction, as ``deposit_start`` requires."""
+        if employers <= 0:
             return
         if settings.PAYMENTS_PROVIDER != SANDBOX:
             self.stdout.write("  balances: not topped up, a real payment provider is configured")
             return
         for number in range(1, employers + 1):
             user = User.objects.get(email__iexact=demo_email("employer", number))
+            goal = target_cents + sum(p.cost_cents for p in plans if p.employer.pk == user.pk)
+            if goal <= 0:
+                continue
             deposits = []
-            while (balance := balances_of(user).available_cents) < target_cents:
+            while (balance := balances_of(user).available_cents) < goal:
                 amount = min(
-                    max(target_cents - balance, settings.DEPOSIT_MINIMUM_CENTS),
+                    max(goal - balance, settings.DEPOSIT_MINIMUM_CENTS),
                     settings.DEPOSIT_MAXIMUM_CENTS,
                 )
                 deposit = sandbox_checkout_confirm(
@@ -112,3 +230,156 @@ class Command(BaseCommand):
                 deposits.append(f"#{deposit.pk} {format_cents(amount)}")
             done = f"deposited {', '.join(deposits)}" if deposits else "nothing to deposit"
             self.stdout.write(f"  {user.email}: balance {format_cents(balance)} ({done}, sandbox)")
+
+    # --- demo campaigns ----------------------------------------------------------------
+
+    def _campaign_plans(self, employers: int, per_employer: int) -> list[CampaignPlan]:
+        """The demo campaigns still missing: employer by employer, statuses and categories
+        in turn. One already there (same employer, same title prefix) is skipped."""
+        categories = list(Category.objects.order_by("position", "slug"))
+        if not categories or per_employer <= 0:
+            return []
+        plans = []
+        for e in range(employers):
+            employer = User.objects.get(email__iexact=demo_email("employer", e + 1))
+            for n in range(1, per_employer + 1):
+                turn = e * per_employer + n - 1
+                prefix = demo_title_prefix(n)
+                if Campaign.objects.filter(employer=employer, title__startswith=prefix).exists():
+                    continue
+                status = STATUS_PLAN[turn % len(STATUS_PLAN)]
+                category = categories[turn % len(categories)]
+                plans.append(
+                    CampaignPlan(employer, n, status, self._spec(prefix, category, status))
+                )
+        return plans
+
+    def _spec(self, prefix: str, category: Category, status: CampaignStatus) -> CampaignSpec:
+        title = TITLES.get(category.slug, category.name)
+        completed = status == CampaignStatus.COMPLETED
+        return CampaignSpec(
+            title=f"{prefix} {title}",
+            category=category,
+            instructions=(
+                f"{title}. Follow the steps on the page carefully, then send the proof "
+                "asked for below. This is a demo campaign: nothing real is paid."
+            ),
+            proof_fields=[dict(f) for f in category.proof_template],
+            reward_cents=max(2 * category.min_reward_cents, 10),
+            positions=2 if completed else 6,
+            # A completed campaign needs all its tasks done even with a single demo worker.
+            max_tasks_per_worker=2 if completed else 1,
+        )
+
+    def _seed_campaigns(self, plans: list[CampaignPlan], workers: int) -> None:
+        if not plans:
+            self.stdout.write("Demo campaigns ready (0 new).")
+            return
+        moderator = User.objects.get(email__iexact=MODERATOR_EMAIL)
+        crew = [
+            User.objects.get(email__iexact=demo_email("worker", n)) for n in range(1, workers + 1)
+        ]
+        self._turn = 0
+        made = []
+        for plan in plans:
+            try:
+                with transaction.atomic():  # a campaign is there whole, or not at all
+                    campaign = self._build(plan, moderator, crew)
+            except (CampaignError, AssignmentError) as error:
+                self.stdout.write(f"  skipped {plan.spec.title}: {error}")
+                continue
+            made.append(campaign)
+            self.stdout.write(f"  {campaign.employer.email}: {campaign.title} — {campaign.status}")
+        self.stdout.write(self.style.SUCCESS(f"Demo campaigns ready ({len(made)} new)."))
+
+    def _build(self, plan: CampaignPlan, moderator: User, crew: list[User]) -> Campaign:
+        """Take one campaign from draft to its planned status, doing its work on the way."""
+        employer, status, spec = plan.employer, plan.status, plan.spec
+        if status == CampaignStatus.EXPIRED:
+            # Long enough to claim and submit before the clock expires it (see _finish).
+            spec = replace(spec, ends_at=timezone.now() + timedelta(minutes=2))
+        campaign = campaign_create(employer=employer, spec=spec)
+        if status == CampaignStatus.DRAFT:
+            return campaign
+        campaign = campaign_launch(campaign=campaign, by=employer)
+        if status == CampaignStatus.IN_REVIEW:
+            return campaign
+        if status == CampaignStatus.REJECTED:
+            return campaign_moderate(
+                campaign=campaign,
+                by=moderator,
+                approve=False,
+                reason="The instructions do not say which page to visit. Please add the link.",
+            )
+        campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
+        for outcome in WORK_PLAN.get(status, ()):
+            self._work(campaign, outcome, crew)
+        return self._finish(campaign, status)
+
+    def _work(self, campaign: Campaign, outcome: str, crew: list[User]) -> None:
+        """One demo worker claims a task and takes it as far as ``outcome``; nothing
+        happens when no demo worker may claim (all busy, or none at all)."""
+        assignment = self._claim(campaign, crew)
+        if assignment is None or outcome == "claim":
+            return
+        self._submit(assignment)
+        employer = campaign.employer
+        if outcome == "approve":
+            submission_approve(assignment=assignment, by=employer)
+        elif outcome == "reject":
+            submission_reject(
+                assignment=assignment,
+                by=employer,
+                reason="The screenshot does not show the finished task.",
+            )
+        elif outcome == "revision":
+            submission_request_revision(
+                assignment=assignment, by=employer, reason="Please send the full link too."
+            )
+
+    def _claim(self, campaign: Campaign, crew: list[User]) -> Assignment | None:
+        """Demo workers take turns, so claims spread out and stay under MAX_OPEN_CLAIMS."""
+        for _ in crew:
+            worker = crew[self._turn % len(crew)]
+            self._turn += 1
+            try:
+                return task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+            except AssignmentError:
+                continue
+        return None
+
+    def _submit(self, assignment: Assignment) -> None:
+        answers, files = {}, {}
+        for field in assignment.campaign.proof_fields:
+            key = field["key"]
+            if field["kind"] == ProofKind.SCREENSHOT:
+                files[key] = [demo_png(assignment.pk * 10 + len(files))]
+            elif field["kind"] == ProofKind.URL:
+                answers[key] = f"https://example.com/demo/{key}/{assignment.pk}"
+            else:
+                answers[key] = f"Done — {assignment.worker.display_name}"
+        assignment_submit(
+            assignment=assignment, worker=assignment.worker, answers=answers, files=files
+        )
+
+    def _finish(self, campaign: Campaign, status: CampaignStatus) -> Campaign:
+        """The employer's last move, or the clock's."""
+        if status == CampaignStatus.PAUSED:
+            return campaign_pause(campaign=campaign, by=campaign.employer)
+        if status == CampaignStatus.CANCELLED:
+            return campaign_cancel(campaign=campaign, by=campaign.employer)
+        if status == CampaignStatus.EXPIRED:
+            # The clock's own job, run as of the end date (two minutes ahead): it may also
+            # expire another campaign ending in those minutes, which it would do soon anyway.
+            due = campaign.ends_at + timedelta(seconds=1)
+            while campaigns_expire_due(now=due) and not self._reached(campaign, status):
+                pass
+        elif status == CampaignStatus.COMPLETED:
+            while campaigns_complete_due() and not self._reached(campaign, status):
+                pass
+        campaign.refresh_from_db()
+        return campaign
+
+    @staticmethod
+    def _reached(campaign: Campaign, status: CampaignStatus) -> bool:
+        return Campaign.objects.filter(pk=campaign.pk, status=status).exists()

@@ -1,0 +1,295 @@
+"""Claims per second on one hot campaign: the claim service beside the same statements as
+raw SQL, in the same run.
+
+Many distinct workers claim tasks of ONE campaign from 1, 4 and 8 threads at once, first
+through ``tasks.services.task_claim`` (Django, with every eligibility check), then through
+psycopg2 directly with only the statements a claim must run — advisory lock on the worker,
+``SELECT … FOR UPDATE SKIP LOCKED LIMIT 1``, UPDATE the task, INSERT the assignment, INSERT
+its event — in one transaction. The ratio service/raw is the figure (target ≥ 0.5). It also
+counts the queries one service claim runs. Runs on its own embedded PostgreSQL cluster
+(``var/postgres-bench``, durable) unless DATABASE_URL names another server; ends with
+``ledger_check``.
+
+    .venv/bin/python bench/claims.py [--tasks 5000] [--threads 1 4 8] [--show-queries]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROUNDS = 4
+RAW_CLAIM = [
+    ("SELECT pg_advisory_xact_lock(%(lock)s, %(worker)s)", False),
+    (
+        "SELECT id FROM tasks_task WHERE campaign_id = %(campaign)s AND status = 'open' "
+        "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED",
+        True,
+    ),
+    ("UPDATE tasks_task SET status = 'assigned' WHERE id = %(task)s", False),
+    (
+        "INSERT INTO tasks_assignment (task_id, campaign_id, worker_id, status, claimed_at, "
+        "expires_at, review_reason, window_closed, client_ip, updated_at) VALUES (%(task)s, "
+        "%(campaign)s, %(worker)s, 'claimed', now(), now() + interval '60 minutes', '', false, "
+        "'127.0.0.1', now()) RETURNING id",
+        True,
+    ),
+    (
+        "INSERT INTO tasks_assignmentevent (assignment_id, from_status, to_status, actor_id, "
+        "reason, created_at) VALUES (%(assignment)s, '', 'claimed', %(worker)s, '', now())",
+        False,
+    ),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=5000, help="positions of the hot campaign")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--show-queries", action="store_true", help="print one claim's SQL")
+    args = parser.parse_args()
+
+    from marketplace import devstack
+
+    if os.environ.get("DATABASE_URL"):
+        run(args)
+        return
+    stack = devstack.Stack(devstack.var_dir(), "bench")
+    with devstack.embedded(stack, redis=False, quiet=True):
+        _recreate_database(stack)
+        socket = urllib.parse.quote(str(stack.socket_dir))
+        os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket}"
+        run(args)
+
+
+def _recreate_database(stack) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(dbname="postgres", user="postgres", host=str(stack.socket_dir))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS kaaj")
+        cursor.execute("CREATE DATABASE kaaj")
+    connection.close()
+
+
+def run(args) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings.dev"
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:1/0")  # not used by this benchmark
+    os.environ["DEBUG"] = "false"  # as in production: no query log, no debug cursor
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import User
+    from payments.selectors import ledger_violations
+    from tasks.models import Assignment, AssignmentStatus, Task, TaskStatus
+
+    call_command("migrate", verbosity=0)
+    campaign = _hot_campaign(args.tasks)
+    # Each run claims the same number of tasks through the service and then raw; every
+    # claim comes from a worker who has claimed nothing yet (max 1 task per worker).
+    per_run = args.tasks // (2 * len(args.threads))
+    run_id = uuid.uuid4().hex[:8]
+    workers = list(
+        User.objects.bulk_create(
+            [
+                User(email=f"bench-claimer-{run_id}-{i}@kaaj.test", country="BD")
+                for i in range(2 * per_run * len(args.threads) + 1)
+            ],
+            batch_size=2000,
+        )
+    )
+    profile_worker = workers.pop()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW fsync")
+        fsync = cursor.fetchone()[0]
+    print(
+        f"PostgreSQL {connection.pg_version // 10000}, fsync={fsync}; one campaign of "
+        f"{args.tasks} tasks; {per_run} claims per run, each by a different worker"
+    )
+    queries = _profile(campaign, profile_worker, args.show_queries)
+    print(
+        f"round trips per claim, BEGIN and COMMIT included: service {queries}, "
+        f"raw SQL {len(RAW_CLAIM) + 2}"
+    )
+
+    for threads in args.threads:
+        service_seconds = raw_seconds = 0.0
+        # Service and raw take turns in a few rounds, so a busy moment of the machine
+        # weighs on both alike.
+        for turn in range(ROUNDS):
+            size = per_run // ROUNDS + (turn < per_run % ROUNDS)
+            chunk, workers = workers[:size], workers[size:]
+            service_seconds += _measure(threads, chunk, _service_claimer(campaign))
+            chunk, workers = workers[:size], workers[size:]
+            raw_seconds += _measure(threads, chunk, _raw_claimer(campaign.pk))
+        service_rate, raw_rate = per_run / service_seconds, per_run / raw_seconds
+        ratio = service_rate / raw_rate
+        print(
+            f"{threads:2d} threads: service {service_rate:7.0f} claims/s, "
+            f"raw SQL {raw_rate:7.0f} claims/s, ratio {ratio:.2f}"
+            f"{'' if ratio >= 0.5 else '  (below the 0.5 target)'}"
+        )
+
+    claimed = Assignment.objects.filter(campaign=campaign, status=AssignmentStatus.CLAIMED)
+    assigned = Task.objects.filter(campaign=campaign, status=TaskStatus.ASSIGNED).count()
+    doubles = claimed.values("task").annotate(n=django.db.models.Count("id")).filter(n__gt=1)
+    violations = ledger_violations()
+    print(
+        f"claims: {claimed.count()}, tasks assigned: {assigned}, sold twice: {doubles.count()}; "
+        f"ledger_check: {violations or 'clean'}"
+    )
+    if violations or doubles.exists() or claimed.count() != assigned:
+        sys.exit(1)
+
+
+def _hot_campaign(positions: int):
+    """A funded, approved campaign, built through the services like any other."""
+    from accounts.models import User
+    from accounts.services import moderator_grant
+    from payments.models import AccountKind
+    from payments.money import fee_for
+    from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+    from tasks.models import Category
+    from tasks.services import CampaignSpec, campaign_create, campaign_launch, campaign_moderate
+
+    run_id = uuid.uuid4().hex[:8]
+    employer = User.objects.create_user(email=f"bench-employer-{run_id}@kaaj.test", country="US")
+    moderator = moderator_grant(
+        user=User.objects.create_user(email=f"bench-moderator-{run_id}@kaaj.test")
+    )
+    category = Category.objects.get(slug="data-entry")
+    reward = 2 * category.min_reward_cents
+    ledger_post(
+        Posting(
+            kind="deposit",
+            idempotency_key=f"bench:{run_id}:deposit",
+            reference=f"bench:{run_id}",
+            legs=(
+                Leg(
+                    system_account(AccountKind.DEPOSITS, "bench"),
+                    wallet_account(employer),
+                    positions * (reward + fee_for(reward)),
+                ),
+            ),
+        )
+    )
+    spec = CampaignSpec(
+        title="Copy the prices from a menu photo",
+        category=category,
+        instructions="Open the photo and type the price of each dish.",
+        proof_fields=[{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
+        reward_cents=reward,
+        positions=positions,
+    )
+    campaign = campaign_launch(campaign=campaign_create(employer=employer, spec=spec), by=employer)
+    return campaign_moderate(campaign=campaign, by=moderator, approve=True)
+
+
+def _profile(campaign, worker, show: bool) -> int:
+    """Run one service claim and count (optionally print) its queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tasks.services import task_claim
+
+    with CaptureQueriesContext(connection) as captured:
+        task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+    if show:
+        for query in captured.captured_queries:
+            print(f"    {query['time']}s  {query['sql'][:150]}")
+    return len(captured.captured_queries)
+
+
+def _service_claimer(campaign):
+    from tasks.services import task_claim
+
+    def claim(worker) -> None:
+        task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+
+    return lambda: claim, lambda: None
+
+
+def _raw_claimer(campaign_id: int):
+    import psycopg2
+    from django.db import connection as django_connection
+
+    params = django_connection.get_connection_params()
+    local = threading.local()
+
+    def start():
+        local.conn = psycopg2.connect(**params)
+        return claim
+
+    def claim(worker) -> None:
+        values = {"lock": 7001, "worker": worker.pk, "campaign": campaign_id}
+        with local.conn, local.conn.cursor() as cursor:  # one transaction, committed on exit
+            for sql, returns in RAW_CLAIM:
+                cursor.execute(sql, values)
+                if returns:
+                    row = cursor.fetchone()
+                    if row is None:
+                        raise RuntimeError("no task left")
+                    values["task" if "tasks_task" in sql else "assignment"] = row[0]
+
+    def close() -> None:
+        local.conn.close()
+
+    return start, close
+
+
+def _measure(threads: int, workers: list, claimer) -> float:
+    """Seconds for ``threads`` threads sharing ``workers`` to claim (one claim each)."""
+    from django.db import connection
+
+    start, finish = claimer
+    chunks = [workers[i::threads] for i in range(threads)]
+    barrier = threading.Barrier(threads + 1)
+    errors: list[BaseException] = []
+
+    def work(chunk: list) -> None:
+        try:
+            claim = start()
+            connection.ensure_connection()
+            barrier.wait()
+            for worker in chunk:
+                claim(worker)
+        except BaseException as error:  # reported after the run
+            errors.append(error)
+            barrier.abort()
+        finally:
+            try:
+                finish()
+            finally:
+                connection.close()
+
+    pool = [threading.Thread(target=work, args=(chunk,)) for chunk in chunks]
+    for thread in pool:
+        thread.start()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a failed start is reported below
+        barrier.wait()
+    began = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"{len(errors)} claims failed, first: {errors[0]!r}")
+    return elapsed
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""Claim + submit cycles per second over HTTP, under gunicorn, with 1, 4 and 16 clients.
+
+Each client is a worker with its own token (``POST /api/v1/auth/token/``) who, in a loop,
+claims a task of one big campaign (``POST /api/v1/campaigns/{id}/claim/``, 201) and submits
+a JSON proof for it (``POST /api/v1/assignments/{id}/submit/``, 200). gunicorn runs the
+production settings on 127.0.0.1 with a free port (sync workers, as many as
+docker-compose.yml starts); clients are threads using http.client. Runs on its own embedded
+PostgreSQL cluster and Redis (``var/postgres-bench``, ``var/redis-bench``) unless
+DATABASE_URL / REDIS_URL name other servers; ends with ``ledger_check``.
+
+    .venv/bin/python bench/http_claims.py [--clients 1 4 16] [--cycles 300] [--gunicorn-workers 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PASSWORD = "bench-" + secrets.token_hex(8)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--cycles", type=int, default=300, help="claim + submit cycles per run")
+    parser.add_argument("--gunicorn-workers", type=int, default=3, help="as docker-compose (3)")
+    args = parser.parse_args()
+
+    from marketplace import devstack
+
+    postgres = not os.environ.get("DATABASE_URL")
+    redis = not os.environ.get("REDIS_URL")
+    stack = devstack.Stack(devstack.var_dir(), "bench")
+    servers = (
+        devstack.embedded(stack, postgres=postgres, redis=redis, quiet=True)
+        if postgres or redis
+        else contextlib.nullcontext()
+    )
+    with servers:
+        if postgres:
+            _recreate_database(stack)
+            socket_dir = urllib.parse.quote(str(stack.socket_dir))
+            os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket_dir}"
+        if redis:
+            os.environ["REDIS_URL"] = stack.redis_url
+        run(args)
+
+
+def _recreate_database(stack) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(dbname="postgres", user="postgres", host=str(stack.socket_dir))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS kaaj")
+        cursor.execute("CREATE DATABASE kaaj")
+    connection.close()
+
+
+def run(args) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings.dev"
+    os.environ["DEBUG"] = "false"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from payments.selectors import ledger_violations
+    from tasks.models import Assignment, AssignmentStatus
+
+    call_command("migrate", verbosity=0)
+    total = args.cycles * len(args.clients)
+    campaign_id, emails = _setup(total, max(args.clients))
+    connection.close()
+
+    with tempfile.TemporaryDirectory() as media, _gunicorn(args.gunicorn_workers, media) as port:
+        tokens = [_token(port, email) for email in emails]
+        print(
+            f"gunicorn: {args.gunicorn_workers} sync workers, production settings, "
+            f"127.0.0.1:{port}; campaign {campaign_id} with {total} tasks"
+        )
+        for clients in args.clients:
+            rate, p50, p95 = _measure(port, campaign_id, tokens[:clients], args.cycles)
+            print(
+                f"{clients:2d} clients: {args.cycles} cycles, {rate:6.1f} claim+submit cycles/s "
+                f"(one cycle: p50 {p50:5.1f} ms, p95 {p95:5.1f} ms)"
+            )
+    submitted = Assignment.objects.filter(
+        campaign_id=campaign_id, status=AssignmentStatus.SUBMITTED
+    ).count()
+    violations = ledger_violations()
+    print(f"submitted: {submitted} (expected {total}); ledger_check: {violations or 'clean'}")
+    if violations or submitted != total:
+        sys.exit(1)
+
+
+def _setup(positions: int, clients: int) -> tuple[int, list[str]]:
+    """One funded, approved campaign (text proof, no per-worker cap that a run could reach)
+    and ``clients`` workers with a password, built through the services."""
+    from accounts.models import User
+    from accounts.services import moderator_grant, user_ensure_verified
+    from payments.models import AccountKind
+    from payments.money import fee_for
+    from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+    from tasks.models import Category
+    from tasks.services import CampaignSpec, campaign_create, campaign_launch, campaign_moderate
+
+    run_id = uuid.uuid4().hex[:8]
+    employer = User.objects.create_user(email=f"http-employer-{run_id}@kaaj.test", country="US")
+    moderator = moderator_grant(
+        user=User.objects.create_user(email=f"http-moderator-{run_id}@kaaj.test")
+    )
+    emails = [f"http-worker-{run_id}-{n}@kaaj.test" for n in range(clients)]
+    for n, email in enumerate(emails):  # verified: the token endpoint requires it
+        user_ensure_verified(
+            email=email, password=PASSWORD, display_name=f"Bench Worker {n}", country="BD"
+        )
+    category = Category.objects.get(slug="data-entry")
+    reward = 2 * category.min_reward_cents
+    ledger_post(
+        Posting(
+            kind="deposit",
+            idempotency_key=f"bench:{run_id}:deposit",
+            reference=f"bench:{run_id}",
+            legs=(
+                Leg(
+                    system_account(AccountKind.DEPOSITS, "bench"),
+                    wallet_account(employer),
+                    positions * (reward + fee_for(reward)),
+                ),
+            ),
+        )
+    )
+    spec = CampaignSpec(
+        title="Copy the prices from a menu photo",
+        category=category,
+        instructions="Open the photo and type the price of each dish.",
+        proof_fields=[{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
+        reward_cents=reward,
+        positions=positions,
+        max_tasks_per_worker=min(positions, 32767),
+    )
+    campaign = campaign_launch(campaign=campaign_create(employer=employer, spec=spec), by=employer)
+    campaign_moderate(campaign=campaign, by=moderator, approve=True)
+    return campaign.pk, emails
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _gunicorn(workers: int, media: str):
+    """gunicorn on loopback with the production settings and a complete environment;
+    stopped (SIGTERM, then SIGKILL) whatever happens."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "MEDIA_ROOT": media,
+        "STATIC_ROOT": media,  # no collectstatic: the API serves no static files
+        "DEBUG": "false",
+        # The benchmark's clients are few and busy: no rate limit may slow them down.
+        "API_THROTTLE_AUTH": "100000/minute",
+        "API_THROTTLE_USER": "10000000/minute",
+        "API_THROTTLE_ANON": "100000/minute",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "marketplace.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        _wait_until_up(port, server)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_up(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        with contextlib.suppress(OSError):
+            status, _ = _request(
+                http.client.HTTPConnection("127.0.0.1", port), "GET", "/api/v1/categories/"
+            )
+            if status < 500:
+                return
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def _request(
+    conn: http.client.HTTPConnection, method: str, path: str, body=None, token: str = ""
+) -> tuple[int, dict]:
+    headers = {"Accept": "application/json", "Host": "127.0.0.1"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=headers)
+    response = conn.getresponse()
+    raw = response.read()
+    try:
+        return response.status, json.loads(raw) if raw else {}
+    except ValueError:
+        return response.status, {"raw": raw[:200]}
+
+
+def _token(port: int, email: str) -> str:
+    status, body = _request(
+        http.client.HTTPConnection("127.0.0.1", port),
+        "POST",
+        "/api/v1/auth/token/",
+        {"email": email, "password": PASSWORD},
+    )
+    if status != 200 or "token" not in body:
+        raise SystemExit(f"login failed: {status} {body}")
+    return body["token"]
+
+
+def _measure(port: int, campaign_id: int, tokens: list[str], cycles: int):
+    """Cycles per second with one thread per token, ``cycles`` in all; and the p50/p95 of
+    one cycle's time."""
+    shares = [cycles // len(tokens) + (n < cycles % len(tokens)) for n in range(len(tokens))]
+    barrier = threading.Barrier(len(tokens) + 1)
+    durations: list[float] = []
+    errors: list[str] = []
+
+    def client(token: str, count: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        barrier.wait()
+        try:
+            for _ in range(count):
+                began = time.perf_counter()
+                status, claim = _request(
+                    conn, "POST", f"/api/v1/campaigns/{campaign_id}/claim/", {}, token
+                )
+                if status != 201:
+                    errors.append(f"claim: {status} {claim}")
+                    return
+                status, body = _request(
+                    conn,
+                    "POST",
+                    f"/api/v1/assignments/{claim['id']}/submit/",
+                    {"answers": {"answer": "Rice 120, dal 60, tea 15"}},
+                    token,
+                )
+                if status != 200:
+                    errors.append(f"submit: {status} {body}")
+                    return
+                durations.append((time.perf_counter() - began) * 1000)
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(repr(error))
+        finally:
+            conn.close()
+
+    threads = [
+        threading.Thread(target=client, args=(token, share))
+        for token, share in zip(tokens, shares, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"{len(errors)} clients failed, first: {errors[0]}")
+    return (
+        len(durations) / elapsed,
+        statistics.median(durations),
+        statistics.quantiles(durations, n=20)[-1],
+    )
+
+
+if __name__ == "__main__":
+    main()
