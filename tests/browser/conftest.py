@@ -23,7 +23,7 @@ ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):  # the test database exists before the event loop starts
     if not os.path.exists(CHROMIUM):
         message = (
             "Browser tests need Chromium: `apt-get install chromium` (Debian) or set "
@@ -34,18 +34,23 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API keeps an event loop in this thread while the browser is open;
+    # the ORM calls the tests make between browser steps are ordinary synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
-def phone(browser, live_server, monkeypatch):
+def phone(browser, live_server):
     """A fresh phone-sized browser context; ``phone.go(path)`` opens a page of the server."""
-    # Playwright's sync API runs an event loop in the test's thread; the ORM calls the test
-    # makes between browser steps are ordinary synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
