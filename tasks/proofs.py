@@ -119,7 +119,7 @@ def difference_hash(image: Image.Image) -> int:
     Stored as a signed 64-bit integer (PostgreSQL's bigint).
     """
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # mode L: one byte per pixel, row by row
     bits = 0
     for row in range(8):
         for col in range(8):
