@@ -3,10 +3,13 @@ raw SQL, in the same run.
 
 Many distinct workers claim tasks of ONE campaign from 1, 4 and 8 threads at once, first
 through ``tasks.services.task_claim`` (Django, with every eligibility check), then through
-psycopg2 directly with only the statements a claim must run — advisory lock on the worker,
-``SELECT … FOR UPDATE SKIP LOCKED LIMIT 1``, UPDATE the task, INSERT the assignment, INSERT
-its event — in one transaction. The ratio service/raw is the figure (target ≥ 0.5). It also
-counts the queries one service claim runs. Runs on its own embedded PostgreSQL cluster
+psycopg2 directly running the very statements the service runs
+(``tasks.services.assignments.CLAIM_STATEMENTS``: advisory lock on the worker; the campaign
+``FOR KEY SHARE`` with the worker's standing; the first open task taken ``FOR UPDATE SKIP
+LOCKED`` and marked assigned; the assignment and its event INSERTed in one statement) with
+the same parameters, in one transaction, without the service's Python (model instances,
+eligibility checks). The ratio service/raw is the figure (target ≥ 0.5). It also counts the
+queries one service claim runs. Runs on its own embedded PostgreSQL cluster
 (``var/postgres-bench``, durable) unless DATABASE_URL names another server; ends with
 ``ledger_check``.
 
@@ -23,33 +26,13 @@ import threading
 import time
 import urllib.parse
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ROUNDS = 4
-RAW_CLAIM = [
-    ("SELECT pg_advisory_xact_lock(%(lock)s, %(worker)s)", False),
-    (
-        "SELECT id FROM tasks_task WHERE campaign_id = %(campaign)s AND status = 'open' "
-        "ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED",
-        True,
-    ),
-    ("UPDATE tasks_task SET status = 'assigned' WHERE id = %(task)s", False),
-    (
-        "INSERT INTO tasks_assignment (task_id, campaign_id, worker_id, status, claimed_at, "
-        "expires_at, review_reason, window_closed, client_ip, updated_at) VALUES (%(task)s, "
-        "%(campaign)s, %(worker)s, 'claimed', now(), now() + interval '60 minutes', '', false, "
-        "'127.0.0.1', now()) RETURNING id",
-        True,
-    ),
-    (
-        "INSERT INTO tasks_assignmentevent (assignment_id, from_status, to_status, actor_id, "
-        "reason, created_at) VALUES (%(assignment)s, '', 'claimed', %(worker)s, '', now())",
-        False,
-    ),
-]
 
 
 def main() -> None:
@@ -96,6 +79,7 @@ def run(args) -> None:
     from accounts.models import User
     from payments.selectors import ledger_violations
     from tasks.models import Assignment, AssignmentStatus, Task, TaskStatus
+    from tasks.services.assignments import CLAIM_STATEMENTS
 
     call_command("migrate", verbosity=0)
     campaign = _hot_campaign(args.tasks)
@@ -124,7 +108,7 @@ def run(args) -> None:
     queries = _profile(campaign, profile_worker, args.show_queries)
     print(
         f"round trips per claim, BEGIN and COMMIT included: service {queries}, "
-        f"raw SQL {len(RAW_CLAIM) + 2}"
+        f"raw SQL {len(CLAIM_STATEMENTS) + 2}"
     )
 
     for threads in args.threads:
@@ -228,6 +212,8 @@ def _raw_claimer(campaign_id: int):
     import psycopg2
     from django.db import connection as django_connection
 
+    from tasks.services.assignments import CLAIM_LOCK, CLAIM_STATEMENTS, CLAIM_VALUES
+
     params = django_connection.get_connection_params()
     local = threading.local()
 
@@ -236,15 +222,29 @@ def _raw_claimer(campaign_id: int):
         return claim
 
     def claim(worker) -> None:
-        values = {"lock": 7001, "worker": worker.pk, "campaign": campaign_id}
+        now = datetime.now(UTC)
+        values = {
+            **CLAIM_VALUES,
+            "lock": CLAIM_LOCK,
+            "worker": worker.pk,
+            "campaign": campaign_id,
+            "now": now,
+            "expires_at": now + timedelta(minutes=60),  # the campaign's time to complete
+            "ip": "127.0.0.1",
+        }
+        lock, read, take, insert = CLAIM_STATEMENTS
         with local.conn, local.conn.cursor() as cursor:  # one transaction, committed on exit
-            for sql, returns in RAW_CLAIM:
-                cursor.execute(sql, values)
-                if returns:
-                    row = cursor.fetchone()
-                    if row is None:
-                        raise RuntimeError("no task left")
-                    values["task" if "tasks_task" in sql else "assignment"] = row[0]
+            cursor.execute(lock, values)
+            cursor.execute(read, values)
+            if cursor.fetchone() is None:
+                raise RuntimeError("no campaign")
+            cursor.execute(take, values)
+            row = cursor.fetchone()
+            if row is None:
+                raise RuntimeError("no task left")
+            values["task"] = row[0]
+            cursor.execute(insert, values)
+            cursor.fetchone()
 
     def close() -> None:
         local.conn.close()

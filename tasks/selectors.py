@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from workers.models import Block
-from workers.selectors import success_rate
 
-from .models import Assignment, AssignmentStatus, Campaign, CampaignStatus, Task, TaskStatus
+from .models import Assignment, AssignmentStatus, Campaign, CampaignStatus, TaskStatus
 
 FEED_SORTS = {"reward": ("-reward_cents", "-id"), "newest": ("-launched_at", "-id")}
 
@@ -58,41 +61,116 @@ def with_employer_stats(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
 def feed(*, worker: User, category: str | None = None, sort: str = "reward") -> QuerySet[Campaign]:
     """Active campaigns with an open task this worker may claim now, best first.
 
-    Country rules, success-rate minimum, the per-worker cap, employers' blocks and the
-    worker's own campaigns are all applied in the one query; one more query computes the
-    worker's success rate. Each row carries ``open_tasks`` and the employer's stats.
+    Country rules, the success-rate minimum (the worker's rate computed inside the query,
+    as :func:`workers.selectors.success_rate` does), the per-worker cap, employers' blocks
+    and the worker's own campaigns are all applied in the one query. Each row carries
+    ``open_tasks``; the employer's stats are NOT in it: call :func:`employer_stats_attach`
+    on the page's campaigns (one more query per page).
+
+    The eligibility rules are one fixed SQL condition rather than ORM expressions: the
+    feed is the busiest page, and building and compiling its subqueries cost more than
+    running them (bench/feed.py).
     """
     now = timezone.now()
-    rate = success_rate(worker)
-    open_tasks = Task.objects.filter(campaign=OuterRef("pk"), status=TaskStatus.OPEN)
-    mine = Assignment.objects.filter(campaign=OuterRef("pk"), worker=worker).exclude(
-        status__in=(AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED)
-    )
-    campaigns = (
-        Campaign.objects.filter(status=CampaignStatus.ACTIVE)
-        .exclude(employer=worker)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .filter(Exists(open_tasks))
-        .exclude(Exists(Block.objects.filter(employer=OuterRef("employer"), worker=worker)))
-        .filter(min_success_rate__lte=100 if rate is None else rate)
-        .annotate(mine=Coalesce(_count(mine), 0))
-        .filter(mine__lt=F("max_tasks_per_worker"))
-    )
     country = worker.country.code if worker.country else ""
+    since = now - timedelta(days=settings.SUCCESS_RATE_WINDOW_DAYS)
+    condition, params = _FEED_ELIGIBLE, [now, worker.pk, worker.pk, since, worker.pk, worker.pk]
     if country:
-        campaigns = campaigns.filter(
-            Q(countries_include=[]) | Q(countries_include__contains=[country])
-        ).exclude(countries_exclude__contains=[country])
+        condition += _FEED_COUNTRY
+        params += [json.dumps([country]), json.dumps([country])]
     else:
-        campaigns = campaigns.filter(countries_include=[])
+        condition += _FEED_NO_COUNTRY
+    eligible = RawSQL(condition, params, output_field=BooleanField())  # noqa: S611  (fixed SQL)
+    campaigns = Campaign.objects.filter(eligible, status=CampaignStatus.ACTIVE)
     if category:
         campaigns = campaigns.filter(category__slug=category)
-    campaigns = campaigns.annotate(open_tasks=_count(open_tasks))
+    open_tasks = RawSQL(_FEED_OPEN_TASKS, (), output_field=IntegerField())  # noqa: S611  (fixed)
     return (
-        with_employer_stats(campaigns)
+        campaigns.annotate(open_tasks=open_tasks)
         .select_related("category", "employer")
         .order_by(*FEED_SORTS.get(sort, FEED_SORTS["reward"]))
     )
+
+
+# The feed's rules, on the query's own table (Django names it "tasks_campaign"). In order:
+# not past its end date; an open task left; not the worker's own; not blocked by the
+# employer; the worker's success rate (approved / reviewed over the window, rounded half to
+# even like Python's round(), 100 before any review) reaches the minimum; fewer tasks held or
+# done than the per-worker cap (expired and released claims do not count; the campaigns at
+# their cap are found once, for the worker, rather than counted again on every row).
+_FEED_ELIGIBLE = f"""
+("tasks_campaign"."ends_at" IS NULL OR "tasks_campaign"."ends_at" > %s)
+AND EXISTS (SELECT 1 FROM tasks_task t WHERE t.campaign_id = "tasks_campaign"."id"
+            AND t.status = '{TaskStatus.OPEN.value}')
+AND "tasks_campaign"."employer_id" <> %s
+AND NOT EXISTS (SELECT 1 FROM workers_block b WHERE b.employer_id = "tasks_campaign"."employer_id"
+                AND b.worker_id = %s)
+AND "tasks_campaign"."min_success_rate" <= (
+    SELECT CASE WHEN r.reviewed = 0 THEN 100
+                ELSE 100 * r.approved / r.reviewed
+                     + CASE WHEN 2 * (100 * r.approved %% r.reviewed) > r.reviewed
+                                 OR (2 * (100 * r.approved %% r.reviewed) = r.reviewed
+                                     AND 100 * r.approved / r.reviewed %% 2 = 1)
+                            THEN 1 ELSE 0 END END
+    FROM (SELECT COUNT(*) FILTER (WHERE a.status = '{AssignmentStatus.APPROVED.value}') AS approved,
+                 COUNT(*) AS reviewed
+          FROM tasks_assignment a
+          WHERE a.reviewed_at >= %s AND a.worker_id = %s
+            AND a.status IN ('{AssignmentStatus.APPROVED.value}',
+                             '{AssignmentStatus.REJECTED.value}')) r)
+AND "tasks_campaign"."id" NOT IN (
+    SELECT m.campaign_id FROM tasks_assignment m JOIN tasks_campaign mc ON mc.id = m.campaign_id
+    WHERE m.worker_id = %s AND m.status NOT IN ('{AssignmentStatus.EXPIRED.value}',
+                                                '{AssignmentStatus.RELEASED.value}')
+    GROUP BY m.campaign_id, mc.max_tasks_per_worker HAVING COUNT(*) >= mc.max_tasks_per_worker)
+"""  # noqa: S608  (fixed values, the worker's through parameters)
+_FEED_COUNTRY = """
+AND ("tasks_campaign"."countries_include" = '[]'::jsonb
+     OR "tasks_campaign"."countries_include" @> %s::jsonb)
+AND NOT "tasks_campaign"."countries_exclude" @> %s::jsonb
+"""
+_FEED_NO_COUNTRY = """
+AND "tasks_campaign"."countries_include" = '[]'::jsonb
+"""
+_FEED_OPEN_TASKS = f"""
+SELECT COUNT(*) FROM tasks_task t WHERE t.campaign_id = "tasks_campaign"."id"
+AND t.status = '{TaskStatus.OPEN.value}'
+"""  # noqa: S608  (a fixed value)
+
+
+def employer_stats_attach(campaigns: Iterable[Campaign]) -> list[Campaign]:
+    """Set on each campaign its employer's track record, as :func:`with_employer_stats`
+    annotates it (``employer_approved``, ``employer_reviewed``, ``employer_time_to_rate``),
+    in ONE grouped query for all their employers (none for no campaigns): for a page of
+    the feed, after it is fetched, instead of three correlated subqueries in the page's
+    query (whose building and compiling cost more than the database's work). Returns the
+    campaigns as a list."""
+    campaigns = list(campaigns)
+    employers = sorted({campaign.employer_id for campaign in campaigns})
+    stats = {}
+    if employers:
+        with connection.cursor() as cursor:
+            cursor.execute(_EMPLOYER_STATS_SQL, [employers])
+            stats = {row[0]: row[1:] for row in cursor.fetchall()}
+    for campaign in campaigns:
+        (
+            campaign.employer_approved,
+            campaign.employer_reviewed,
+            campaign.employer_time_to_rate,
+        ) = stats.get(campaign.employer_id, (0, 0, None))
+    return campaigns
+
+
+_EMPLOYER_STATS_SQL = f"""
+SELECT c.employer_id,
+       COUNT(*) FILTER (WHERE a.status = '{AssignmentStatus.APPROVED.value}'),
+       COUNT(*),
+       AVG(a.reviewed_at - a.submitted_at)
+FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
+WHERE c.employer_id = ANY(%s)
+  AND a.status IN ('{AssignmentStatus.APPROVED.value}', '{AssignmentStatus.REJECTED.value}')
+GROUP BY c.employer_id
+"""  # noqa: S608  (fixed status values, no input)
 
 
 def review_queue(*, campaign: Campaign, status: str | None = None) -> QuerySet[Assignment]:

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView
 
 from marketplace.api import ErrorSerializer
-from tasks.selectors import feed
+from tasks.selectors import employer_stats_attach, feed
 
 from .serializers import FeedItemSerializer, FeedQuerySerializer
 
@@ -32,3 +32,8 @@ class FeedView(ListAPIView):
             category=query.validated_data.get("category"),
             sort=query.validated_data["sort"],
         )
+
+    def paginate_queryset(self, queryset):
+        """The page, with its employers' track records (one query for the whole page)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else employer_stats_attach(page)

@@ -65,8 +65,12 @@ def verification_code(*, campaign: Campaign, task_id: int, worker_id: int) -> st
     return digest[:8].upper()
 
 
-def claim_refusal(campaign: Campaign, worker: User) -> AssignmentError | None:
-    """Why this worker may not claim from this campaign now, or None."""
+def claim_refusal(
+    campaign: Campaign, worker: User, standing: tuple[bool, int, int] | None = None
+) -> AssignmentError | None:
+    """Why this worker may not claim from this campaign now, or None. ``standing`` is the
+    worker's ``(blocked, done, working)`` with this campaign when the caller read it already
+    (:func:`task_claim` does, with the campaign); otherwise it is read here."""
     if campaign.status != CampaignStatus.ACTIVE or (
         campaign.ends_at and campaign.ends_at <= timezone.now()
     ):
@@ -93,7 +97,7 @@ def claim_refusal(campaign: Campaign, worker: User) -> AssignmentError | None:
                 % {"rate": campaign.min_success_rate},
                 status=403,
             )
-    blocked, done, working = _standing(campaign, worker)
+    blocked, done, working = _standing(campaign, worker) if standing is None else standing
     if blocked:
         return AssignmentError(
             "not_eligible", _("This employer does not take your work any more."), status=403
@@ -119,39 +123,125 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
 
     Raises AssignmentError: ``no_task_left`` (409) when nothing is open, or why the worker
     may not claim (see :func:`claim_refusal`). Nothing changes on error.
+
+    The hot path of the marketplace (bench/claims.py): four statements, each written once
+    in :data:`CLAIM_STATEMENTS`, through one cursor, and the assignment built from the values
+    written instead of read back.
     """
-    with transaction.atomic():
-        with connection.cursor() as cursor:  # one worker's claims, one at a time
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, worker.pk])
+    now = timezone.now()
+    values = {**CLAIM_VALUES, "lock": CLAIM_LOCK, "worker": worker.pk, "campaign": campaign.pk}
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock, read, take, insert = CLAIM_STATEMENTS
+        cursor.execute(lock, values)  # one worker's claims, one at a time
         # The campaign before the task: inserting the assignment takes this lock anyway
         # (its foreign key), and taking it after the task deadlocked against a cancel,
-        # which locks the campaign and then withdraws the open tasks.
-        campaign = _campaign_share_locked(campaign.pk)
-        refusal = claim_refusal(campaign, worker)
+        # which locks the campaign and then withdraws the open tasks. The worker's standing
+        # comes with it, read after the advisory lock so their other claims are settled.
+        cursor.execute(read, values)
+        row = cursor.fetchone()
+        if row is None:
+            raise Campaign.DoesNotExist(f"campaign {campaign.pk}")
+        campaign = _campaign_from_row(row[:-3])
+        refusal = claim_refusal(campaign, worker, standing=row[-3:])
         if refusal is not None:
             raise refusal
-        task = _task_take(campaign)
-        if task is None:
+        cursor.execute(take, values)
+        row = cursor.fetchone()
+        if row is None:
             raise AssignmentError(
                 "no_task_left", _("Every task of this campaign is taken."), status=409
             )
-        now = timezone.now()
-        assignment = Assignment.objects.create(
+        task = _saved(
+            Task(
+                pk=row[0],
+                campaign=campaign,
+                number=row[1],
+                input=json.loads(row[2]) if isinstance(row[2], str | bytes) else row[2],
+                status=TaskStatus.ASSIGNED,
+            )
+        )
+        values.update(
+            task=task.pk,
+            now=now,
+            expires_at=now + timedelta(minutes=campaign.time_to_complete_minutes),
+            ip=_CLIENT_IP.get_db_prep_value(ip, connection),
+        )
+        cursor.execute(insert, values)
+        (pk,) = cursor.fetchone()
+    return _saved(
+        Assignment(
+            pk=pk,
             task=task,
             campaign=campaign,
             worker=worker,
+            status=AssignmentStatus.CLAIMED,
             claimed_at=now,
             updated_at=now,
-            expires_at=now + timedelta(minutes=campaign.time_to_complete_minutes),
+            expires_at=values["expires_at"],
             client_ip=ip,
         )
-        _event(assignment, "", AssignmentStatus.CLAIMED, by=worker)
-    assignment.task = task
-    return assignment
+    )
 
 
 # The claim's hot path (bench/claims.py): each ORM query costs more Python time than its
-# round trip, so these helpers do several of the claim's reads and writes in one statement.
+# round trip, so a claim is these four statements, run through one cursor with named
+# parameters: CLAIM_VALUES, lock, worker, campaign; then task, now, expires_at, ip.
+# bench/claims.py runs the very same statements as raw SQL beside the service.
+
+CLAIM_LOCK = 7001  # pg_advisory_xact_lock(CLAIM_LOCK, worker id): one worker's claims
+CLAIM_VALUES = {
+    "claimed": AssignmentStatus.CLAIMED.value,
+    "gone": [AssignmentStatus.EXPIRED.value, AssignmentStatus.RELEASED.value],
+    "working": [status.value for status in WORKING_STATUSES],
+    "open": TaskStatus.OPEN.value,
+    "assigned": TaskStatus.ASSIGNED.value,
+}
+_CAMPAIGN_COLUMNS = ", ".join(f'c."{field.column}"' for field in Campaign._meta.concrete_fields)
+_CLIENT_IP = Assignment._meta.get_field("client_ip")
+CLAIM_STATEMENTS = (
+    "SELECT pg_advisory_xact_lock(%(lock)s, %(worker)s)",
+    # The campaign, fresh and locked FOR KEY SHARE (as campaigns_share_lock), with the
+    # worker's standing (as _standing): blocked by its employer, tasks of it held or done
+    # (expired and released claims do not count), claims being worked on.
+    f"SELECT {_CAMPAIGN_COLUMNS}, "  # noqa: S608  (the model's own column names)
+    "EXISTS (SELECT 1 FROM workers_block b WHERE b.employer_id = c.employer_id"
+    " AND b.worker_id = %(worker)s), s.done, s.working"
+    " FROM tasks_campaign c, LATERAL (SELECT"
+    " COUNT(*) FILTER (WHERE a.campaign_id = c.id AND NOT a.status = ANY(%(gone)s)) AS done,"
+    " COUNT(*) FILTER (WHERE a.status = ANY(%(working)s)) AS working"
+    " FROM tasks_assignment a WHERE a.worker_id = %(worker)s) s"
+    " WHERE c.id = %(campaign)s FOR KEY SHARE OF c",
+    # The first open task, locked FOR UPDATE SKIP LOCKED (concurrent claims take different
+    # tasks instead of waiting for each other) and marked assigned at once.
+    "UPDATE tasks_task SET status = %(assigned)s WHERE id = (SELECT id FROM tasks_task"
+    " WHERE campaign_id = %(campaign)s AND status = %(open)s ORDER BY number LIMIT 1"
+    " FOR UPDATE SKIP LOCKED) RETURNING id, number, input",
+    # The assignment and its first history row (as _event) in one statement.
+    "WITH a AS (INSERT INTO tasks_assignment (task_id, campaign_id, worker_id, status,"
+    " claimed_at, expires_at, submitted_at, review_due_at, reviewed_at, review_reason,"
+    " dispute_until, window_closed, client_ip, updated_at) VALUES (%(task)s, %(campaign)s,"
+    " %(worker)s, %(claimed)s, %(now)s, %(expires_at)s, NULL, NULL, NULL, '', NULL, false,"
+    " %(ip)s, %(now)s) RETURNING id)"
+    " INSERT INTO tasks_assignmentevent (assignment_id, from_status, to_status, actor_id,"
+    " reason, created_at) SELECT id, '', %(claimed)s, %(worker)s, '', %(now)s FROM a"
+    " RETURNING assignment_id",
+)
+
+
+def _campaign_from_row(row) -> Campaign:
+    """A Campaign from its columns (in ``_meta.concrete_fields`` order) as the ORM would
+    build it: each field's ``from_db_value`` applied (JSON decoded)."""
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(Campaign._meta.concrete_fields, row, strict=True)
+    ]
+    return Campaign.from_db(connection.alias, None, values)
+
+
+def _saved(instance):
+    """Mark an instance built from values just written as a saved row, as if fetched."""
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
 
 
 def _standing(campaign: Campaign, worker: User) -> tuple[bool, int, int]:
@@ -176,43 +266,6 @@ def _standing(campaign: Campaign, worker: User) -> tuple[bool, int, int]:
             ],
         )
         return cursor.fetchone()
-
-
-def _campaign_share_locked(pk: int) -> Campaign:
-    """The campaign, read fresh and locked ``FOR KEY SHARE`` in one statement (the lock
-    :func:`campaigns_share_lock` takes). Raises Campaign.DoesNotExist."""
-    found = list(
-        Campaign.objects.raw("SELECT * FROM tasks_campaign WHERE id = %s FOR KEY SHARE", [pk])
-    )
-    if not found:
-        raise Campaign.DoesNotExist(f"campaign {pk}")
-    return found[0]
-
-
-def _task_take(campaign: Campaign) -> Task | None:
-    """Mark the campaign's first open task assigned and return it, or None when none is
-    open. One statement: the task is locked ``FOR UPDATE SKIP LOCKED`` (concurrent claims
-    take different tasks instead of waiting for each other) and updated at once."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE tasks_task SET status = %s WHERE id = (SELECT id FROM tasks_task"
-            " WHERE campaign_id = %s AND status = %s ORDER BY number LIMIT 1"
-            " FOR UPDATE SKIP LOCKED) RETURNING id, number, input",
-            [TaskStatus.ASSIGNED.value, campaign.pk, TaskStatus.OPEN.value],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    pk, number, value = row
-    task = Task(
-        pk=pk,
-        campaign=campaign,
-        number=number,
-        input=json.loads(value) if isinstance(value, str | bytes) else value,
-        status=TaskStatus.ASSIGNED,
-    )
-    task._state.adding, task._state.db = False, connection.alias  # a saved row, as if fetched
-    return task
 
 
 def assignment_release(*, assignment: Assignment, worker: User) -> Assignment:

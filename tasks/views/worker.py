@@ -26,7 +26,7 @@ from tasks.models import (
     CampaignStatus,
     Category,
 )
-from tasks.selectors import FEED_SORTS, feed, with_employer_stats
+from tasks.selectors import FEED_SORTS, employer_stats_attach, feed, with_employer_stats
 from tasks.services import (
     AssignmentError,
     assignment_release,
@@ -52,8 +52,9 @@ def instructions_for(campaign: Campaign, task_input: dict | None) -> str:
 
 
 def with_record(campaign: Campaign) -> Campaign:
-    """Put the employer's track record in words on a campaign from ``with_employer_stats``:
-    ``approval_rate`` (percent, or None before any review) and ``rating_time``."""
+    """Put the employer's track record in words on a campaign from ``with_employer_stats``
+    or ``employer_stats_attach``: ``approval_rate`` (percent, or None before any review)
+    and ``rating_time``."""
     reviewed = campaign.employer_reviewed
     campaign.approval_rate = (
         round(100 * campaign.employer_approved / reviewed) if reviewed else None
@@ -111,8 +112,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort") if request.GET.get("sort") in FEED_SORTS else "reward"
     campaigns = feed(worker=request.user, category=category, sort=sort)
     page = Paginator(campaigns, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
-    for campaign in page.object_list:
-        with_record(campaign)
+    page.object_list = [with_record(c) for c in employer_stats_attach(page.object_list)]
     return render(
         request,
         "tasks/feed.html",
