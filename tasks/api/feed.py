@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from marketplace.api import ErrorSerializer
+from tasks.pagination import count_free_page, page_number
 from tasks.selectors import employer_stats_attach, feed
 
 from .serializers import FeedItemSerializer, FeedQuerySerializer
+
+FEED_PAGE_SIZE = 20
+
+
+class FeedPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FeedItemSerializer(many=True)
 
 
 @extend_schema_view(
     get=extend_schema(
         parameters=[FeedQuerySerializer],
-        responses={200: FeedItemSerializer(many=True), 400: ErrorSerializer, 401: ErrorSerializer},
+        responses={200: FeedPageSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
     )
 )
 class FeedView(ListAPIView):
@@ -33,7 +45,20 @@ class FeedView(ListAPIView):
             sort=query.validated_data["sort"],
         )
 
-    def paginate_queryset(self, queryset):
-        """The page, with its employers' track records (one query for the whole page)."""
-        page = super().paginate_queryset(queryset)
-        return None if page is None else employer_stats_attach(page)
+    pagination_class = None  # see list(): pages without a COUNT
+
+    def list(self, request, *args, **kwargs):
+        """One page (``?page=``), with its employers' track records (one more query)."""
+        number = page_number(request.query_params.get("page"))
+        page = count_free_page(self.get_queryset(), number, FEED_PAGE_SIZE)
+        items = self.get_serializer(employer_stats_attach(page.object_list), many=True).data
+        url = request.build_absolute_uri()
+        return Response(
+            {
+                "next": replace_query_param(url, "page", number + 1) if page.has_next else None,
+                "previous": (
+                    replace_query_param(url, "page", number - 1) if page.has_previous else None
+                ),
+                "results": items,
+            }
+        )

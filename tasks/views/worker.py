@@ -26,6 +26,7 @@ from tasks.models import (
     CampaignStatus,
     Category,
 )
+from tasks.pagination import count_free_page, page_number
 from tasks.selectors import FEED_SORTS, employer_stats_attach, feed, with_employer_stats
 from tasks.services import (
     AssignmentError,
@@ -111,7 +112,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     sort = request.GET.get("sort") if request.GET.get("sort") in FEED_SORTS else "reward"
     campaigns = feed(worker=request.user, category=category, sort=sort)
-    page = Paginator(campaigns, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = count_free_page(campaigns, page_number(request.GET.get("page")), FEED_PAGE_SIZE)
     page.object_list = [with_record(c) for c in employer_stats_attach(page.object_list)]
     return render(
         request,
