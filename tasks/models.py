@@ -332,10 +332,18 @@ class Submission(models.Model):
         return f"submission:{self.pk}"
 
 
-def screenshot_path(instance: Screenshot, filename: str) -> str:
-    """Random, unguessable names in a folder that is never served directly."""
+SCREENSHOT_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def screenshot_name(content_type: str) -> str:
+    """A random, unguessable name in a folder that is never served directly."""
     folder = secrets.token_hex(2)
-    return f"private/screenshots/{folder}/{secrets.token_urlsafe(24)}.{instance.extension}"
+    extension = SCREENSHOT_EXTENSIONS[content_type]
+    return f"private/screenshots/{folder}/{secrets.token_urlsafe(24)}.{extension}"
+
+
+def screenshot_path(instance: Screenshot, filename: str) -> str:
+    return screenshot_name(instance.content_type)
 
 
 class Screenshot(models.Model):
@@ -359,4 +367,4 @@ class Screenshot(models.Model):
 
     @property
     def extension(self) -> str:
-        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[self.content_type]
+        return SCREENSHOT_EXTENSIONS[self.content_type]

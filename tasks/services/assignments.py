@@ -20,6 +20,7 @@ import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from tasks.models import (
     Submission,
     Task,
     TaskStatus,
+    screenshot_name,
 )
 from tasks.proofs import answers_clean, hash_distance
 from workers.selectors import success_rate
@@ -308,39 +310,59 @@ def assignment_submit(
         raise AssignmentError(
             "invalid", _("Some proofs are missing or wrong."), errors=error.message_dict
         ) from error
+    stored = _screenshots_store(images)
     now = timezone.now()
-    with transaction.atomic():
-        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        if locked.status not in (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED):
-            raise AssignmentError(
-                "invalid_status", _("This task is not waiting for proof."), status=409
-            )
-        if locked.expires_at <= now:
-            raise AssignmentError("expired", _("The time to do this task has run out."), status=409)
-        submission = Submission.objects.create(assignment=locked, answers=clean, created_at=now)
-        for key, cleaned in images.items():
-            for image in cleaned:
-                shot = Screenshot(
-                    submission=submission,
-                    field_key=key,
-                    content_type=image.content_type,
-                    width=image.width,
-                    height=image.height,
-                    phash=image.phash,
-                    duplicate_of=_duplicate(campaign, image.phash),
+    try:
+        with transaction.atomic():
+            locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+            if locked.status not in (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED):
+                raise AssignmentError(
+                    "invalid_status", _("This task is not waiting for proof."), status=409
                 )
-                shot.file.save("screenshot", image.content, save=False)
-                shot.save()
-        before = locked.status
-        locked.status, locked.submitted_at, locked.updated_at = (
-            AssignmentStatus.SUBMITTED,
-            now,
-            now,
-        )
-        locked.review_due_at = now + timedelta(hours=campaign.time_to_rate_hours)
-        locked.save(update_fields=["status", "submitted_at", "updated_at", "review_due_at"])
-        _event(locked, before, AssignmentStatus.SUBMITTED, by=worker)
+            if locked.expires_at <= now:
+                raise AssignmentError(
+                    "expired", _("The time to do this task has run out."), status=409
+                )
+            submission = Submission.objects.create(assignment=locked, answers=clean, created_at=now)
+            Screenshot.objects.bulk_create(
+                [
+                    Screenshot(
+                        submission=submission,
+                        field_key=key,
+                        file=name,
+                        content_type=image.content_type,
+                        width=image.width,
+                        height=image.height,
+                        phash=image.phash,
+                        duplicate_of=_duplicate(campaign, image.phash),
+                    )
+                    for key, image, name in stored
+                ]
+            )
+            before = locked.status
+            locked.status, locked.submitted_at, locked.updated_at = (
+                AssignmentStatus.SUBMITTED,
+                now,
+                now,
+            )
+            locked.review_due_at = now + timedelta(hours=campaign.time_to_rate_hours)
+            locked.save(update_fields=["status", "submitted_at", "updated_at", "review_due_at"])
+            _event(locked, before, AssignmentStatus.SUBMITTED, by=worker)
+    except Exception:
+        for _key, _image, name in stored:  # nothing refers to them: leave no file behind
+            default_storage.delete(name)
+        raise
     return submission
+
+
+def _screenshots_store(images: dict) -> list[tuple[str, object, str]]:
+    """Write the re-encoded screenshots to storage before the transaction opens (storage may
+    be remote, and no upload happens inside a transaction)."""
+    return [
+        (key, image, default_storage.save(screenshot_name(image.content_type), image.content))
+        for key, cleaned in images.items()
+        for image in cleaned
+    ]
 
 
 def _duplicate(campaign: Campaign, phash: int) -> Screenshot | None:

@@ -151,3 +151,45 @@ def test_feed_shows_what_the_worker_may_claim(
     services.task_claim(campaign=open_to_all, worker=worker)
     assert list(feed(worker=worker)) == []  # one per worker, already taken
     assert [c.title for c in feed(worker=employer)] == ["Blocked me"]
+
+
+def test_a_refused_submission_leaves_no_screenshot_behind(employer, worker, moderator):
+    import io
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tasks.models import Category
+
+    campaign = active_campaign(
+        employer,
+        moderator,
+        category=Category.objects.get(slug="install-app"),
+        proof_fields=[
+            {"key": "shot", "label": "Screenshot", "kind": "screenshot", "required": True}
+        ],
+    )
+    assignment = services.task_claim(campaign=campaign, worker=worker)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 80), "white").save(buffer, format="PNG")
+
+    def upload():
+        return {"shot": [SimpleUploadedFile("a.png", buffer.getvalue(), "image/png")]}
+
+    def stored():
+        try:
+            return sum(
+                len(default_storage.listdir(f"private/screenshots/{folder}")[1])
+                for folder in default_storage.listdir("private/screenshots")[0]
+            )
+        except FileNotFoundError:
+            return 0
+
+    before = stored()
+    with pytest.raises(services.AssignmentError):  # too late: the claim ran out of time
+        from tasks.models import Assignment
+
+        Assignment.objects.filter(pk=assignment.pk).update(expires_at=timezone.now())
+        services.assignment_submit(assignment=assignment, worker=worker, answers={}, files=upload())
+    assert stored() == before
