@@ -45,7 +45,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "language": user.language,
             }
         )
-    return render(request, "accounts/profile.html", {"form": form})
+    from workers.selectors import success_rate
+
+    return render(
+        request, "accounts/profile.html", {"form": form, "success_rate": success_rate(user)}
+    )
 
 
 @require_POST

@@ -146,3 +146,8 @@ def test_logout_is_post_only(client, worker):
     assert "_auth_user_id" in client.session
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
+
+
+def test_profile_shows_the_success_rate(client, worker):
+    client.force_login(worker)
+    assert "none yet" in client.get(reverse("accounts:profile")).content.decode()
