@@ -256,7 +256,6 @@ class Command(BaseCommand):
 
     def _spec(self, prefix: str, category: Category, status: CampaignStatus) -> CampaignSpec:
         title = TITLES.get(category.slug, category.name)
-        completed = status == CampaignStatus.COMPLETED
         return CampaignSpec(
             title=f"{prefix} {title}",
             category=category,
@@ -266,9 +265,12 @@ class Command(BaseCommand):
             ),
             proof_fields=[dict(f) for f in category.proof_template],
             reward_cents=max(2 * category.min_reward_cents, 10),
-            positions=2 if completed else 6,
+            # Active ones keep open tasks for the demo workers' feeds, several per worker.
+            positions={CampaignStatus.COMPLETED: 2, CampaignStatus.ACTIVE: 20}.get(status, 6),
             # A completed campaign needs all its tasks done even with a single demo worker.
-            max_tasks_per_worker=2 if completed else 1,
+            max_tasks_per_worker={CampaignStatus.COMPLETED: 2, CampaignStatus.ACTIVE: 3}.get(
+                status, 1
+            ),
         )
 
     def _seed_campaigns(self, plans: list[CampaignPlan], workers: int) -> None:
