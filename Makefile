@@ -35,7 +35,7 @@ messages: $(STAMP) ## Extract strings into locale/bn and compile the catalogue (
 	$(BIN)/python manage.py compile_catalogues
 
 bench: $(STAMP) ## Run every benchmark in bench/ and print its figures
-	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean: ## Remove the virtualenv (var/, your local data, is kept)
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

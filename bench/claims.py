@@ -24,13 +24,14 @@ import os
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
 
 ROUNDS = 4
 
@@ -42,28 +43,8 @@ def main() -> None:
     parser.add_argument("--show-queries", action="store_true", help="print one claim's SQL")
     args = parser.parse_args()
 
-    from marketplace import devstack
-
-    if os.environ.get("DATABASE_URL"):
+    with bench_servers():
         run(args)
-        return
-    stack = devstack.Stack(devstack.var_dir(), "bench")
-    with devstack.embedded(stack, redis=False, quiet=True):
-        _recreate_database(stack)
-        socket = urllib.parse.quote(str(stack.socket_dir))
-        os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket}"
-        run(args)
-
-
-def _recreate_database(stack) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(dbname="postgres", user="postgres", host=str(stack.socket_dir))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS kaaj")
-        cursor.execute("CREATE DATABASE kaaj")
-    connection.close()
 
 
 def run(args) -> None:

@@ -18,11 +18,12 @@ import os
 import statistics
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
 
 PAGE = 20
 EMPLOYERS = 2000
@@ -38,28 +39,8 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     args = parser.parse_args()
 
-    from marketplace import devstack
-
-    if os.environ.get("DATABASE_URL"):
+    with bench_servers():
         run(args)
-        return
-    stack = devstack.Stack(devstack.var_dir(), "bench")
-    with devstack.embedded(stack, redis=False, quiet=True):
-        _recreate_database(stack)
-        socket = urllib.parse.quote(str(stack.socket_dir))
-        os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket}"
-        run(args)
-
-
-def _recreate_database(stack) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(dbname="postgres", user="postgres", host=str(stack.socket_dir))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS kaaj")
-        cursor.execute("CREATE DATABASE kaaj")
-    connection.close()
 
 
 def run(args) -> None:

@@ -26,12 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
+
 PASSWORD = "bench-" + secrets.token_hex(8)
 
 
@@ -42,35 +44,8 @@ def main() -> None:
     parser.add_argument("--gunicorn-workers", type=int, default=3, help="as docker-compose (3)")
     args = parser.parse_args()
 
-    from marketplace import devstack
-
-    postgres = not os.environ.get("DATABASE_URL")
-    redis = not os.environ.get("REDIS_URL")
-    stack = devstack.Stack(devstack.var_dir(), "bench")
-    servers = (
-        devstack.embedded(stack, postgres=postgres, redis=redis, quiet=True)
-        if postgres or redis
-        else contextlib.nullcontext()
-    )
-    with servers:
-        if postgres:
-            _recreate_database(stack)
-            socket_dir = urllib.parse.quote(str(stack.socket_dir))
-            os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket_dir}"
-        if redis:
-            os.environ["REDIS_URL"] = stack.redis_url
+    with bench_servers(redis=True):
         run(args)
-
-
-def _recreate_database(stack) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(dbname="postgres", user="postgres", host=str(stack.socket_dir))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS kaaj")
-        cursor.execute("CREATE DATABASE kaaj")
-    connection.close()
 
 
 def run(args) -> None:

@@ -14,12 +14,13 @@ import argparse
 import os
 import sys
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
 
 
 def main() -> None:
@@ -30,28 +31,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=200, help="distinct workers paid")
     args = parser.parse_args()
 
-    from marketplace import devstack
-
-    if os.environ.get("DATABASE_URL"):
+    with bench_servers():
         run(args)
-        return
-    stack = devstack.Stack(devstack.var_dir(), "bench")
-    with devstack.embedded(stack, redis=False, quiet=True):
-        _recreate_database(stack)
-        socket = urllib.parse.quote(str(stack.socket_dir))
-        os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket}"
-        run(args)
-
-
-def _recreate_database(stack) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(dbname="postgres", user="postgres", host=str(stack.socket_dir))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS kaaj")
-        cursor.execute("CREATE DATABASE kaaj")
-    connection.close()
 
 
 def run(args) -> None:
