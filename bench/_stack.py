@@ -49,3 +49,49 @@ def _recreate_database(stack) -> None:
         cursor.execute("DROP DATABASE IF EXISTS kaaj")
         cursor.execute("CREATE DATABASE kaaj")
     connection.close()
+
+
+def hot_campaign(*, positions: int, max_tasks_per_worker: int = 1, prefix: str = "bench"):
+    """A funded, approved data-entry campaign, built through the services like any other."""
+    import uuid
+
+    from accounts.models import User
+    from accounts.services import moderator_grant
+    from payments.models import AccountKind
+    from payments.money import fee_for
+    from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
+    from tasks.models import Category
+    from tasks.services import CampaignSpec, campaign_create, campaign_launch, campaign_moderate
+
+    run_id = uuid.uuid4().hex[:8]
+    employer = User.objects.create_user(email=f"{prefix}-employer-{run_id}@kaaj.test", country="US")
+    moderator = moderator_grant(
+        user=User.objects.create_user(email=f"{prefix}-moderator-{run_id}@kaaj.test")
+    )
+    category = Category.objects.get(slug="data-entry")
+    reward = 2 * category.min_reward_cents
+    ledger_post(
+        Posting(
+            kind="deposit",
+            idempotency_key=f"bench:{run_id}:deposit",
+            reference=f"bench:{run_id}",
+            legs=(
+                Leg(
+                    system_account(AccountKind.DEPOSITS, "bench"),
+                    wallet_account(employer),
+                    positions * (reward + fee_for(reward)),
+                ),
+            ),
+        )
+    )
+    spec = CampaignSpec(
+        title="Copy the prices from a menu photo",
+        category=category,
+        instructions="Open the photo and type the price of each dish.",
+        proof_fields=[{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
+        reward_cents=reward,
+        positions=positions,
+        max_tasks_per_worker=max_tasks_per_worker,
+    )
+    campaign = campaign_launch(campaign=campaign_create(employer=employer, spec=spec), by=employer)
+    return campaign_moderate(campaign=campaign, by=moderator, approve=True)

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
+from _stack import bench_servers, hot_campaign  # noqa: E402  (bench/ is the script's folder)
 
 ROUNDS = 4
 
@@ -63,7 +63,7 @@ def run(args) -> None:
     from tasks.services.assignments import CLAIM_STATEMENTS
 
     call_command("migrate", verbosity=0)
-    campaign = _hot_campaign(args.tasks)
+    campaign = hot_campaign(positions=args.tasks)
     # Each run claims the same number of tasks through the service and then raw; every
     # claim comes from a worker who has claimed nothing yet (max 1 task per worker).
     per_run = args.tasks // (2 * len(args.threads))
@@ -120,49 +120,6 @@ def run(args) -> None:
     )
     if violations or doubles.exists() or claimed.count() != assigned:
         sys.exit(1)
-
-
-def _hot_campaign(positions: int):
-    """A funded, approved campaign, built through the services like any other."""
-    from accounts.models import User
-    from accounts.services import moderator_grant
-    from payments.models import AccountKind
-    from payments.money import fee_for
-    from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
-    from tasks.models import Category
-    from tasks.services import CampaignSpec, campaign_create, campaign_launch, campaign_moderate
-
-    run_id = uuid.uuid4().hex[:8]
-    employer = User.objects.create_user(email=f"bench-employer-{run_id}@kaaj.test", country="US")
-    moderator = moderator_grant(
-        user=User.objects.create_user(email=f"bench-moderator-{run_id}@kaaj.test")
-    )
-    category = Category.objects.get(slug="data-entry")
-    reward = 2 * category.min_reward_cents
-    ledger_post(
-        Posting(
-            kind="deposit",
-            idempotency_key=f"bench:{run_id}:deposit",
-            reference=f"bench:{run_id}",
-            legs=(
-                Leg(
-                    system_account(AccountKind.DEPOSITS, "bench"),
-                    wallet_account(employer),
-                    positions * (reward + fee_for(reward)),
-                ),
-            ),
-        )
-    )
-    spec = CampaignSpec(
-        title="Copy the prices from a menu photo",
-        category=category,
-        instructions="Open the photo and type the price of each dish.",
-        proof_fields=[{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
-        reward_cents=reward,
-        positions=positions,
-    )
-    campaign = campaign_launch(campaign=campaign_create(employer=employer, spec=spec), by=employer)
-    return campaign_moderate(campaign=campaign, by=moderator, approve=True)
 
 
 def _profile(campaign, worker, show: bool) -> int:

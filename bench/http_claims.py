@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
+from _stack import bench_servers, hot_campaign  # noqa: E402  (bench/ is the script's folder)
 
 PASSWORD = "bench-" + secrets.token_hex(8)
 
@@ -89,51 +89,17 @@ def run(args) -> None:
 def _setup(positions: int, clients: int) -> tuple[int, list[str]]:
     """One funded, approved campaign (text proof, no per-worker cap that a run could reach)
     and ``clients`` workers with a password, built through the services."""
-    from accounts.models import User
-    from accounts.services import moderator_grant, user_ensure_verified
-    from payments.models import AccountKind
-    from payments.money import fee_for
-    from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
-    from tasks.models import Category
-    from tasks.services import CampaignSpec, campaign_create, campaign_launch, campaign_moderate
+    from accounts.services import user_ensure_verified
 
     run_id = uuid.uuid4().hex[:8]
-    employer = User.objects.create_user(email=f"http-employer-{run_id}@kaaj.test", country="US")
-    moderator = moderator_grant(
-        user=User.objects.create_user(email=f"http-moderator-{run_id}@kaaj.test")
-    )
     emails = [f"http-worker-{run_id}-{n}@kaaj.test" for n in range(clients)]
     for n, email in enumerate(emails):  # verified: the token endpoint requires it
         user_ensure_verified(
             email=email, password=PASSWORD, display_name=f"Bench Worker {n}", country="BD"
         )
-    category = Category.objects.get(slug="data-entry")
-    reward = 2 * category.min_reward_cents
-    ledger_post(
-        Posting(
-            kind="deposit",
-            idempotency_key=f"bench:{run_id}:deposit",
-            reference=f"bench:{run_id}",
-            legs=(
-                Leg(
-                    system_account(AccountKind.DEPOSITS, "bench"),
-                    wallet_account(employer),
-                    positions * (reward + fee_for(reward)),
-                ),
-            ),
-        )
+    campaign = hot_campaign(
+        positions=positions, max_tasks_per_worker=min(positions, 32767), prefix="http"
     )
-    spec = CampaignSpec(
-        title="Copy the prices from a menu photo",
-        category=category,
-        instructions="Open the photo and type the price of each dish.",
-        proof_fields=[{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
-        reward_cents=reward,
-        positions=positions,
-        max_tasks_per_worker=min(positions, 32767),
-    )
-    campaign = campaign_launch(campaign=campaign_create(employer=employer, spec=spec), by=employer)
-    campaign_moderate(campaign=campaign, by=moderator, approve=True)
     return campaign.pk, emails
 
 
