@@ -26,6 +26,9 @@ COPY accounts/ accounts/
 COPY payments/ payments/
 COPY tasks/ tasks/
 COPY workers/ workers/
+COPY notifications/ notifications/
+COPY webhooks/ webhooks/
+COPY moderation/ moderation/
 RUN pip install --no-cache-dir . \
     && rm -rf build *.egg-info
 

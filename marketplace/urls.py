@@ -11,6 +11,9 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("", include("payments.api.urls")),
     path("", include("tasks.api.urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("webhooks.api_urls")),
+    path("", include("moderation.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +21,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("money/", include("payments.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("moderation/", include("moderation.urls")),
     path("", include("tasks.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

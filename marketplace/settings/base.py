@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "payments",
     "tasks",
     "workers",
+    "notifications",
+    "webhooks",
+    "moderation",
 ]
 
 # Social logins appear only when their credentials are configured.

@@ -1,0 +1,1 @@
+"""The moderators' console: queues, flags, sanctions and the audit log."""

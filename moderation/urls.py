@@ -1,0 +1,5 @@
+"""Moderation pages."""
+
+app_name = "moderation"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Notifications API, under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Notifications pages."""
+
+app_name = "notifications"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Signed JSON events sent to employers' HTTPS endpoints."""

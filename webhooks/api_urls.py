@@ -1,0 +1,3 @@
+"""Webhooks API, under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Webhooks pages."""
+
+app_name = "webhooks"
+
+urlpatterns: list = []
