@@ -368,3 +368,71 @@ class Screenshot(models.Model):
     @property
     def extension(self) -> str:
         return SCREENSHOT_EXTENSIONS[self.content_type]
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DECIDED = "decided", _("Decided")
+
+
+class DisputeOutcome(models.TextChoices):
+    WORKER = "worker", _("For the worker")
+    EMPLOYER = "employer", _("For the employer")
+    REVERSED = "reversed", _("Reversed by the employer")
+
+
+# Outcomes that overturn the rejection: the worker is paid, and the employer's record shows it.
+OVERTURNED_OUTCOMES = (DisputeOutcome.WORKER, DisputeOutcome.REVERSED)
+
+
+def dispute_evidence_path(instance: Dispute, filename: str) -> str:
+    return screenshot_name(instance.evidence_content_type)
+
+
+class Dispute(models.Model):
+    """A worker's appeal against a rejection (one per assignment), the employer's answer,
+    and the decision: a moderator's, or the employer's own reversal. The assignment's
+    status tells where the money is; this row tells who said what and who decided why."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="dispute")
+    worker_statement = models.TextField(_("why the rejection is wrong"))
+    evidence = models.FileField(
+        upload_to=dispute_evidence_path, max_length=200, blank=True, help_text="A screenshot."
+    )
+    evidence_content_type = models.CharField(max_length=20, blank=True)
+    employer_statement = models.TextField(_("employer's answer"), blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    outcome = models.CharField(max_length=10, choices=DisputeOutcome.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(outcome="") & Q(decided_at__isnull=True))
+                | (Q(status="decided") & ~Q(outcome="") & Q(decided_at__isnull=False)),
+                name="tasks_dispute_decided_has_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="open"),
+                name="tasks_dispute_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute:{self.pk}"
+
+    @property
+    def evidence_extension(self) -> str:
+        return SCREENSHOT_EXTENSIONS.get(self.evidence_content_type, "bin")

@@ -27,7 +27,15 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Assignment, AssignmentStatus, Campaign, CampaignStatus, TaskStatus
+from .models import (
+    OVERTURNED_OUTCOMES,
+    Assignment,
+    AssignmentStatus,
+    Campaign,
+    CampaignStatus,
+    Dispute,
+    TaskStatus,
+)
 
 FEED_SORTS = {"reward": ("-reward_cents", "-id"), "newest": ("-launched_at", "-id")}
 
@@ -41,7 +49,8 @@ def _count(queryset: QuerySet) -> Subquery:
 
 def with_employer_stats(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
     """Each campaign's employer's track record, for workers to judge: approved and reviewed
-    counts, and the average time from submission to review, across all their campaigns."""
+    counts, the average time from submission to review, across all their campaigns, and
+    how many of their rejections were overturned (by a moderator or by themselves)."""
     theirs = Assignment.objects.filter(campaign__employer=OuterRef("employer"))
     reviewed = theirs.filter(status__in=(AssignmentStatus.APPROVED, AssignmentStatus.REJECTED))
     rating_time = ExpressionWrapper(
@@ -55,6 +64,15 @@ def with_employer_stats(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
         employer_approved=Coalesce(_count(theirs.filter(status=AssignmentStatus.APPROVED)), 0),
         employer_reviewed=Coalesce(_count(reviewed), 0),
         employer_time_to_rate=average,
+        employer_overturned=Coalesce(
+            _count(
+                Dispute.objects.filter(
+                    assignment__campaign__employer=OuterRef("employer"),
+                    outcome__in=OVERTURNED_OUTCOMES,
+                )
+            ),
+            0,
+        ),
     )
 
 
@@ -74,7 +92,8 @@ def feed(*, worker: User, category: str | None = None, sort: str = "reward") -> 
     now = timezone.now()
     country = worker.country.code if worker.country else ""
     since = now - timedelta(days=settings.SUCCESS_RATE_WINDOW_DAYS)
-    condition, params = _FEED_ELIGIBLE, [now, worker.pk, worker.pk, since, worker.pk, worker.pk]
+    condition = _FEED_ELIGIBLE
+    params = [now, worker.pk, worker.pk, since, worker.pk, worker.pk, worker.pk]
     if country:
         condition += _FEED_COUNTRY
         params += [json.dumps([country]), json.dumps([country])]
@@ -97,7 +116,8 @@ def feed(*, worker: User, category: str | None = None, sort: str = "reward") -> 
 # employer; the worker's success rate (approved / reviewed over the window, rounded half to
 # even like Python's round(), 100 before any review) reaches the minimum; fewer tasks held or
 # done than the per-worker cap (expired and released claims do not count; the campaigns at
-# their cap are found once, for the worker, rather than counted again on every row).
+# their cap are found once, for the worker, rather than counted again on every row); the
+# worker not suspended by a moderator (nothing at all for them then).
 _FEED_ELIGIBLE = f"""
 ("tasks_campaign"."ends_at" IS NULL OR "tasks_campaign"."ends_at" > %s)
 AND EXISTS (SELECT 1 FROM tasks_task t WHERE t.campaign_id = "tasks_campaign"."id"
@@ -123,6 +143,8 @@ AND "tasks_campaign"."id" NOT IN (
     WHERE m.worker_id = %s AND m.status NOT IN ('{AssignmentStatus.EXPIRED.value}',
                                                 '{AssignmentStatus.RELEASED.value}')
     GROUP BY m.campaign_id, mc.max_tasks_per_worker HAVING COUNT(*) >= mc.max_tasks_per_worker)
+AND NOT EXISTS (SELECT 1 FROM moderation_suspension s WHERE s.user_id = %s
+                AND s.lifted_at IS NULL)
 """  # noqa: S608  (fixed values, the worker's through parameters)
 _FEED_COUNTRY = """
 AND ("tasks_campaign"."countries_include" = '[]'::jsonb
@@ -140,7 +162,8 @@ AND t.status = '{TaskStatus.OPEN.value}'
 
 def employer_stats_attach(campaigns: Iterable[Campaign]) -> list[Campaign]:
     """Set on each campaign its employer's track record, as :func:`with_employer_stats`
-    annotates it (``employer_approved``, ``employer_reviewed``, ``employer_time_to_rate``),
+    annotates it (``employer_approved``, ``employer_reviewed``, ``employer_time_to_rate``,
+    ``employer_overturned``),
     in ONE grouped query for all their employers (none for no campaigns): for a page of
     the feed, after it is fetched, instead of three correlated subqueries in the page's
     query (whose building and compiling cost more than the database's work). Returns the
@@ -157,16 +180,20 @@ def employer_stats_attach(campaigns: Iterable[Campaign]) -> list[Campaign]:
             campaign.employer_approved,
             campaign.employer_reviewed,
             campaign.employer_time_to_rate,
-        ) = stats.get(campaign.employer_id, (0, 0, None))
+            campaign.employer_overturned,
+        ) = stats.get(campaign.employer_id, (0, 0, None, 0))
     return campaigns
 
 
+_OVERTURNED = ", ".join(f"'{outcome.value}'" for outcome in OVERTURNED_OUTCOMES)
 _EMPLOYER_STATS_SQL = f"""
 SELECT c.employer_id,
        COUNT(*) FILTER (WHERE a.status = '{AssignmentStatus.APPROVED.value}'),
        COUNT(*),
-       AVG(a.reviewed_at - a.submitted_at)
+       AVG(a.reviewed_at - a.submitted_at),
+       COUNT(d.id) FILTER (WHERE d.outcome IN ({_OVERTURNED}))
 FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
+LEFT JOIN tasks_dispute d ON d.assignment_id = a.id
 WHERE c.employer_id = ANY(%s)
   AND a.status IN ('{AssignmentStatus.APPROVED.value}', '{AssignmentStatus.REJECTED.value}')
 GROUP BY c.employer_id

@@ -1,6 +1,6 @@
 """The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from tasks.views import employer, moderation, screenshots, worker
+from tasks.views import disputes, employer, moderation, screenshots, worker
 
 app_name = "tasks"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *employer.urlpatterns,
     *moderation.urlpatterns,
     *screenshots.urlpatterns,
+    *disputes.urlpatterns,
 ]

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -214,6 +215,40 @@ SCREENSHOTS_PER_SUBMISSION = 5
 SCREENSHOT_DUPLICATE_DISTANCE = env.int("SCREENSHOT_DUPLICATE_DISTANCE", default=4)
 CAMPAIGN_CSV_MAX_ROWS = env.int("CAMPAIGN_CSV_MAX_ROWS", default=5000)
 
+# --- Moderation flags ------------------------------------------------------------------------
+# Look back this many days for the moderators' flags.
+FLAG_WINDOW_DAYS = env.int("FLAG_WINDOW_DAYS", default=14)
+# An employer's rejection rate is flagged once they reviewed at least this many submissions in
+# the window and reject at least FACTOR times the platform's rate and POINTS points above it.
+FLAG_EMPLOYER_MIN_REVIEWED = env.int("FLAG_EMPLOYER_MIN_REVIEWED", default=20)
+FLAG_EMPLOYER_REJECTION_FACTOR = env.float("FLAG_EMPLOYER_REJECTION_FACTOR", default=2.0)
+FLAG_EMPLOYER_REJECTION_POINTS = env.int("FLAG_EMPLOYER_REJECTION_POINTS", default=20)
+# A worker is flagged when this many different employers rejected their work in the window.
+FLAG_WORKER_REJECTING_EMPLOYERS = env.int("FLAG_WORKER_REJECTING_EMPLOYERS", default=3)
+
+# --- Notifications ---------------------------------------------------------------------------
+# Links in emails are absolute: the site's public address.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# New submissions are mailed to employers as one digest at most this often.
+NOTIFICATIONS_DIGEST_MINUTES = env.int("NOTIFICATIONS_DIGEST_MINUTES", default=15)
+# Workers are warned this many minutes before a claim expires, but never earlier than this
+# percentage of the campaign's time to complete before the deadline.
+NOTIFICATIONS_CLAIM_EXPIRING_MINUTES = env.int("NOTIFICATIONS_CLAIM_EXPIRING_MINUTES", default=10)
+NOTIFICATIONS_CLAIM_EXPIRING_PERCENT = env.int("NOTIFICATIONS_CLAIM_EXPIRING_PERCENT", default=20)
+
+# --- Webhooks to employers ------------------------------------------------------------------
+# http:// and local addresses are refused unless DEBUG or this is on (tests, local receivers).
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_MAX_ENDPOINTS = env.int("WEBHOOKS_MAX_ENDPOINTS", default=5)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=3.0)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# Wait after the 1st, 2nd, ... failed attempt (the last value repeats): 1 min, 5 min, 30 min,
+# 2 h, 6 h.
+WEBHOOKS_RETRY_SCHEDULE_SECONDS = [60, 300, 1800, 7200, 21600]
+# Finished deliveries (succeeded or failed) are kept this long in the log.
+WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30)
+
 # --- Celery --------------------------------------------------------------------------------
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -244,6 +279,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "tasks-close-dispute-windows": {"task": "tasks.close_dispute_windows", "schedule": 300.0},
     "tasks-expire-campaigns": {"task": "tasks.expire_campaigns", "schedule": 300.0},
     "tasks-complete-campaigns": {"task": "tasks.complete_campaigns", "schedule": 300.0},
+    # Webhook retries: due deliveries (next_attempt_at) get a send job.
+    "webhooks-send-due": {"task": "webhooks.send_due", "schedule": 30.0},
+    "webhooks-prune": {"task": "webhooks.prune", "schedule": crontab(hour=4, minute=41)},
+    "notifications-send-digests": {
+        "task": "notifications.send_digests",
+        "schedule": 60.0 * NOTIFICATIONS_DIGEST_MINUTES,
+    },
+    "notifications-warn-expiring-claims": {
+        "task": "notifications.warn_expiring_claims",
+        "schedule": 60.0,
+    },
 }
 
 # --- Logging -------------------------------------------------------------------------------

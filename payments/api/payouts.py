@@ -28,6 +28,8 @@ CONFLICT_CODES = {"insufficient_funds", "reference_used", "payout_not_pending"}
 
 def _api_error(error: PayoutError) -> ApiError:
     code = status.HTTP_409_CONFLICT if error.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+    if error.code == "account_suspended":
+        code = status.HTTP_403_FORBIDDEN
     return ApiError(code, error.code, error.message)
 
 

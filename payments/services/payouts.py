@@ -33,11 +33,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from moderation.models import Suspension
+from moderation.selectors import is_suspended
+from moderation.services import audit_record
+from notifications import events as notifications
 from payments import transfers
 from payments.models import (
     MANUAL_METHODS,
@@ -106,6 +110,12 @@ class PayoutReferenceUsed(PayoutError):
 
 class PayoutNotManual(PayoutError):
     code = "not_manual"
+
+
+class PayoutAccountSuspended(PayoutError):
+    """The account is suspended: its money stays put (never taken) until reinstatement."""
+
+    code = "account_suspended"
 
 
 class PayoutNotPending(PayoutError):
@@ -196,10 +206,18 @@ def payout_request(*, user: User, method: PayoutMethod, amount_cents: int) -> Pa
     destination copied), records its event, and reserves the money (wallet → payout
     account). A Stripe payout's send job is enqueued after commit. Raises
     PayoutMethodInvalid (not the user's, or removed), PayoutAmountTooSmall (below
-    ``PAYOUT_MINIMUM_CENTS``) or PayoutBalanceTooLow; then nothing at all is written.
+    ``PAYOUT_MINIMUM_CENTS``), PayoutBalanceTooLow or PayoutAccountSuspended (a moderator
+    suspended the account); then nothing at all is written.
     """
     if method.user_id != user.pk or method.removed_at is not None:
         raise PayoutMethodInvalid()
+    if is_suspended(user):
+        raise PayoutAccountSuspended(
+            _(
+                "Your account is suspended: withdrawals wait until a moderator reinstates it. "
+                "Your balance stays yours."
+            )
+        )
     minimum = settings.PAYOUT_MINIMUM_CENTS
     if not isinstance(amount_cents, int) or amount_cents < max(minimum, 1):
         raise PayoutAmountTooSmall(
@@ -252,21 +270,23 @@ def payout_send(*, payout_id: int, provider: PayoutProvider | None = None) -> Pa
 
     Requires: no transaction open (the provider is called over the network). Claims
     ``requested → processing`` with one conditional update (committed before the call);
-    when the claim finds nothing (somebody else has it, or it is manual, or not requested)
-    returns None without calling anything. Then calls the provider with the payout's
-    idempotency key and records the outcome: paid, failed (money back in the wallet), or
-    unknown (stays processing for :func:`payouts_retry_stuck`). Returns the payout as it
-    is afterwards.
+    when the claim finds nothing (somebody else has it, or it is manual, or not requested,
+    or its owner is suspended) returns None without calling anything. Then calls the
+    provider with the payout's idempotency key and records the outcome: paid, failed
+    (money back in the wallet), or unknown (stays processing for
+    :func:`payouts_retry_stuck`). Returns the payout as it is afterwards.
     """
     now = timezone.now()
     with transaction.atomic():
-        claimed = Payout.objects.filter(
-            pk=payout_id, status=PayoutStatus.REQUESTED, kind=PayoutMethodKind.STRIPE
-        ).update(
-            status=PayoutStatus.PROCESSING,
-            attempts=F("attempts") + 1,
-            attempted_at=now,
-            updated_at=now,
+        claimed = (
+            _sendable()
+            .filter(pk=payout_id)
+            .update(
+                status=PayoutStatus.PROCESSING,
+                attempts=F("attempts") + 1,
+                attempted_at=now,
+                updated_at=now,
+            )
         )
         if claimed:
             _event(payout_id, PayoutStatus.REQUESTED, PayoutStatus.PROCESSING, by=None)
@@ -286,9 +306,7 @@ def payouts_send_requested(
     started, sent = time.monotonic(), 0
     while time.monotonic() - started < JOB_BUDGET_SECONDS:
         ids = list(
-            Payout.objects.filter(status=PayoutStatus.REQUESTED, kind=PayoutMethodKind.STRIPE)
-            .order_by("created_at", "id")
-            .values_list("pk", flat=True)[:batch_size]
+            _sendable().order_by("created_at", "id").values_list("pk", flat=True)[:batch_size]
         )
         if not ids:
             break
@@ -298,6 +316,16 @@ def payouts_send_requested(
             if time.monotonic() - started >= JOB_BUDGET_SECONDS:
                 break
     return sent
+
+
+def _sendable():
+    """Requested Stripe payouts whose owner is not suspended: a suspended account's payouts
+    wait, requested, and go out with the next sweep after reinstatement."""
+    return Payout.objects.filter(
+        ~Exists(Suspension.objects.filter(user_id=OuterRef("user_id"), lifted_at__isnull=True)),
+        status=PayoutStatus.REQUESTED,
+        kind=PayoutMethodKind.STRIPE,
+    )
 
 
 def payouts_retry_stuck(
@@ -374,6 +402,7 @@ def payout_settle(*, payout_id: int, reference: str) -> Payout | None:
         if payout is None:
             return None
         _settle_post(payout, by=None)
+        notifications.payout_decided(payout=payout, paid=True)
     return payout
 
 
@@ -396,6 +425,7 @@ def payout_fail(*, payout_id: int, reason: str) -> Payout | None:
         if payout is None:
             return None
         _return_post(payout, by=None)
+        notifications.payout_decided(payout=payout, paid=False, reason=reason)
     return payout
 
 
@@ -413,11 +443,16 @@ def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
     ``reference`` is the provider's transaction id; one reference pays one payout per
     method kind. One transaction: the conditional update, its event, the ledger settle.
     Raises PermissionDenied (not a moderator), PayoutNotManual, PayoutError (no reference),
-    PayoutReferenceUsed, or PayoutNotPending (decided already).
+    PayoutReferenceUsed, PayoutAccountSuspended (held while the worker is suspended) or
+    PayoutNotPending (decided already).
     """
     _require_moderator(by)
     if payout.kind not in MANUAL_METHODS:
         raise PayoutNotManual(_("Kaaj pays this payout through Stripe; it cannot be marked paid."))
+    if is_suspended(payout.user_id):
+        raise PayoutAccountSuspended(
+            _("The worker's account is suspended: the payout waits until they are reinstated.")
+        )
     reference = (reference or "").strip()
     if not reference:
         raise PayoutError(_("Enter the payment's reference."))
@@ -441,6 +476,18 @@ def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
             if paid is None:
                 raise PayoutNotPending(_("This payout was already decided."))
             _settle_post(paid, by=by)
+            notifications.payout_decided(payout=paid, paid=True)
+            audit_record(
+                actor=by,
+                action="payout.mark_paid",
+                target=paid,
+                reason=reference,
+                details={
+                    "amount_cents": paid.amount_cents,
+                    "kind": paid.kind,
+                    "user": paid.user_id,
+                },
+            )
     except IntegrityError as error:  # the same reference recorded at the same moment
         raise PayoutReferenceUsed(used) from error
     return paid
@@ -470,6 +517,18 @@ def payout_reject(*, payout: Payout, reason: str, by: User) -> Payout:
         if rejected is None:
             raise PayoutNotPending(_("This payout was already decided."))
         _return_post(rejected, by=by)
+        notifications.payout_decided(payout=rejected, paid=False, reason=reason)
+        audit_record(
+            actor=by,
+            action="payout.reject",
+            target=rejected,
+            reason=reason,
+            details={
+                "amount_cents": rejected.amount_cents,
+                "kind": rejected.kind,
+                "user": rejected.user_id,
+            },
+        )
     return rejected
 
 

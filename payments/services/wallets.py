@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import transaction
+
 from accounts.models import User
+from moderation.services import audit_record
 from payments.models import AccountKind, Movement, MovementKind
 from payments.money import fee_for
 
@@ -41,8 +44,9 @@ def adjustment_post(
 ) -> Movement:
     """Staff correct a wallet by ``amount_cents`` (negative takes money back).
 
-    The reason is required and kept on the movement with who made it. ``request_id`` comes
-    from the form that asked for it, so a double submit adjusts once.
+    The reason is required and kept on the movement with who made it, and in the moderators'
+    audit log (``wallet.adjust``, once per adjustment). ``request_id`` comes from the form
+    that asked for it, so a double submit adjusts once.
     """
     if not (by.is_active and by.is_staff):
         raise PermissionError("only staff adjust balances")
@@ -56,13 +60,23 @@ def adjustment_post(
         if amount_cents > 0
         else Leg(wallet, outside, -amount_cents)
     )
-    return ledger_post(
-        Posting(
-            kind=MovementKind.ADJUSTMENT,
-            idempotency_key=f"adjustment:{request_id}",
-            reference=f"user:{user.pk}",
-            legs=(leg,),
-            actor=by,
-            memo=reason.strip(),
+    with transaction.atomic():
+        movement, created = ledger_post(
+            Posting(
+                kind=MovementKind.ADJUSTMENT,
+                idempotency_key=f"adjustment:{request_id}",
+                reference=f"user:{user.pk}",
+                legs=(leg,),
+                actor=by,
+                memo=reason.strip(),
+            )
         )
-    )[0]
+        if created:
+            audit_record(
+                actor=by,
+                action="wallet.adjust",
+                target=user,
+                reason=reason.strip(),
+                details={"amount_cents": amount_cents, "movement": movement.pk},
+            )
+    return movement

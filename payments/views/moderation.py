@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -52,8 +53,12 @@ def moderator_required(view: Callable) -> Callable:
 
 
 def _queue():
+    from moderation.models import Suspension
+
+    held = Suspension.objects.filter(user_id=OuterRef("user_id"), lifted_at__isnull=True)
     return (
         Payout.objects.filter(status=PayoutStatus.REQUESTED, kind__in=MANUAL_METHODS)
+        .annotate(held=Exists(held))  # the worker is suspended: not to be paid for now
         .select_related("user")
         .order_by("created_at", "id")
     )

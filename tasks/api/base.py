@@ -34,6 +34,8 @@ CAMPAIGN_ERROR_STATUS = {
     "invalid_status": status.HTTP_409_CONFLICT,
     "not_draft": status.HTTP_409_CONFLICT,
     "not_live": status.HTTP_409_CONFLICT,
+    "account_suspended": status.HTTP_403_FORBIDDEN,
+    "employer_suspended": status.HTTP_409_CONFLICT,
 }
 # Campaigns anybody signed in may know of; drafts, those in review and rejected ones are
 # their owner's (and moderators') business.

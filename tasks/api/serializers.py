@@ -264,6 +264,9 @@ class EmployerStatsSerializer(serializers.Serializer):
     average_time_to_rate_hours = serializers.FloatField(
         allow_null=True, help_text=_("From submission to review, on average; null before any.")
     )
+    overturned_rejections = serializers.IntegerField(
+        help_text=_("Rejections overturned on dispute (by a moderator or the employer).")
+    )
 
 
 class FeedItemSerializer(serializers.ModelSerializer):
@@ -304,6 +307,7 @@ class FeedItemSerializer(serializers.ModelSerializer):
             "average_time_to_rate_hours": round(average / timedelta(hours=1), 1)
             if average is not None
             else None,
+            "overturned_rejections": campaign.employer_overturned,
         }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assignments, campaigns, feed, moderation
+from . import assignments, campaigns, disputes, feed, moderation
 
 urlpatterns = [
     path("categories/", campaigns.CategoryListView.as_view(), name="categories"),
@@ -68,6 +68,37 @@ urlpatterns = [
         name="assignment-request-revision",
     ),
     path("screenshots/<int:pk>/", assignments.ScreenshotView.as_view(), name="screenshot"),
+    path(
+        "assignments/<int:pk>/dispute/",
+        disputes.DisputeOpenView.as_view(),
+        name="assignment-dispute",
+    ),
+    path("disputes/<int:pk>/", disputes.DisputeDetailView.as_view(), name="dispute"),
+    path(
+        "disputes/<int:pk>/evidence/",
+        disputes.DisputeEvidenceView.as_view(),
+        name="dispute-evidence",
+    ),
+    path(
+        "disputes/<int:pk>/respond/",
+        disputes.DisputeRespondView.as_view(),
+        name="dispute-respond",
+    ),
+    path(
+        "disputes/<int:pk>/reverse/",
+        disputes.DisputeReverseView.as_view(),
+        name="dispute-reverse",
+    ),
+    path(
+        "moderation/disputes/",
+        disputes.ModerationDisputeListView.as_view(),
+        name="moderation-disputes",
+    ),
+    path(
+        "moderation/disputes/<int:pk>/resolve/",
+        disputes.ModerationResolveView.as_view(),
+        name="moderation-dispute-resolve",
+    ),
     path(
         "moderation/campaigns/",
         moderation.ModerationCampaignListView.as_view(),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications import events as notifications
 from tasks.models import (
     ASSIGNMENT_TRANSITIONS,
     WORKING_STATUSES,
@@ -41,6 +42,8 @@ from tasks.models import (
     screenshot_name,
 )
 from tasks.proofs import answers_clean, hash_distance
+from webhooks.payloads import assignment_data
+from webhooks.services import webhook_emit
 from workers.selectors import success_rate
 
 
@@ -68,11 +71,25 @@ def verification_code(*, campaign: Campaign, task_id: int, worker_id: int) -> st
 
 
 def claim_refusal(
-    campaign: Campaign, worker: User, standing: tuple[bool, int, int] | None = None
+    campaign: Campaign,
+    worker: User,
+    standing: tuple[bool, int, int] | None = None,
+    suspended: bool | None = None,
 ) -> AssignmentError | None:
     """Why this worker may not claim from this campaign now, or None. ``standing`` is the
-    worker's ``(blocked, done, working)`` with this campaign when the caller read it already
-    (:func:`task_claim` does, with the campaign); otherwise it is read here."""
+    worker's ``(blocked, done, working)`` with this campaign and ``suspended`` whether a
+    moderator suspended the worker, when the caller read them already (:func:`task_claim`
+    does); otherwise they are read here."""
+    if suspended is None:
+        from moderation.selectors import is_suspended
+
+        suspended = is_suspended(worker)
+    if suspended:
+        return AssignmentError(
+            "account_suspended",
+            _("Your account is suspended: you cannot claim tasks."),
+            status=403,
+        )
     if campaign.status != CampaignStatus.ACTIVE or (
         campaign.ends_at and campaign.ends_at <= timezone.now()
     ):
@@ -135,6 +152,7 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
     with transaction.atomic(), connection.cursor() as cursor:
         lock, read, take, insert = CLAIM_STATEMENTS
         cursor.execute(lock, values)  # one worker's claims, one at a time
+        (suspended,) = cursor.fetchone()[1:]
         # The campaign before the task: inserting the assignment takes this lock anyway
         # (its foreign key), and taking it after the task deadlocked against a cancel,
         # which locks the campaign and then withdraws the open tasks. The worker's standing
@@ -144,7 +162,7 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
         if row is None:
             raise Campaign.DoesNotExist(f"campaign {campaign.pk}")
         campaign = _campaign_from_row(row[:-3])
-        refusal = claim_refusal(campaign, worker, standing=row[-3:])
+        refusal = claim_refusal(campaign, worker, standing=row[-3:], suspended=suspended)
         if refusal is not None:
             raise refusal
         cursor.execute(take, values)
@@ -201,7 +219,9 @@ CLAIM_VALUES = {
 _CAMPAIGN_COLUMNS = ", ".join(f'c."{field.column}"' for field in Campaign._meta.concrete_fields)
 _CLIENT_IP = Assignment._meta.get_field("client_ip")
 CLAIM_STATEMENTS = (
-    "SELECT pg_advisory_xact_lock(%(lock)s, %(worker)s)",
+    # ... and whether a moderator suspended the worker (moderation.selectors.is_suspended).
+    "SELECT pg_advisory_xact_lock(%(lock)s, %(worker)s), EXISTS (SELECT 1 FROM"
+    " moderation_suspension s WHERE s.user_id = %(worker)s AND s.lifted_at IS NULL)",
     # The campaign, fresh and locked FOR KEY SHARE (as campaigns_share_lock), with the
     # worker's standing (as _standing): blocked by its employer, tasks of it held or done
     # (expired and released claims do not count), claims being worked on.
@@ -348,6 +368,12 @@ def assignment_submit(
             locked.review_due_at = now + timedelta(hours=campaign.time_to_rate_hours)
             locked.save(update_fields=["status", "submitted_at", "updated_at", "review_due_at"])
             _event(locked, before, AssignmentStatus.SUBMITTED, by=worker)
+            notifications.submission_arrived(assignment=locked)
+            webhook_emit(
+                employer=campaign.employer_id,
+                event="assignment.submitted",
+                data=lambda: assignment_data(locked, answers=clean),
+            )
     except Exception:
         for _key, _image, name in stored:  # nothing refers to them: leave no file behind
             default_storage.delete(name)

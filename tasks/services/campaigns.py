@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications import events as notifications
 from payments.money import fee_for, format_cents
 from payments.services import InsufficientFunds, escrow_fund, escrow_refund
 from tasks import rules
@@ -29,6 +30,8 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
+from webhooks.payloads import campaign_data
+from webhooks.services import webhook_emit
 
 
 class CampaignError(Exception):
@@ -186,9 +189,11 @@ def campaign_launch(*, campaign: Campaign, by: User) -> Campaign:
     """Draft → in review: fix the fee, fund positions * (reward + fee) from the employer's
     wallet into the campaign's escrow, and create the tasks — one transaction.
 
-    Raises CampaignError ``insufficient_funds`` (nothing changes) or ``not_draft``.
+    Raises CampaignError ``insufficient_funds`` (nothing changes), ``not_draft`` or
+    ``account_suspended``.
     """
     _require_owner(campaign, by)
+    _require_not_suspended(by)
     with transaction.atomic():
         locked = _transition(campaign, CampaignStatus.IN_REVIEW, by=by)
         locked.fee_cents = fee_for(locked.reward_cents)
@@ -225,6 +230,14 @@ def campaign_moderate(*, campaign: Campaign, by: User, approve: bool, reason: st
         raise CampaignError("permission_denied", _("Only moderators review campaigns."))
     if not approve and not reason.strip():
         raise CampaignError("reason_required", _("Say why the campaign is rejected."), "reason")
+    from moderation.selectors import is_suspended
+    from moderation.services import audit_record
+
+    if approve and is_suspended(campaign.employer_id):
+        raise CampaignError(
+            "employer_suspended",
+            _("The employer's account is suspended: reject the campaign or reinstate them first."),
+        )
     with transaction.atomic():
         target = CampaignStatus.ACTIVE if approve else CampaignStatus.REJECTED
         locked = _transition(
@@ -232,13 +245,31 @@ def campaign_moderate(*, campaign: Campaign, by: User, approve: bool, reason: st
         )
         locked.decision_reason = reason.strip()
         locked.save(update_fields=["status", "decision_reason", "updated_at"])
+        audit_record(
+            actor=by,
+            action="campaign.approve" if approve else "campaign.reject",
+            target=locked,
+            reason=reason.strip(),
+        )
         if not approve:
             _withdraw_open_tasks(locked, event="rejected")
+        notifications.campaign_moderated(campaign=locked, approved=approve, reason=reason.strip())
+        webhook_emit(
+            employer=locked.employer_id,
+            event="campaign.approved" if approve else "campaign.rejected",
+            data=campaign_data(locked),
+        )
     return locked
 
 
-def campaign_pause(*, campaign: Campaign, by: User) -> Campaign:
-    _require_owner(campaign, by)
+def campaign_pause(*, campaign: Campaign, by: User, as_moderator: bool = False) -> Campaign:
+    """Active → paused, by its owner; or by a moderator with ``as_moderator`` (a suspension
+    pauses the employer's campaigns; the event records the moderator as the actor)."""
+    if as_moderator:
+        if not by.is_moderator:
+            raise CampaignError("permission_denied", _("Only moderators pause others' campaigns."))
+    else:
+        _require_owner(campaign, by)
     with transaction.atomic():
         locked = _transition(campaign, CampaignStatus.PAUSED, by=by, expected=CampaignStatus.ACTIVE)
         locked.save(update_fields=["status", "updated_at"])
@@ -247,6 +278,7 @@ def campaign_pause(*, campaign: Campaign, by: User) -> Campaign:
 
 def campaign_resume(*, campaign: Campaign, by: User) -> Campaign:
     _require_owner(campaign, by)
+    _require_not_suspended(by)
     with transaction.atomic():
         locked = _transition(campaign, CampaignStatus.ACTIVE, by=by, expected=CampaignStatus.PAUSED)
         locked.save(update_fields=["status", "updated_at"])
@@ -329,6 +361,9 @@ def campaigns_expire_due(*, now: datetime | None = None, batch: int = 100) -> in
             locked = _transition(locked, CampaignStatus.EXPIRED, by=None, locked=locked)
             locked.save(update_fields=["status", "updated_at"])
             _withdraw_open_tasks(locked, event="expire")
+            webhook_emit(
+                employer=locked.employer_id, event="campaign.expired", data=campaign_data(locked)
+            )
             done += 1
     return done
 
@@ -358,6 +393,11 @@ def campaigns_complete_due(*, batch: int = 100) -> int:
                 _transition(locked, CampaignStatus.COMPLETED, by=None, locked=locked).save(
                     update_fields=["status", "updated_at"]
                 )
+                webhook_emit(
+                    employer=locked.employer_id,
+                    event="campaign.completed",
+                    data=campaign_data(locked),
+                )
                 done += 1
     return done
 
@@ -368,6 +408,16 @@ def campaigns_complete_due(*, batch: int = 100) -> int:
 def _require_owner(campaign: Campaign, by: User) -> None:
     if campaign.employer_id != by.pk:
         raise CampaignError("permission_denied", _("This is not your campaign."))
+
+
+def _require_not_suspended(by: User) -> None:
+    from moderation.selectors import is_suspended
+
+    if is_suspended(by):
+        raise CampaignError(
+            "account_suspended",
+            _("Your account is suspended: you cannot launch or resume campaigns."),
+        )
 
 
 def _transition(

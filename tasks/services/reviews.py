@@ -18,8 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications import events as notifications
+from notifications.models import NotificationKind
 from payments.services import TaskPayment, escrow_pay_many
 from tasks.models import Assignment, AssignmentStatus, Task, TaskStatus
+from webhooks.payloads import assignment_data, assignment_events
+from webhooks.services import webhook_emit, webhook_emit_many
 from workers.models import Block
 
 from .assignments import AssignmentError, _move, campaigns_share_lock, task_release
@@ -81,8 +85,21 @@ def submission_approve(*, assignment: Assignment, by: User) -> Assignment:
             ],
             by,
         )
+        _emit(assignment, "assignment.approved")
+        notifications.submission_reviewed(
+            assignment=assignment, kind=NotificationKind.SUBMISSION_APPROVED
+        )
     assignment.refresh_from_db()
     return assignment
+
+
+def _emit(assignment: Assignment, event: str) -> None:
+    """The employer's webhooks hear of the decision (with the row as it is now)."""
+    webhook_emit(
+        employer=assignment.campaign.employer_id,
+        event=event,
+        data=lambda: assignment_data(Assignment.objects.get(pk=assignment.pk)),
+    )
 
 
 def submission_reject(*, assignment: Assignment, by: User, reason: str) -> Assignment:
@@ -105,6 +122,10 @@ def submission_reject(*, assignment: Assignment, by: User, reason: str) -> Assig
             raise AssignmentError(
                 "invalid_status", _("This submission was already reviewed."), status=409
             )
+        _emit(assignment, "assignment.rejected")
+        notifications.submission_reviewed(
+            assignment=assignment, kind=NotificationKind.SUBMISSION_REJECTED, reason=reason
+        )
     assignment.refresh_from_db()
     return assignment
 
@@ -129,6 +150,10 @@ def submission_request_revision(*, assignment: Assignment, by: User, reason: str
             raise AssignmentError(
                 "invalid_status", _("This submission was already reviewed."), status=409
             )
+        _emit(assignment, "assignment.revision_requested")
+        notifications.submission_reviewed(
+            assignment=assignment, kind=NotificationKind.REVISION_REQUESTED, reason=reason
+        )
     assignment.refresh_from_db()
     return assignment
 
@@ -196,6 +221,8 @@ def submissions_auto_approve_due(*, now: datetime | None = None, batch: int = 50
         ]
         if approved:
             _pay(approved, None)
+            webhook_emit_many(events=assignment_events(approved, "assignment.approved"))
+            notifications.submissions_auto_approved(assignments=approved)
     return len(approved)
 
 

@@ -64,6 +64,7 @@ QUEUE_FILTERS = [
     AssignmentStatus.CLAIMED,
     AssignmentStatus.APPROVED,
     AssignmentStatus.REJECTED,
+    AssignmentStatus.DISPUTED,
 ]
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from moderation.selectors import is_suspended
 from tasks.forms import PLACEHOLDER, SubmitForm
 from tasks.models import (
     WORKING_STATUSES,
@@ -123,6 +124,8 @@ def feed_page(request: HttpRequest) -> HttpResponse:
             "category": category,
             "sort": sort,
             "query": urlencode({"category": category or "", "sort": sort}),
+            # The feed is empty for a suspended worker; only then is it worth asking why.
+            "suspended": not page.object_list and is_suspended(request.user),
         },
     )
 

@@ -473,9 +473,11 @@ def test_the_queue_is_hidden_from_others(client, worker):
     )
 
 
-def test_moderator_sees_the_queue_in_the_navigation(client, moderator):
+def test_moderator_reaches_the_queue_from_the_navigation(client, moderator):
     client.force_login(moderator)
     html = client.get(reverse("payments:wallet")).content.decode()
+    assert reverse("moderation:home") in html  # the console, which links every queue
+    html = client.get(reverse("moderation:home")).content.decode()
     assert reverse("payments:moderation_payouts") in html
 
 

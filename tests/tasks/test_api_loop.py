@@ -52,6 +52,7 @@ def test_a_campaign_goes_from_draft_to_paid_work_through_the_api(
         "name": "Rahim Traders",
         "approval_rate": None,
         "average_time_to_rate_hours": None,
+        "overturned_rejections": 0,
     }
 
     claim = client.post(f"{API}/campaigns/{draft['id']}/claim/", REMOTE_ADDR="10.1.2.3")

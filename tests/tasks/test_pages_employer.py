@@ -209,7 +209,7 @@ def test_my_campaigns_shows_progress_in_a_fixed_number_of_queries(
     draft(outsider, title="Not mine")
     client.force_login(employer)
     client.get(MINE)
-    bound = 4  # session, user, count, the page with its task counts
+    bound = 5  # session, user, count, the page with its task counts, the bell's unread count
     with django_assert_max_num_queries(bound):
         html = client.get(MINE).content.decode()
     assert "First" in html and "Second" in html and "Not mine" not in html
@@ -335,7 +335,8 @@ def test_the_review_queue_keeps_a_fixed_number_of_queries(
     url = reverse("tasks:campaign_manage", args=[campaign.pk])
     client.force_login(employer)
     client.get(url)
-    bound = 9  # session, user, campaign, counts, queue count and page, proofs, shots, dups
+    bound = 11  # session, user, campaign, counts, queue count and page, proofs, shots, dups, bell,
+    # open disputes
     with django_assert_max_num_queries(bound):
         assert client.get(url).content.decode().count('name="ids"') == 2
     for seed in range(2, 20):

@@ -106,7 +106,8 @@ def test_nobody_else_can_decide(client, employer, worker, moderator):
 
 def test_moderators_see_the_campaigns_to_review_link(client, moderator, worker):
     client.force_login(moderator)
-    assert QUEUE in client.get("/").content.decode()
+    assert "/moderation/" in client.get("/").content.decode()  # the console links the queue
+    assert QUEUE in client.get("/moderation/").content.decode()
     client.force_login(worker)
     html = client.get("/").content.decode()
     assert QUEUE not in html and "/work/" in html

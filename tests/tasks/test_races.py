@@ -31,9 +31,11 @@ from ..factories import UserFactory
 from ..payments.helpers import run_together
 from .helpers import active_campaign
 
-# serialized_rollback: the flush between transactional tests empties the categories the
-# data migration seeded; this puts them back before each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The flush between transactional tests empties the categories the data migration seeded;
+# the conftest's ``_categories`` fixture puts them back. (No serialized_rollback: after a
+# plain transactional test's flush recreated the content types under new ids, reloading the
+# serialized ones failed on their unique key.)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LATER = timedelta(days=30)  # far past every claim deadline and time to rate
 

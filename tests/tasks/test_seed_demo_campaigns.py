@@ -12,6 +12,7 @@ from tasks.models import (
     AssignmentStatus,
     Campaign,
     CampaignStatus,
+    Dispute,
     Screenshot,
     Submission,
 )
@@ -59,7 +60,10 @@ def test_seed_demo_campaigns_carry_claims_submissions_and_reviews():
         AssignmentStatus.REVISION_REQUESTED,
         AssignmentStatus.APPROVED,
         AssignmentStatus.REJECTED,
+        AssignmentStatus.DISPUTED,
     } <= statuses
+    disputes = Dispute.objects.filter(decided_at__isnull=True)
+    assert disputes.exclude(employer_statement="").exists()  # answered, waiting for a moderator
     assert Screenshot.objects.filter(duplicate_of__isnull=True).exists()
     assert not Screenshot.objects.filter(duplicate_of__isnull=False).exists()
     assert Assignment.objects.filter(status=AssignmentStatus.REJECTED).exclude(review_reason="")

@@ -43,6 +43,7 @@ from tasks.services import (
     submission_request_revision,
     task_claim,
 )
+from tasks.services.disputes import dispute_open, dispute_respond
 
 DEMO_DOMAIN = "demo.kaaj.test"
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)
@@ -67,7 +68,7 @@ STATUS_PLAN = (
 )
 # What happens to each claimed task, in order, before the campaign reaches its status.
 WORK_PLAN = {
-    CampaignStatus.ACTIVE: ("approve", "reject", "revision", "submit", "claim"),
+    CampaignStatus.ACTIVE: ("approve", "reject", "dispute", "revision", "submit", "claim"),
     CampaignStatus.PAUSED: ("approve", "submit", "claim"),
     CampaignStatus.COMPLETED: ("approve", "approve"),
     CampaignStatus.CANCELLED: ("approve", "submit"),
@@ -328,11 +329,22 @@ class Command(BaseCommand):
         employer = campaign.employer
         if outcome == "approve":
             submission_approve(assignment=assignment, by=employer)
-        elif outcome == "reject":
+        elif outcome in ("reject", "dispute"):
             submission_reject(
                 assignment=assignment,
                 by=employer,
                 reason="The screenshot does not show the finished task.",
+            )
+        if outcome == "dispute":  # an appeal for the moderators' queue, answered by the employer
+            dispute = dispute_open(
+                assignment=assignment,
+                by=assignment.worker,
+                reason="The screenshot shows the finished task: the last line is the receipt.",
+            )
+            dispute_respond(
+                dispute=dispute,
+                by=employer,
+                statement="The receipt is cut off; we cannot see the order number.",
             )
         elif outcome == "revision":
             submission_request_revision(

@@ -1,0 +1,236 @@
+"""Reads for the moderators' console: suspensions, the audit log, flags, one user's record.
+
+Each flag is one grouped SQL query over a recent window (``FLAG_WINDOW_DAYS``), bounded by
+``FLAG_LIMIT`` rows, so the flags page costs a fixed number of queries whatever the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import ModerationAction, Suspension
+
+FLAG_LIMIT = 50
+
+
+def is_suspended(user: Any) -> bool:
+    """True when ``user`` (a User or a user id) has an active suspension. Anonymous: False."""
+    if getattr(user, "is_anonymous", False):
+        return False
+    user_id = getattr(user, "pk", user)
+    if user_id is None:
+        return False
+    return Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).exists()
+
+
+def suspended_user_ids(ids: Iterable[int]) -> set[int]:
+    """The subset of ``ids`` that are suspended now, in one query."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(
+        Suspension.objects.filter(user_id__in=ids, lifted_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def active_suspensions() -> QuerySet[Suspension]:
+    """Suspensions in force, newest first, with the user and the moderator."""
+    return (
+        Suspension.objects.filter(lifted_at__isnull=True)
+        .select_related("user", "by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def audit_log(
+    *, action: str = "", actor_id: int | None = None, target: str = ""
+) -> QuerySet[ModerationAction]:
+    """The audit log, newest first, with the moderator and target type joined: filter by
+    exact action, by moderator, and a case-insensitive search in the target's text (or an
+    exact target id)."""
+    rows = ModerationAction.objects.select_related("actor", "target_type").order_by(
+        "-created_at", "-id"
+    )
+    if action:
+        rows = rows.filter(action=action)
+    if actor_id:
+        rows = rows.filter(actor_id=actor_id)
+    if target:
+        rows = rows.filter(Q(target_repr__icontains=target) | Q(target_id=target))
+    return rows
+
+
+def audit_actions() -> list[str]:
+    """Every action name the log holds, for the filter."""
+    return list(
+        ModerationAction.objects.order_by("action").values_list("action", flat=True).distinct()
+    )
+
+
+def audit_moderators() -> QuerySet[User]:
+    """Everyone who appears as a moderator in the log, for the filter."""
+    return User.objects.filter(
+        pk__in=ModerationAction.objects.filter(actor__isnull=False).values("actor_id")
+    ).order_by("email")
+
+
+def audit_about(target: Any, *, limit: int = 20) -> QuerySet[ModerationAction]:
+    """The latest audit rows whose target is ``target``."""
+    return (
+        ModerationAction.objects.filter(
+            target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+            target_id=str(target.pk),
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def _since() -> Any:
+    return timezone.now() - timedelta(days=settings.FLAG_WINDOW_DAYS)
+
+
+def flag_duplicate_screenshots(*, limit: int = FLAG_LIMIT) -> list:
+    """Screenshots in the window that look like an earlier one (``duplicate_of`` set),
+    newest first, each with both submissions' workers and campaigns: one query."""
+    from tasks.models import Screenshot
+
+    return list(
+        Screenshot.objects.filter(duplicate_of__isnull=False, created_at__gte=_since())
+        .select_related(
+            "submission__assignment__worker",
+            "submission__assignment__campaign__employer",
+            "duplicate_of__submission__assignment__worker",
+            "duplicate_of__submission__assignment__campaign__employer",
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# The statuses that count as reviewed, and as rejected (a disputed rejection still counts
+# until a moderator or the employer overturns it; then the assignment is approved).
+_REVIEWED = ("approved", "rejected", "disputed")
+_REJECTED = ("rejected", "disputed")
+
+_EMPLOYER_FLAG_SQL = """
+WITH reviewed AS (
+    SELECT c.employer_id, a.status = ANY(%(rejected)s) AS rejected
+    FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
+    WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(reviewed)s)
+), platform AS (
+    SELECT 100.0 * COUNT(*) FILTER (WHERE rejected) / NULLIF(COUNT(*), 0) AS rate FROM reviewed
+)
+SELECT u.*, COUNT(*) AS reviewed_count, COUNT(*) FILTER (WHERE r.rejected) AS rejected_count,
+       ROUND(100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*)) AS rejection_rate,
+       ROUND(MAX(p.rate)) AS platform_rate
+FROM reviewed r CROSS JOIN platform p JOIN accounts_user u ON u.id = r.employer_id
+GROUP BY u.id
+HAVING COUNT(*) >= %(min_reviewed)s
+   AND 100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*) >= %(factor)s * MAX(p.rate)
+   AND 100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*) >= MAX(p.rate) + %(points)s
+ORDER BY rejection_rate DESC, reviewed_count DESC, u.id
+LIMIT %(limit)s
+"""
+
+
+def flag_rejecting_employers(*, limit: int = FLAG_LIMIT) -> list[User]:
+    """Employers who reviewed at least FLAG_EMPLOYER_MIN_REVIEWED submissions in the window
+    and rejected far more of them than the platform does (at least FACTOR times its rate and
+    POINTS points above it). Users with ``reviewed_count``, ``rejected_count``,
+    ``rejection_rate`` and ``platform_rate`` (percent): one grouped query."""
+    return list(
+        User.objects.raw(
+            _EMPLOYER_FLAG_SQL,
+            {
+                "since": _since(),
+                "reviewed": list(_REVIEWED),
+                "rejected": list(_REJECTED),
+                "min_reviewed": settings.FLAG_EMPLOYER_MIN_REVIEWED,
+                "factor": settings.FLAG_EMPLOYER_REJECTION_FACTOR,
+                "points": settings.FLAG_EMPLOYER_REJECTION_POINTS,
+                "limit": limit,
+            },
+        )
+    )
+
+
+_WORKER_FLAG_SQL = """
+SELECT u.*, COUNT(DISTINCT c.employer_id) AS employer_count, COUNT(*) AS rejected_count
+FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
+JOIN accounts_user u ON u.id = a.worker_id
+WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(rejected)s)
+GROUP BY u.id
+HAVING COUNT(DISTINCT c.employer_id) >= %(employers)s
+ORDER BY employer_count DESC, rejected_count DESC, u.id
+LIMIT %(limit)s
+"""
+
+
+def flag_rejected_workers(*, limit: int = FLAG_LIMIT) -> list[User]:
+    """Workers whose work was rejected by at least FLAG_WORKER_REJECTING_EMPLOYERS different
+    employers in the window. Users with ``employer_count`` and ``rejected_count``: one
+    grouped query."""
+    return list(
+        User.objects.raw(
+            _WORKER_FLAG_SQL,
+            {
+                "since": _since(),
+                "rejected": list(_REJECTED),
+                "employers": settings.FLAG_WORKER_REJECTING_EMPLOYERS,
+                "limit": limit,
+            },
+        )
+    )
+
+
+def employer_approval_rate(user: User) -> tuple[int | None, int]:
+    """``(percent approved of reviewed, reviewed count)`` over everything ``user`` reviewed
+    as an employer (percent None before any review), as workers see it in the feed."""
+    from django.db.models import Count
+
+    from tasks.models import Assignment, AssignmentStatus
+
+    counts = Assignment.objects.filter(campaign__employer=user).aggregate(
+        approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
+        reviewed=Count(
+            "id", filter=Q(status__in=(AssignmentStatus.APPROVED, AssignmentStatus.REJECTED))
+        ),
+    )
+    reviewed = counts["reviewed"]
+    return (round(100 * counts["approved"] / reviewed) if reviewed else None), reviewed
+
+
+def console_counts() -> dict[str, int]:
+    """The hub's numbers: campaigns in review, open disputes, manual payouts waiting, active
+    suspensions — one query."""
+    from django.db import connection
+
+    from payments.models import MANUAL_METHODS
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM tasks_campaign WHERE status = 'in_review'),"
+            " (SELECT COUNT(*) FROM tasks_dispute WHERE status = 'open'),"
+            " (SELECT COUNT(*) FROM payments_payout WHERE status = 'requested'"
+            "  AND kind = ANY(%s)),"
+            " (SELECT COUNT(*) FROM moderation_suspension WHERE lifted_at IS NULL)",
+            [[str(kind) for kind in MANUAL_METHODS]],
+        )
+        campaigns, disputes, payouts, suspensions = cursor.fetchone()
+    return {
+        "campaigns": campaigns,
+        "disputes": disputes,
+        "payouts": payouts,
+        "suspensions": suspensions,
+    }

@@ -1,0 +1,195 @@
+"""The moderators' console: the hub, flags, suspensions, a user's record, the audit log.
+
+Every page is for moderators only (404 for anybody else signed in); every state change is a
+POST with CSRF that calls one service.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from payments.views.moderation import moderator_required
+from workers.selectors import success_rate
+
+from . import selectors
+from .forms import AuditFilterForm, ReasonForm, SuspendForm, UserLookupForm
+from .models import Suspension
+from .services import ModerationError, user_reinstate, user_suspend
+
+AUDIT_PAGE_SIZE = 50
+SUSPENSIONS_PAGE_SIZE = 50
+
+
+@moderator_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The hub: what waits for a moderator, with links to each queue."""
+    return render(
+        request,
+        "moderation/home.html",
+        {"counts": selectors.console_counts(), "lookup": UserLookupForm()},
+    )
+
+
+@moderator_required
+@require_GET
+def flags(request: HttpRequest) -> HttpResponse:
+    """Duplicate screenshots, employers who reject far more than the platform, workers
+    rejected by many employers — over the recent window."""
+    from django.conf import settings
+
+    return render(
+        request,
+        "moderation/flags.html",
+        {
+            "duplicates": selectors.flag_duplicate_screenshots(),
+            "employers": selectors.flag_rejecting_employers(),
+            "workers": selectors.flag_rejected_workers(),
+            "window_days": settings.FLAG_WINDOW_DAYS,
+            "min_reviewed": settings.FLAG_EMPLOYER_MIN_REVIEWED,
+            "min_employers": settings.FLAG_WORKER_REJECTING_EMPLOYERS,
+        },
+    )
+
+
+def _render_suspensions(request: HttpRequest, form: SuspendForm, status: int = 200):
+    page = Paginator(selectors.active_suspensions(), SUSPENSIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "moderation/suspensions.html",
+        {"page": page, "form": form, "reinstate_form": ReasonForm(auto_id=False)},
+        status=status,
+    )
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def suspensions(request: HttpRequest) -> HttpResponse:
+    """Accounts suspended now (each with a reinstate form), and a form to suspend one."""
+    if request.method != "POST":
+        return _render_suspensions(request, SuspendForm())
+    form = SuspendForm(request.POST)
+    if form.is_valid():
+        user = form.cleaned_data["email"]
+        try:
+            user_suspend(user=user, by=request.user, reason=form.cleaned_data["reason"])
+        except ModerationError as error:
+            form.add_error(_field(error, form), error.message)
+        else:
+            messages.success(request, _("%(email)s is suspended.") % {"email": user.email})
+            return redirect("moderation:suspensions")
+    return _render_suspensions(request, form, status=400)
+
+
+def _field(error: ModerationError, form) -> str | None:
+    if error.field in form.fields:
+        return error.field
+    return "email" if "email" in form.fields and error.code.startswith("cannot_") else None
+
+
+@moderator_required
+@require_GET
+def user_lookup(request: HttpRequest) -> HttpResponse:
+    """Find an account by email and go to its record."""
+    form = UserLookupForm(request.GET or None)
+    if form.is_valid():
+        return redirect("moderation:user", pk=form.cleaned_data["email"].pk)
+    return render(
+        request,
+        "moderation/user_lookup.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _render_user(request: HttpRequest, user: User, bound: dict | None = None, status: int = 200):
+    bound = bound or {}
+    approval_rate, reviewed = selectors.employer_approval_rate(user)
+    history = list(Suspension.objects.filter(user=user).select_related("by", "lifted_by")[:20])
+    return render(
+        request,
+        "moderation/user.html",
+        {
+            "subject": user,
+            "suspended": any(s.is_active for s in history),
+            "suspensions": history,
+            "success_rate": success_rate(user),
+            "approval_rate": approval_rate,
+            "reviewed": reviewed,
+            "campaigns": user.campaigns.order_by("-created_at", "-id")[:10],
+            "audit": selectors.audit_about(user),
+            "suspend_form": bound.get("suspend") or ReasonForm(auto_id="id_suspend_%s"),
+            "reinstate_form": bound.get("reinstate") or ReasonForm(auto_id="id_reinstate_%s"),
+        },
+        status=status,
+    )
+
+
+@moderator_required
+@require_GET
+def user_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One account's record: rates, campaigns, suspensions, audit rows about it; the
+    suspend or reinstate form."""
+    return _render_user(request, get_object_or_404(User, pk=pk))
+
+
+def _sanction(request: HttpRequest, pk: int, which: str, service, done: str) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    form = ReasonForm(request.POST, auto_id=f"id_{which}_%s")
+    if form.is_valid():
+        try:
+            service(user=user, by=request.user, reason=form.cleaned_data["reason"])
+        except ModerationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, done % {"email": user.email})
+            back = request.POST.get("next")
+            if back == "suspensions":
+                return redirect("moderation:suspensions")
+            return redirect("moderation:user", pk=user.pk)
+    return _render_user(request, user, {which: form}, status=400)
+
+
+@moderator_required
+@require_POST
+def user_suspend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sanction(request, pk, "suspend", user_suspend, _("%(email)s is suspended."))
+
+
+@moderator_required
+@require_POST
+def user_reinstate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sanction(request, pk, "reinstate", user_reinstate, _("%(email)s is reinstated."))
+
+
+@moderator_required
+@require_GET
+def audit(request: HttpRequest) -> HttpResponse:
+    """Every moderator decision, newest first; filter by action and moderator, search by
+    target."""
+    form = AuditFilterForm(
+        request.GET or None,
+        actions=selectors.audit_actions(),
+        moderators=selectors.audit_moderators(),
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    moderator = data.get("moderator")
+    rows = selectors.audit_log(
+        action=data.get("action") or "",
+        actor_id=moderator.pk if moderator else None,
+        target=(data.get("target") or "").strip(),
+    )
+    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode(
+        {k: v for k, v in request.GET.items() if k in ("action", "moderator", "target") and v}
+    )
+    return render(request, "moderation/audit.html", {"form": form, "page": page, "query": query})

@@ -1,0 +1,87 @@
+"""What the rest of Kaaj tells users, one function per event, called inside the service's
+transaction. Keeps the shared services to one line each and every notification's params and
+link in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
+
+from notifications.models import NotificationKind as Kind
+from notifications.services import Notice, notify, notify_many
+
+if TYPE_CHECKING:
+    from payments.models import Payout
+    from tasks.models import Assignment, Campaign
+
+
+def _campaign_url(campaign_id: int) -> str:
+    return reverse("tasks:campaign_manage", args=[campaign_id])
+
+
+def _assignment_url(assignment_id: int) -> str:
+    return reverse("tasks:assignment", args=[assignment_id])
+
+
+def campaign_moderated(*, campaign: Campaign, approved: bool, reason: str = "") -> None:
+    """The employer hears the moderator's decision (and the reason of a rejection)."""
+    params = {"campaign_id": campaign.pk, "campaign_title": campaign.title}
+    if not approved:
+        params["reason"] = reason
+    notify(
+        user=campaign.employer,
+        kind=Kind.CAMPAIGN_APPROVED if approved else Kind.CAMPAIGN_REJECTED,
+        params=params,
+        url=_campaign_url(campaign.pk),
+    )
+
+
+def submission_arrived(*, assignment: Assignment) -> None:
+    """One more submission on the employer's batched "to review" notification."""
+    campaign = assignment.campaign
+    notify(
+        user=campaign.employer,
+        kind=Kind.SUBMISSIONS_TO_REVIEW,
+        params={"campaign_id": campaign.pk, "campaign_title": campaign.title},
+        url=_campaign_url(campaign.pk),
+    )
+
+
+def _review_notice(assignment: Assignment, kind: str, reason: str = "") -> Notice:
+    params: dict = {"assignment_id": assignment.pk, "campaign_title": assignment.campaign.title}
+    if kind == Kind.SUBMISSION_APPROVED:
+        params["reward_cents"] = assignment.campaign.reward_cents
+    if reason:
+        params["reason"] = reason
+    return Notice(
+        user=assignment.worker,
+        kind=kind,
+        params=params,
+        url=_assignment_url(assignment.pk),
+    )
+
+
+def submission_reviewed(*, assignment: Assignment, kind: str, reason: str = "") -> None:
+    """The worker hears the employer's review: ``kind`` is submission_approved,
+    submission_rejected or revision_requested."""
+    notice = _review_notice(assignment, kind, reason)
+    notify(user=notice.user, kind=notice.kind, params=notice.params, url=notice.url)
+
+
+def submissions_auto_approved(*, assignments: list[Assignment]) -> None:
+    """The clock approved these (campaign and worker loaded): one INSERT for all."""
+    notify_many(notices=[_review_notice(a, Kind.SUBMISSION_APPROVED) for a in assignments])
+
+
+def payout_decided(*, payout: Payout, paid: bool, reason: str = "") -> None:
+    """The worker hears that a payout was paid, or failed / was rejected (money is back)."""
+    params: dict = {"payout_id": payout.pk, "amount_cents": payout.amount_cents}
+    if not paid and reason:
+        params["reason"] = reason
+    notify(
+        user=payout.user,
+        kind=Kind.PAYOUT_PAID if paid else Kind.PAYOUT_FAILED,
+        params=params,
+        url=reverse("payments:payouts"),
+    )
