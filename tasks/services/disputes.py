@@ -38,7 +38,7 @@ from tasks.models import (
 from tasks.proofs import CleanImage, image_clean
 
 from .assignments import AssignmentError, _move, campaigns_share_lock, task_release
-from .reviews import _pay
+from .reviews import _emit, _pay
 
 MAX_STATEMENT = 2000
 MODERATOR_OUTCOMES = (DisputeOutcome.WORKER, DisputeOutcome.EMPLOYER)
@@ -338,6 +338,9 @@ def _announce(dispute: Dispute, *, by: User) -> None:
             "decided_at": dispute.decided_at.isoformat(),
         },
     )
+    if assignment.status == AssignmentStatus.APPROVED:
+        # Integrations that only follow assignments still learn the task was paid.
+        _emit(assignment, "assignment.approved")
     if dispute.outcome != DisputeOutcome.REVERSED:
         from moderation.services import audit_record
 

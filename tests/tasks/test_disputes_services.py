@@ -319,8 +319,17 @@ def test_both_sides_are_told_and_the_employers_endpoint_hears_it(
     assert sorted(n.user_id for n in decided) == sorted([worker.pk, employer.pk])
     assert all(n.params["outcome"] == "worker" for n in decided)
     assert all(n.params["reason"] == "It exists." for n in decided)
-    events = list(Delivery.objects.values_list("event", flat=True))
-    assert "assignment.disputed" in events and "dispute.resolved" in events
+    events = list(Delivery.objects.order_by("id").values_list("event", flat=True))
+    assert events[-3:] == ["assignment.disputed", "dispute.resolved", "assignment.approved"]
+
+
+def test_a_decision_for_the_employer_announces_no_approval(employer, worker, moderator):
+    Endpoint.objects.create(employer=employer, url="https://hooks.example.com/kaaj")
+    dispute = disputed(employer, worker, moderator)
+    dispute_resolve(dispute=dispute, by=moderator, outcome="employer", reason="Proof is fake.")
+    events = list(Delivery.objects.order_by("id").values_list("event", flat=True))
+    assert events[-1] == "dispute.resolved"
+    assert "assignment.approved" not in events
 
 
 # --- records -----------------------------------------------------------------------------------
