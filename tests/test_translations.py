@@ -26,10 +26,13 @@ def test_every_string_is_translated(catalogue):
 
 def test_translations_keep_their_placeholders(catalogue):
     for entry in polib.pofile(str(catalogue)):
-        wanted = sorted(PLACEHOLDER.findall(entry.msgid))
-        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
-        for text in translations:
-            assert sorted(PLACEHOLDER.findall(text)) == wanted, entry.msgid
+        if not entry.msgid_plural:
+            pairs = [(entry.msgid, entry.msgstr)]
+        else:  # Bengali's form 0 is n == 1 (the English singular), form 1 every other n
+            sources = (entry.msgid, entry.msgid_plural)
+            pairs = [(sources[min(n, 1)], text) for n, text in entry.msgstr_plural.items()]
+        for source, text in pairs:
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source)), source
 
 
 def test_translations_are_bengali_not_copies(catalogue):
