@@ -78,7 +78,9 @@ def _schedule_email(notification_ids: list[int]) -> None:
         for pk in notification_ids:
             notification_email.delay(pk)
 
-    transaction.on_commit(send)
+    # robust: a broker that is down must not turn a committed change into an error page;
+    # the notification is in the app either way, and the failure is logged.
+    transaction.on_commit(send, robust=True)
 
 
 def notify(

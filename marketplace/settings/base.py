@@ -305,6 +305,12 @@ LOGGING = {
 
 def redis_settings(redis_url: str, broker_url: str | None = None) -> dict[str, object]:
     """Cache and broker settings for one Redis, so every environment wires them alike."""
+    if broker_url is None and redis_url.startswith("unix://"):
+        # redis-py's Unix socket URL; kombu spells it redis+socket:// and calls the
+        # database a virtual host.
+        broker_url = "redis+socket://" + redis_url.removeprefix("unix://").replace(
+            "db=", "virtual_host="
+        )
     return {
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": broker_url or redis_url,
