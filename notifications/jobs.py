@@ -25,3 +25,8 @@ def send_digests() -> int:
 @shared_task(name="notifications.warn_expiring_claims")
 def warn_expiring_claims() -> int:
     return services.claims_warn_expiring()
+
+
+@shared_task(name="notifications.sweep_emails")
+def sweep_emails() -> int:
+    return services.notification_emails_sweep()

@@ -47,6 +47,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     emailed_count = models.PositiveIntegerField(default=0)
+    email_due = models.BooleanField(
+        default=False, help_text="Wanted by e-mail and not mailed yet (the sweeper's column)."
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -68,6 +71,11 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "-updated_at", "-id"], name="notifications_recent_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_due=True),
+                name="notifications_email_due_idx",
+            ),
             models.Index(
                 fields=["user"], condition=Q(read_at__isnull=True), name="notifications_unread_idx"
             ),

@@ -107,7 +107,14 @@ def _record(*, user: User, kind: str, params: dict | None, url: str, dedupe_key:
     if kind in BATCHED:
         _batch_bump(user_id=user.pk, kind=kind, params=params, url=url)
         return True
-    notification = Notification(user=user, kind=kind, params=params, url=url, dedupe_key=dedupe_key)
+    notification = Notification(
+        user=user,
+        kind=kind,
+        params=params,
+        url=url,
+        dedupe_key=dedupe_key,
+        email_due=user.pk in _email_wanted([user.pk], kind),
+    )
     if dedupe_key:
         try:
             with transaction.atomic():
@@ -116,7 +123,7 @@ def _record(*, user: User, kind: str, params: dict | None, url: str, dedupe_key:
             return False  # this event was already notified
     else:
         notification.save()
-    if user.pk in _email_wanted([user.pk], kind):
+    if notification.email_due:
         _schedule_email([notification.pk])
     return True
 
@@ -134,14 +141,23 @@ def notify_many(*, notices: list[Notice]) -> None:
             plain.append(n)
     if not plain:
         return
+    wanted = {
+        kind: _email_wanted([n.user.pk for n in plain if n.kind == kind], kind)
+        for kind in {n.kind for n in plain}
+    }
     created = Notification.objects.bulk_create(
-        [Notification(user=n.user, kind=n.kind, params=dict(n.params), url=n.url) for n in plain]
+        [
+            Notification(
+                user=n.user,
+                kind=n.kind,
+                params=dict(n.params),
+                url=n.url,
+                email_due=n.user.pk in wanted[n.kind],
+            )
+            for n in plain
+        ]
     )
-    to_mail: list[int] = []
-    for kind in {n.kind for n in created}:
-        rows = [n for n in created if n.kind == kind]
-        wanted = _email_wanted([n.user_id for n in rows], kind)
-        to_mail += [n.pk for n in rows if n.user_id in wanted]
+    to_mail = [n.pk for n in created if n.email_due]
     if to_mail:
         _schedule_email(to_mail)
 
@@ -149,8 +165,8 @@ def notify_many(*, notices: list[Notice]) -> None:
 _BUMP_SQL = """
 INSERT INTO notifications_notification
     (user_id, kind, params, url, count, batch_key, dedupe_key, created_at, updated_at,
-     emailed_count)
-VALUES (%s, %s, %s::jsonb, %s, 1, %s, '', %s, %s, 0)
+     emailed_count, email_due)
+VALUES (%s, %s, %s::jsonb, %s, 1, %s, '', %s, %s, 0, false)
 ON CONFLICT (user_id, kind, batch_key) WHERE read_at IS NULL AND NOT (batch_key = '')
 DO UPDATE SET count = notifications_notification.count + 1,
               params = EXCLUDED.params,
@@ -218,13 +234,17 @@ def notification_email_send(*, notification_id: int) -> bool:
     if notification is None or notification.emailed_at is not None:
         return False
     user = notification.user
-    if notification.kind in BATCHED or not user.is_active or not user.email:
-        return False
-    if not preferences_for(user.pk).wants_email(notification.kind):
+    if (
+        notification.kind in BATCHED
+        or not user.is_active
+        or not user.email
+        or not preferences_for(user.pk).wants_email(notification.kind)
+    ):
+        Notification.objects.filter(pk=notification.pk, email_due=True).update(email_due=False)
         return False
     now = timezone.now()
     claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-        emailed_at=now, emailed_count=F("count")
+        emailed_at=now, emailed_count=F("count"), email_due=False
     )
     if not claimed:
         return False
@@ -239,10 +259,32 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
     except Exception:
         Notification.objects.filter(pk=notification.pk, emailed_at=now).update(
-            emailed_at=None, emailed_count=0
+            emailed_at=None, emailed_count=0, email_due=True
         )
         raise
     return True
+
+
+def notification_emails_sweep(
+    *, now: datetime | None = None, grace: timedelta = timedelta(minutes=5), batch: int = 500
+) -> int:
+    """The clock's safety net for mail: queue again the notifications still due by e-mail
+    some minutes after they were made (their job was lost, say, while the broker was
+    down). Gives up on a row after a day. Safe to overlap with the first job: the send
+    claims the row, so a notification is mailed once. Returns how many were queued."""
+    from notifications.jobs import notification_email
+
+    now = now or timezone.now()
+    due = list(
+        Notification.objects.filter(
+            email_due=True, created_at__lte=now - grace, created_at__gte=now - timedelta(days=1)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    for pk in due:
+        notification_email.delay(pk)
+    return len(due)
 
 
 def _digest_pending():

@@ -286,6 +286,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "notifications.send_digests",
         "schedule": 60.0 * NOTIFICATIONS_DIGEST_MINUTES,
     },
+    "notifications-sweep-emails": {"task": "notifications.sweep_emails", "schedule": 300.0},
     "notifications-warn-expiring-claims": {
         "task": "notifications.warn_expiring_claims",
         "schedule": 60.0,

@@ -165,3 +165,39 @@ def test_money_params_are_formatted_and_missing_params_do_not_break():
 def test_a_dispute_decision_says_which_way_it_went(outcome, says):
     params = {"campaign_title": "X", "outcome": outcome}
     assert says in render_title(NotificationKind.DISPUTE_DECIDED, params)
+
+
+def test_a_mail_whose_job_was_lost_is_sent_by_the_sweeper_once(employer, mail_jobs):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from notifications.services import notification_emails_sweep
+
+    with transaction.atomic():  # committed, but its after-commit job never reaches a worker
+        _rejected(employer)
+    assert Notification.objects.get().email_due is True
+    assert notification_emails_sweep() == 0  # too young: its own job may still be on its way
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert notification_emails_sweep() == 1
+        assert notification_emails_sweep() == 0
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().email_due is False
+
+
+def test_the_sweeper_leaves_notifications_nobody_wants_by_mail(worker, mail_jobs):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from notifications.services import notification_emails_sweep
+
+    notify(user=worker, kind=NotificationKind.SUBMISSION_APPROVED, params={"campaign_title": "A"})
+    preferences_save(user=worker, email_kinds=[])
+    notify(user=worker, kind=NotificationKind.SUBMISSION_REJECTED, params={"campaign_title": "B"})
+    assert not Notification.objects.filter(email_due=True).exists()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert notification_emails_sweep() == 0
+    assert mail.outbox == []
