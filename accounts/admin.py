@@ -1,13 +1,27 @@
+"""Staff view of users: Django's UserAdmin adapted to the email login (no username).
+
+Balances are shown, never edited: money moves only through the ledger services."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.admin import CappedCountPaginator, money
+from payments.selectors import balances_of
 
 from .models import User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    ordering = ["-date_joined"]
+    # Workers may number in the hundreds of thousands: no full count, newest first by the
+    # primary key's index (the same order as date_joined), and a static date filter instead
+    # of a date drill-down (which asks for the first and last date_joined, unindexed).
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-id"]
     list_display = [
         "email",
         "display_name",
@@ -17,11 +31,20 @@ class UserAdmin(DjangoUserAdmin):
         "is_active",
         "date_joined",
     ]
-    list_filter = ["is_staff", "is_active", "language", "groups"]
-    search_fields = ["email", "display_name"]
+    list_filter = [
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "language",
+        "groups",
+        ("date_joined", admin.DateFieldListFilter),
+    ]
+    search_fields = ["email", "display_name", "=id"]
+    readonly_fields = ["balances", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["display_name", "country", "language"]}),
+        (_("Money"), {"fields": ["balances"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -29,3 +52,18 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    @admin.display(description=_("balances"))
+    def balances(self, user: User) -> str:
+        if user.pk is None:
+            return "-"
+        totals = balances_of(user)
+        return format_html_join(
+            ", ",
+            "{}: {}",
+            [
+                (_("available"), money(totals.available_cents)),
+                (_("in escrow"), money(totals.escrow_cents)),
+                (_("payouts in flight"), money(totals.payout_cents)),
+            ],
+        )

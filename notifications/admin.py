@@ -24,6 +24,7 @@ class NotificationAdmin(ViewOnlyBigTableAdmin):
     ]
     list_filter = [
         "kind",
+        "email_due",
         ("read_at", admin.EmptyFieldListFilter),
         ("emailed_at", admin.EmptyFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
