@@ -4,17 +4,21 @@ Every object is fetched through a selector that 404s for other users."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .forms import EndpointForm
 from .models import DeliveryStatus
+from .sending import retry_delay
 from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, VERIFY_SNIPPET
 
 DELIVERIES_PAGE_SIZE = 25
@@ -24,8 +28,24 @@ def _attach(error: services.WebhookError, form: EndpointForm) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+def _wait(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return ngettext("%(n)s hour", "%(n)s hours", seconds // 3600) % {"n": seconds // 3600}
+    if seconds % 60 == 0:
+        return ngettext("%(n)s minute", "%(n)s minutes", seconds // 60) % {"n": seconds // 60}
+    return ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds}
+
+
+def retry_waits() -> str:
+    """The waits between attempts, in words, as the sweeper applies them (the schedule's
+    last wait repeats until WEBHOOKS_MAX_ATTEMPTS)."""
+    waits = [retry_delay(n) for n in range(1, settings.WEBHOOKS_MAX_ATTEMPTS)]
+    return str(get_text_list([_wait(int(w.total_seconds())) for w in waits], _("and")))
+
+
 def _guide() -> dict:
     return {
+        "retry_waits": retry_waits(),
         "verify_snippet": VERIFY_SNIPPET,
         "signature_header": SIGNATURE_HEADER,
         "event_header": EVENT_HEADER,

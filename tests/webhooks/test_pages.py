@@ -206,3 +206,13 @@ def test_the_delivery_page_shows_payload_and_headers(client, employer, mine):
 def test_my_campaigns_links_to_webhooks(client, employer):
     client.force_login(employer)
     assert 'href="/webhooks/"' in client.get("/campaigns/").content.decode()
+
+
+def test_the_guide_states_the_retry_waits_the_sweeper_uses(client, employer, settings):
+    client.force_login(employer)
+    settings.WEBHOOKS_MAX_ATTEMPTS = 6
+    page = client.get(LIST).content.decode()
+    assert "1 minute, 5 minutes, 30 minutes, 2 hours and 6 hours" in page
+    settings.WEBHOOKS_MAX_ATTEMPTS = 4
+    page = client.get(LIST).content.decode()
+    assert "after 1 minute, 5 minutes and 30 minutes;" in page
