@@ -21,9 +21,10 @@ import requests
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 
 from .models import PING_EVENT, Delivery, DeliveryStatus
-from .services import host_is_public, http_allowed
+from .services import http_allowed, public_address
 from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
 
 logger = logging.getLogger(__name__)
@@ -94,17 +95,50 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
     return _record(delivery, result, headers)
 
 
+class PinnedAdapter(HTTPAdapter):
+    """Connects to ``address`` (checked public) for requests to ``host``, instead of
+    resolving the name again: TLS still sends and verifies ``host`` (SNI and the
+    certificate), and the Host header names it."""
+
+    def __init__(self, host: str, address: str):
+        self.host, self.address = host, address
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        if host_params["host"] == self.host:
+            host_params["host"] = self.address
+            if host_params["scheme"] == "https":
+                pool_kwargs["server_hostname"] = self.host
+                pool_kwargs["assert_hostname"] = self.host
+        return host_params, pool_kwargs
+
+    def send(self, request, *args, **kwargs):
+        parts = urlsplit(request.url)
+        if parts.hostname == self.host and "Host" not in request.headers:
+            request.headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+        return super().send(request, *args, **kwargs)
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """POST once: short timeouts, no redirects, no proxies from the environment, and (in
     production) only to public addresses. Never raises for the receiver's failures."""
     host = urlsplit(url).hostname or ""
-    if not http_allowed() and not host_is_public(host):
-        return SendResult(
-            error="Not sent: the host is not a public internet address (or did not resolve)."
-        )
+    address = None
+    if not http_allowed():
+        address = public_address(host)
+        if address is None:
+            return SendResult(
+                error="Not sent: the host is not a public internet address (or did not resolve)."
+            )
     try:
         with requests.Session() as session:
             session.trust_env = False
+            if address:
+                session.mount("http://", PinnedAdapter(host, address))
+                session.mount("https://", PinnedAdapter(host, address))
             response = session.post(
                 url,
                 data=body,

@@ -151,22 +151,35 @@ def endpoint_url_check(url: str) -> str:
 def host_is_public(host: str, *, resolve: bool = True) -> bool:
     """False for localhost and for private, loopback, link-local or reserved addresses;
     with ``resolve``, every address the name resolves to must be public."""
-    import socket
-
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return False
     try:
-        addresses = [ipaddress.ip_address(host)]
+        ipaddress.ip_address(host)
     except ValueError:
         if not resolve:
             return True
-        try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return False
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    return bool(addresses) and all(a.is_global and not a.is_multicast for a in addresses)
+    return public_address(host) is not None
+
+
+def public_address(host: str) -> str | None:
+    """The address to connect to for ``host``: the first it resolves to, when every one of
+    them is public; None for localhost, a private, loopback, link-local, reserved or
+    multicast address, or a name that does not resolve. The sender connects to exactly
+    this address, so a name that resolves differently a moment later cannot redirect it."""
+    import socket
+
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses or not all(a.is_global and not a.is_multicast for a in addresses):
+        return None
+    return str(addresses[0])
 
 
 def _events_clean(events: Iterable[str] | None) -> list[str]:
