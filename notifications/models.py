@@ -107,6 +107,10 @@ class NotificationPreferences(models.Model):
     email = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
 
