@@ -42,16 +42,10 @@ def audit_record(
     with it. ``actor`` may be None for decisions taken by the system. ``details`` must be
     JSON-able (ids, statuses, ``_cents`` amounts).
     """
-    # Looked up rather than taken from ContentType's process-wide cache: one small query
-    # per decision, and never a stale id after the table was flushed and refilled (tests).
-    meta = target._meta
-    target_type, _created = ContentType.objects.get_or_create(
-        app_label=meta.app_label, model=meta.model_name
-    )
     return ModerationAction.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
-        target_type=target_type,
+        target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id=str(target.pk),
         target_repr=str(getattr(target, "email", None) or target)[:200],
         reason=reason or "",

@@ -12,8 +12,9 @@ from notifications.models import NotificationKind as Kind
 from notifications.services import Notice, notify, notify_many
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from payments.models import Payout
-    from tasks.models import Assignment, Campaign
+    from tasks.models import Assignment, Campaign, Dispute
 
 
 def _campaign_url(campaign_id: int) -> str:
@@ -84,4 +85,24 @@ def payout_decided(*, payout: Payout, paid: bool, reason: str = "") -> None:
         kind=Kind.PAYOUT_PAID if paid else Kind.PAYOUT_FAILED,
         params=params,
         url=reverse("payments:payouts"),
+    )
+
+
+def dispute_told(
+    user: User, kind: str, dispute: Dispute, assignment: Assignment, *, url: str
+) -> None:
+    """One side of a dispute hears it was opened, answered or decided (with the outcome and
+    the moderator's or employer's reason)."""
+    notify(
+        user=user,
+        kind=kind,
+        params={
+            "dispute_id": dispute.pk,
+            "assignment_id": assignment.pk,
+            "campaign_id": assignment.campaign_id,
+            "campaign_title": assignment.campaign.title,
+            "outcome": dispute.outcome,
+            "reason": dispute.decision_reason,
+        },
+        url=url,
     )

@@ -52,6 +52,11 @@ def _categories(request):
         return
     transactional = marker.kwargs.get("transaction", False) or (marker.args and marker.args[0])
     request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.contrib.contenttypes.models import ContentType
+
     from tasks.categories import categories_ensure
 
     categories_ensure()
+    # The flush also recreates the content types under new ids; the process-wide cache
+    # would still hand out the old ones (the audit log's target type, for one).
+    ContentType.objects.clear_cache()

@@ -318,6 +318,17 @@ def payouts_send_requested(
     return sent
 
 
+def _audit(payout: Payout, action: str, *, by: User, reason: str) -> None:
+    """A moderator's decision on a manual payout, in the audit log."""
+    audit_record(
+        actor=by,
+        action=action,
+        target=payout,
+        reason=reason,
+        details={"amount_cents": payout.amount_cents, "kind": payout.kind, "user": payout.user_id},
+    )
+
+
 def _sendable():
     """Requested Stripe payouts whose owner is not suspended: a suspended account's payouts
     wait, requested, and go out with the next sweep after reinstatement."""
@@ -477,17 +488,7 @@ def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
                 raise PayoutNotPending(_("This payout was already decided."))
             _settle_post(paid, by=by)
             notifications.payout_decided(payout=paid, paid=True)
-            audit_record(
-                actor=by,
-                action="payout.mark_paid",
-                target=paid,
-                reason=reference,
-                details={
-                    "amount_cents": paid.amount_cents,
-                    "kind": paid.kind,
-                    "user": paid.user_id,
-                },
-            )
+            _audit(paid, "payout.mark_paid", by=by, reason=reference)
     except IntegrityError as error:  # the same reference recorded at the same moment
         raise PayoutReferenceUsed(used) from error
     return paid
@@ -518,17 +519,7 @@ def payout_reject(*, payout: Payout, reason: str, by: User) -> Payout:
             raise PayoutNotPending(_("This payout was already decided."))
         _return_post(rejected, by=by)
         notifications.payout_decided(payout=rejected, paid=False, reason=reason)
-        audit_record(
-            actor=by,
-            action="payout.reject",
-            target=rejected,
-            reason=reason,
-            details={
-                "amount_cents": rejected.amount_cents,
-                "kind": rejected.kind,
-                "user": rejected.user_id,
-            },
-        )
+        _audit(rejected, "payout.reject", by=by, reason=reason)
     return rejected
 
 

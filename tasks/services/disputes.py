@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications.events import dispute_told
 from tasks.models import (
     Assignment,
     AssignmentStatus,
@@ -164,7 +165,7 @@ def _open_locked(pk: int, by: User, reason: str, stored: str, image: CleanImage 
         created_at=now,
     )
     campaign = locked.campaign
-    _notify(
+    dispute_told(
         campaign.employer,
         "dispute_opened",
         dispute,
@@ -209,7 +210,7 @@ def dispute_respond(*, dispute: Dispute, by: User, statement: str) -> Dispute:
         if not updated:
             raise _decided()
         dispute.refresh_from_db()
-        _notify(
+        dispute_told(
             assignment.worker,
             "dispute_answered",
             dispute,
@@ -310,14 +311,14 @@ def _announce(dispute: Dispute, *, by: User) -> None:
         pk=dispute.assignment_id
     )
     campaign = assignment.campaign
-    _notify(
+    dispute_told(
         assignment.worker,
         "dispute_decided",
         dispute,
         assignment,
         url=reverse("tasks:assignment", args=[assignment.pk]),
     )
-    _notify(
+    dispute_told(
         campaign.employer,
         "dispute_decided",
         dispute,
@@ -351,24 +352,6 @@ def _announce(dispute: Dispute, *, by: User) -> None:
             reason=dispute.decision_reason,
             details={"outcome": dispute.outcome, "assignment_id": assignment.pk},
         )
-
-
-def _notify(user: User, kind: str, dispute: Dispute, assignment: Assignment, *, url: str) -> None:
-    from notifications.services import notify
-
-    notify(
-        user=user,
-        kind=kind,
-        params={
-            "dispute_id": dispute.pk,
-            "assignment_id": assignment.pk,
-            "campaign_id": assignment.campaign_id,
-            "campaign_title": assignment.campaign.title,
-            "outcome": dispute.outcome,
-            "reason": dispute.decision_reason,
-        },
-        url=url,
-    )
 
 
 def _webhook(employer: User, event: str, data: dict) -> None:
