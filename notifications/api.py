@@ -68,6 +68,7 @@ class NotificationPagination(PageNumberPagination):
         schema = super().get_paginated_response_schema(schema)
         schema["properties"]["unread"] = {"type": "integer"}
         schema["properties"].pop("count", None)
+        schema["required"] = [name for name in schema.get("required", []) if name != "count"]
         return schema
 
 

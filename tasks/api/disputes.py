@@ -59,7 +59,7 @@ class DisputeSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_evidence(self, dispute: Dispute) -> str | None:
         if not dispute.evidence:
             return None

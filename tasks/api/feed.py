@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -29,7 +29,7 @@ class FeedPageSerializer(serializers.Serializer):
         responses={200: FeedPageSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
     )
 )
-class FeedView(ListAPIView):
+class FeedView(GenericAPIView):
     """Active campaigns you may claim from now (country, success rate, your per-campaign cap,
     the employer's blocks), best paid or newest first, each with the employer's approval rate
     and average time to rate. A fixed number of queries per page, whatever its size."""
@@ -45,9 +45,9 @@ class FeedView(ListAPIView):
             sort=query.validated_data["sort"],
         )
 
-    pagination_class = None  # see list(): pages without a COUNT
+    pagination_class = None  # see get(): pages without a COUNT
 
-    def list(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
         """One page (``?page=``), with its employers' track records (one more query)."""
         number = page_number(request.query_params.get("page"))
         page = count_free_page(self.get_queryset(), number, FEED_PAGE_SIZE)
