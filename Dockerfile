@@ -41,10 +41,10 @@ COPY locale_vendor/ locale_vendor/
 COPY manage.py ./
 
 # Static files are collected into the image (STATIC_ROOT, served by WhiteNoise). Production
-# settings refuse to load without a secret key and allowed hosts: throwaway values, for this
-# step only, never stored in the image. Uploads (MEDIA_ROOT) go to var/media, the one
-# directory the app user may write.
-RUN SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build \
+# settings refuse to load without a secret key, allowed hosts and a payment provider (or demo
+# mode): throwaway values, for this step only, never stored in the image. Uploads
+# (MEDIA_ROOT) go to var/media, the one directory the app user may write.
+RUN SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build KAAJ_DEMO_MODE=true \
         DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
         python manage.py collectstatic --noinput \
     && mkdir -p var/media \

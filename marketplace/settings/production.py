@@ -2,8 +2,17 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from payments.configuration import payment_configuration_problems
+
 from .base import *  # noqa: F403
-from .base import env, redis_settings
+from .base import (
+    KAAJ_DEMO_MODE,
+    PAYMENTS_PROVIDER,
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
+    env,
+    redis_settings,
+)
 
 
 def _required(name: str) -> str:
@@ -27,6 +36,16 @@ SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set the ALLOWED_HOSTS environment variable (see the README).")
+
+# Real money (Stripe, live keys) or an explicit demo: never money made up in production.
+_payment_problems = payment_configuration_problems(
+    provider=PAYMENTS_PROVIDER,
+    stripe_secret_key=STRIPE_SECRET_KEY,
+    stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+    demo_mode=KAAJ_DEMO_MODE,
+)
+if _payment_problems:
+    raise ImproperlyConfigured(_payment_problems[0][1])
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://kaaj@localhost/kaaj")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -28,7 +28,7 @@ CONFLICT_CODES = {"insufficient_funds", "reference_used", "payout_not_pending"}
 
 def _api_error(error: PayoutError) -> ApiError:
     code = status.HTTP_409_CONFLICT if error.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-    if error.code == "account_suspended":
+    if error.code in ("account_suspended", "payouts_disabled"):
         code = status.HTTP_403_FORBIDDEN
     return ApiError(code, error.code, error.message)
 
@@ -145,10 +145,12 @@ class PayoutListView(ListAPIView):
             201: PayoutSerializer,
             400: ErrorSerializer,
             401: ErrorSerializer,
+            403: ErrorSerializer,
             409: ErrorSerializer,
         },
         description="Reserves the amount from your wallet at once. Errors: "
-        "`amount_too_small`, `invalid_method` (400); `insufficient_funds` (409).",
+        "`amount_too_small`, `invalid_method` (400); `account_suspended`, `payouts_disabled` "
+        "(403: a demo, whose money is pretend); `insufficient_funds` (409).",
     )
     def post(self, request: Request) -> Response:
         data = PayoutRequestSerializer(data=request.data)
@@ -199,7 +201,9 @@ def _decision_schema(body: type[serializers.Serializer], errors: str):
 
 
 @_decision_schema(
-    MarkPaidSerializer, "`not_manual` (400); `reference_used`, `payout_not_pending` (409)"
+    MarkPaidSerializer,
+    "`not_manual` (400); `payouts_disabled` (403, a demo); `reference_used`, "
+    "`payout_not_pending` (409)",
 )
 class PayoutMarkPaidView(_ModerationView):
     """A moderator records a manual payout as paid, with the provider's reference."""

@@ -124,6 +124,29 @@ class PayoutNotPending(PayoutError):
     code = "payout_not_pending"
 
 
+class PayoutsDisabled(PayoutError):
+    """No money may leave Kaaj here at all (a demo: its money is pretend)."""
+
+    code = "payouts_disabled"
+
+
+def payouts_refusal() -> str | None:
+    """Why no payout may be requested, sent or paid right now; None when they may.
+
+    The one rule: in demo mode (``KAAJ_DEMO_MODE``) deposits are pretend money, so none of it
+    may be withdrawn. Pages call this to hide their forms; the services below refuse with it.
+    """
+    if settings.KAAJ_DEMO_MODE:
+        return _("This is a demo and its money is pretend: withdrawals are off.")
+    return None
+
+
+def _require_payouts_enabled() -> None:
+    refusal = payouts_refusal()
+    if refusal is not None:
+        raise PayoutsDisabled(refusal)
+
+
 # --- Payout methods -------------------------------------------------------------------------
 
 _STRIPE_ACCOUNT = re.compile(r"^acct_[A-Za-z0-9]{6,64}$")
@@ -206,9 +229,10 @@ def payout_request(*, user: User, method: PayoutMethod, amount_cents: int) -> Pa
     destination copied), records its event, and reserves the money (wallet → payout
     account). A Stripe payout's send job is enqueued after commit. Raises
     PayoutMethodInvalid (not the user's, or removed), PayoutAmountTooSmall (below
-    ``PAYOUT_MINIMUM_CENTS``), PayoutBalanceTooLow or PayoutAccountSuspended (a moderator
-    suspended the account); then nothing at all is written.
+    ``PAYOUT_MINIMUM_CENTS``), PayoutBalanceTooLow, PayoutAccountSuspended (a moderator
+    suspended the account) or PayoutsDisabled (demo mode); then nothing at all is written.
     """
+    _require_payouts_enabled()
     if method.user_id != user.pk or method.removed_at is not None:
         raise PayoutMethodInvalid()
     if is_suspended(user):
@@ -271,9 +295,9 @@ def payout_send(*, payout_id: int, provider: PayoutProvider | None = None) -> Pa
     Requires: no transaction open (the provider is called over the network). Claims
     ``requested → processing`` with one conditional update (committed before the call);
     when the claim finds nothing (somebody else has it, or it is manual, or not requested,
-    or its owner is suspended) returns None without calling anything. Then calls the
-    provider with the payout's idempotency key and records the outcome: paid, failed
-    (money back in the wallet), or unknown (stays processing for
+    or its owner is suspended, or payouts are off in demo mode) returns None without calling
+    anything. Then calls the provider with the payout's idempotency key and records the
+    outcome: paid, failed (money back in the wallet), or unknown (stays processing for
     :func:`payouts_retry_stuck`). Returns the payout as it is afterwards.
     """
     now = timezone.now()
@@ -331,7 +355,10 @@ def _audit(payout: Payout, action: str, *, by: User, reason: str) -> None:
 
 def _sendable():
     """Requested Stripe payouts whose owner is not suspended: a suspended account's payouts
-    wait, requested, and go out with the next sweep after reinstatement."""
+    wait, requested, and go out with the next sweep after reinstatement. None at all while
+    payouts are off (demo mode)."""
+    if payouts_refusal() is not None:
+        return Payout.objects.none()
     return Payout.objects.filter(
         ~Exists(Suspension.objects.filter(user_id=OuterRef("user_id"), lifted_at__isnull=True)),
         status=PayoutStatus.REQUESTED,
@@ -347,8 +374,10 @@ def payouts_retry_stuck(
     Each payout is leased first by a conditional update of ``attempted_at`` (a second
     sweeper finds it fresh and leaves it), then the provider is called with the same
     idempotency key as before, so a transfer made earlier is returned instead of repeated.
-    Returns how many payouts this call retried.
+    Returns how many payouts this call retried (none while payouts are off in demo mode).
     """
+    if payouts_refusal() is not None:
+        return 0
     started, retried = time.monotonic(), 0
     stale = timezone.now() - timedelta(seconds=settings.PAYOUT_RETRY_AFTER_SECONDS)
     ids = list(
@@ -453,11 +482,12 @@ def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
 
     ``reference`` is the provider's transaction id; one reference pays one payout per
     method kind. One transaction: the conditional update, its event, the ledger settle.
-    Raises PermissionDenied (not a moderator), PayoutNotManual, PayoutError (no reference),
-    PayoutReferenceUsed, PayoutAccountSuspended (held while the worker is suspended) or
-    PayoutNotPending (decided already).
+    Raises PermissionDenied (not a moderator), PayoutsDisabled (demo mode), PayoutNotManual,
+    PayoutError (no reference), PayoutReferenceUsed, PayoutAccountSuspended (held while the
+    worker is suspended) or PayoutNotPending (decided already).
     """
     _require_moderator(by)
+    _require_payouts_enabled()
     if payout.kind not in MANUAL_METHODS:
         raise PayoutNotManual(_("Kaaj pays this payout through Stripe; it cannot be marked paid."))
     if is_suspended(payout.user_id):

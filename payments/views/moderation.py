@@ -17,7 +17,12 @@ from django.views.decorators.http import require_POST
 
 from payments.models import MANUAL_METHODS, Payout, PayoutStatus
 from payments.money import format_cents
-from payments.services.payouts import PayoutError, payout_mark_paid, payout_reject
+from payments.services.payouts import (
+    PayoutError,
+    payout_mark_paid,
+    payout_reject,
+    payouts_refusal,
+)
 
 QUEUE_PAGE_SIZE = 25
 
@@ -78,9 +83,8 @@ def _render_queue(request: HttpRequest, bound: dict | None = None, status: int =
         }
         for payout in page.object_list
     ]
-    return render(
-        request, "payments/moderation/payouts.html", {"page": page, "rows": rows}, status=status
-    )
+    context = {"page": page, "rows": rows, "payouts_off": payouts_refusal()}
+    return render(request, "payments/moderation/payouts.html", context, status=status)
 
 
 def _back(request: HttpRequest) -> HttpResponse:

@@ -21,6 +21,7 @@ from payments.services.payouts import (
     payout_method_add,
     payout_method_remove,
     payout_request,
+    payouts_refusal,
 )
 
 PAYOUTS_PAGE_SIZE = 25
@@ -89,6 +90,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         "balances": balances_of(request.user),
         "minimum_cents": settings.PAYOUT_MINIMUM_CENTS,
         "has_methods": form.fields["method"].queryset.exists(),
+        "payouts_off": payouts_refusal(),
     }
     return render(
         request, "payments/payouts/withdraw.html", context, status=400 if form.errors else 200
