@@ -1,8 +1,10 @@
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 
-from . import api
+from . import api, unavailable
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,6 +19,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is being handled: an unreachable database is a 503.
+    unavailable_response = unavailable.response_for(request, sys.exc_info()[1])
+    if unavailable_response is not None:
+        return unavailable_response
     if api.is_api_request(request):
         return api.server_error(request)
     return defaults.server_error(request)
