@@ -23,8 +23,9 @@ from django.db.models import F
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+from .addresses import AddressRefused, IPAddress, host_addresses, host_normalise
 from .models import PING_EVENT, Delivery, DeliveryStatus
-from .services import http_allowed, public_address
+from .services import http_allowed
 from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,17 @@ USER_AGENT = "Kaaj-Webhooks/1"
 RESPONSE_SNIPPET_BYTES = 1024
 ERROR_MAX_CHARS = 500
 JOB_BUDGET_SECONDS = 40
+
+
+# The same words whatever the reason: the log shows which address and rule (employers read
+# this; it must not map out which internal names exist).
+NOT_PUBLIC = "Not sent: the host is not a public internet address (or did not resolve)."
+
+
+def connect_address(address: IPAddress) -> str:
+    """Where to connect for a checked address: an IPv4-mapped one as its IPv4 address."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(address if mapped is None else mapped)
 
 
 class SendResult:
@@ -97,42 +109,50 @@ def delivery_send(*, delivery_id: int) -> Delivery | None:
 
 class PinnedAdapter(HTTPAdapter):
     """Connects to ``address`` (checked public) for requests to ``host``, instead of
-    resolving the name again: TLS still sends and verifies ``host`` (SNI and the
-    certificate), and the Host header names it."""
+    resolving the name again: TLS still sends and verifies the name (SNI and the
+    certificate), and the Host header names it. A request to any other host is refused
+    rather than resolved (fail closed)."""
 
     def __init__(self, host: str, address: str):
-        self.host, self.address = host, address
+        self.host, self.address = host_normalise(host), address
         super().__init__(max_retries=0)
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
             request, verify, cert
         )
-        if host_params["host"] == self.host:
-            host_params["host"] = self.address
-            if host_params["scheme"] == "https":
-                pool_kwargs["server_hostname"] = self.host
-                pool_kwargs["assert_hostname"] = self.host
+        name = host_params["host"]  # as urllib3 would have resolved it (IDNA-encoded)
+        try:
+            same = host_normalise(name) == self.host
+        except AddressRefused:
+            same = False
+        if not same:
+            raise requests.exceptions.InvalidURL(f"Not the checked host: {name}")
+        host_params["host"] = self.address
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = name
+            pool_kwargs["assert_hostname"] = name
         return host_params, pool_kwargs
 
     def send(self, request, *args, **kwargs):
-        parts = urlsplit(request.url)
-        if parts.hostname == self.host and "Host" not in request.headers:
-            request.headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+        if "Host" not in request.headers:
+            request.headers["Host"] = urlsplit(request.url).netloc.rsplit("@", 1)[-1]
         return super().send(request, *args, **kwargs)
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """POST once: short timeouts, no redirects, no proxies from the environment, and (in
-    production) only to public addresses. Never raises for the receiver's failures."""
+    production) only to a public address, checked by :func:`webhooks.addresses.host_addresses`
+    for every address the host resolves to and connected to without a second lookup. Never
+    raises for the receiver's failures."""
     host = urlsplit(url).hostname or ""
     address = None
     if not http_allowed():
-        address = public_address(host)
-        if address is None:
-            return SendResult(
-                error="Not sent: the host is not a public internet address (or did not resolve)."
-            )
+        try:
+            address = connect_address(host_addresses(host)[0])
+        except AddressRefused as refused:
+            logger.info("webhook to %s not sent: %s", url, refused)
+            return SendResult(error=NOT_PUBLIC)
     try:
         with requests.Session() as session:
             session.trust_env = False

@@ -6,7 +6,6 @@ happens after commit, in :mod:`webhooks.sending`.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
+from .addresses import AddressRefused, host_addresses, host_normalise
 from .models import PING_EVENT, Delivery, DeliveryStatus, Endpoint, WebhookEvent, new_secret
 
 EventData = dict | Callable[[], dict]
@@ -126,8 +126,9 @@ def _enqueue(ids: list[int]) -> None:
 
 def endpoint_url_check(url: str) -> str:
     """The URL, stripped, if Kaaj may send to it: https:// (http:// only when allowed),
-    no credentials, and not a private or loopback address written as an IP or "localhost".
-    Names are resolved and checked again at each send (:mod:`webhooks.sending`)."""
+    no credentials, a valid host, and (unless allowed) not a local or private address in any
+    form :func:`webhooks.addresses.host_addresses` knows. Names are not looked up here: they
+    are resolved and every address checked at each send (:mod:`webhooks.sending`)."""
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
@@ -141,45 +142,18 @@ def endpoint_url_check(url: str) -> str:
         raise WebhookError(
             "invalid_url", _("Leave user names and passwords out of the URL."), "url"
         )
-    if not http_allowed() and not host_is_public(parts.hostname, resolve=False):
+    try:
+        if http_allowed():
+            host_normalise(parts.hostname)
+        else:
+            host_addresses(parts.hostname, resolve=False)
+    except AddressRefused as refused:
+        if refused.code == "invalid_url":
+            raise WebhookError("invalid_url", _("Enter a valid URL."), "url") from refused
         raise WebhookError(
             "private_address", _("The URL must point to a public internet address."), "url"
-        )
+        ) from refused
     return url
-
-
-def host_is_public(host: str, *, resolve: bool = True) -> bool:
-    """False for localhost and for private, loopback, link-local or reserved addresses;
-    with ``resolve``, every address the name resolves to must be public."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        if not resolve:
-            return True
-    return public_address(host) is not None
-
-
-def public_address(host: str) -> str | None:
-    """The address to connect to for ``host``: the first it resolves to, when every one of
-    them is public; None for localhost, a private, loopback, link-local, reserved or
-    multicast address, or a name that does not resolve. The sender connects to exactly
-    this address, so a name that resolves differently a moment later cannot redirect it."""
-    import socket
-
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return None
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    if not addresses or not all(a.is_global and not a.is_multicast for a in addresses):
-        return None
-    return str(addresses[0])
 
 
 def _events_clean(events: Iterable[str] | None) -> list[str]:

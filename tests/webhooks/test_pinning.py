@@ -2,6 +2,7 @@
 moment later (DNS rebinding): plain HTTP with the Host header, and HTTPS with SNI and the
 certificate checked against the endpoint's name."""
 
+import ipaddress
 import shutil
 import ssl
 import subprocess
@@ -12,11 +13,12 @@ import pytest
 import requests
 
 from webhooks import sending
-from webhooks.services import public_address
+from webhooks.addresses import AddressRefused, host_addresses
 
 from .helpers import start_receiver
 
 NAME = "hooks.kaaj-receiver.example"  # resolves nowhere: only the pinned address can work
+LOOPBACK = ipaddress.ip_address("127.0.0.1")  # what the patched check answers
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def test_plain_http_goes_to_the_checked_address_with_the_name_in_host(production
     receiver, server = start_receiver()
     port = server.server_address[1]
     checked = []
-    monkeypatch.setattr(sending, "public_address", lambda host: checked.append(host) or "127.0.0.1")
+    monkeypatch.setattr(sending, "host_addresses", lambda host: checked.append(host) or [LOOPBACK])
     try:
         result = sending.post(f"http://{NAME}:{port}/hooks", b"{}", {"Kaaj-Event": "ping"})
     finally:
@@ -71,7 +73,7 @@ def test_https_is_pinned_and_still_checks_the_certificate_for_the_name(
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
-    monkeypatch.setattr(sending, "public_address", lambda host: "127.0.0.1")
+    monkeypatch.setattr(sending, "host_addresses", lambda host: [LOOPBACK])
     post = requests.Session.post
     monkeypatch.setattr(  # trust the test's own certificate
         requests.Session, "post", lambda self, url, **kw: post(self, url, verify=str(cert), **kw)
@@ -91,18 +93,18 @@ def test_https_is_pinned_and_still_checks_the_certificate_for_the_name(
 def test_a_name_is_refused_when_any_of_its_addresses_is_private(monkeypatch):
     import socket
 
-    def resolve(host, *args, **kwargs):
-        return [
-            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 0))
-            for ip in ("93.184.215.14", "10.0.0.7")
-        ]
+    answers = []
+
+    def resolve(host, port, family=0, type=0, proto=0, flags=0):
+        if flags & socket.AI_NUMERICHOST:  # a name is not a number: no answer without DNS
+            raise socket.gaierror(socket.EAI_NONAME, "not numeric")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 0)) for ip in answers]
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    assert public_address("mixed.example.com") is None
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 0))],
-    )
-    assert public_address("public.example.com") == "93.184.215.14"
-    assert public_address("localhost") is None
+    answers[:] = ["93.184.215.14", "10.0.0.7"]
+    with pytest.raises(AddressRefused):
+        host_addresses("mixed.example.com")
+    answers[:] = ["93.184.215.14"]
+    assert host_addresses("public.example.com") == [ipaddress.ip_address("93.184.215.14")]
+    with pytest.raises(AddressRefused):
+        host_addresses("localhost")
