@@ -13,6 +13,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.permissions import OwnCase
+
 
 class ApiError(exceptions.APIException):
     """A domain error with its own code, e.g. ``ApiError(409, "no_task_left", "...")``."""
@@ -61,6 +63,8 @@ def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, with every error reshaped to ``{code, detail}``."""
+    if isinstance(exc, OwnCase):  # four eyes, refused in any app's service: 403 own_case
+        exc = ApiError(exc.status, exc.code, exc.message)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)

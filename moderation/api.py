@@ -1,8 +1,8 @@
 """Moderation API (moderators only): suspend and reinstate accounts, read the audit log.
 
-Errors are ``{code, detail}``: ``reason_required`` (400), ``cannot_suspend_self`` and
-``cannot_suspend_moderator`` (403), ``already_suspended`` and ``not_suspended`` (409); 404 for
-an unknown user; 401/403 for anybody who is not a moderator.
+Errors are ``{code, detail}``: ``reason_required`` (400), ``own_case`` (403: your own
+account) and ``cannot_suspend_moderator`` (403), ``already_suspended`` and ``not_suspended``
+(409); 404 for an unknown user; 401/403 for anybody who is not a moderator.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ _ERRORS = dict.fromkeys((400, 401, 403, 404, 409), ErrorSerializer)
     responses={201: SuspensionSerializer, **_ERRORS},
     description="Suspends an account: no claims, launches, resumes or withdrawals; its active "
     "campaigns are paused. Money stays. Errors: `reason_required` (400), "
-    "`cannot_suspend_self`, `cannot_suspend_moderator` (403), `already_suspended` (409).",
+    "`own_case` (403, your own account), `cannot_suspend_moderator` (403), "
+    "`already_suspended` (409).",
 )
 class UserSuspendView(_Sanction):
     service = staticmethod(user_suspend)
@@ -127,7 +128,7 @@ class UserSuspendView(_Sanction):
     request=SanctionSerializer,
     responses={200: SuspensionSerializer, **_ERRORS},
     description="Lifts an account's suspension (its paused campaigns stay paused). Errors: "
-    "`reason_required` (400), `not_suspended` (409).",
+    "`reason_required` (400), `own_case` (403, your own account), `not_suspended` (409).",
 )
 class UserReinstateView(_Sanction):
     service = staticmethod(user_reinstate)

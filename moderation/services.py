@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import ensure_not_own_case
 
 from .models import ModerationAction, Suspension
 
@@ -58,13 +59,10 @@ def _check_sanction(*, user: User, by: User, reason: str) -> str:
         raise ModerationError(
             "permission_denied", _("Only moderators suspend or reinstate accounts."), status=403
         )
+    ensure_not_own_case(actor=by, parties=[user], message=_("You cannot act on your own account."))
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError("reason_required", _("Say why."), field="reason")
-    if user.pk == by.pk:
-        raise ModerationError(
-            "cannot_suspend_self", _("You cannot act on your own account."), status=403
-        )
     if user.is_moderator:
         raise ModerationError(
             "cannot_suspend_moderator",
@@ -82,8 +80,8 @@ def user_suspend(*, user: User, by: User, reason: str) -> Suspension:
     active campaign of theirs paused (by ``by``, through the campaign service), an audit row
     and an ``account_suspended`` notification. Money stays where it is: balances are frozen,
     not taken; requested payouts wait. Raises ModerationError (``permission_denied``,
-    ``reason_required``, ``cannot_suspend_self``, ``cannot_suspend_moderator``,
-    ``already_suspended``); nothing changes then.
+    ``reason_required``, ``cannot_suspend_moderator``, ``already_suspended``) or OwnCase
+    (``by`` is ``user``: four eyes); nothing changes then.
     """
     reason = _check_sanction(user=user, by=by, reason=reason)
     already = ModerationError(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.permissions import OwnCase
 from payments.views.moderation import moderator_required
 from workers.selectors import success_rate
 
@@ -82,7 +83,7 @@ def suspensions(request: HttpRequest) -> HttpResponse:
         user = form.cleaned_data["email"]
         try:
             user_suspend(user=user, by=request.user, reason=form.cleaned_data["reason"])
-        except ModerationError as error:
+        except (ModerationError, OwnCase) as error:
             form.add_error(_field(error, form), error.message)
         else:
             messages.success(request, _("%(email)s is suspended.") % {"email": user.email})
@@ -90,10 +91,11 @@ def suspensions(request: HttpRequest) -> HttpResponse:
     return _render_suspensions(request, form, status=400)
 
 
-def _field(error: ModerationError, form) -> str | None:
+def _field(error: ModerationError | OwnCase, form) -> str | None:
     if error.field in form.fields:
         return error.field
-    return "email" if "email" in form.fields and error.code.startswith("cannot_") else None
+    about_whom = error.code.startswith("cannot_") or isinstance(error, OwnCase)
+    return "email" if "email" in form.fields and about_whom else None
 
 
 @moderator_required
@@ -148,6 +150,9 @@ def _sanction(request: HttpRequest, pk: int, which: str, service, done: str) -> 
     if form.is_valid():
         try:
             service(user=user, by=request.user, reason=form.cleaned_data["reason"])
+        except OwnCase as error:  # four eyes; a moderator's record shows no form to err on
+            messages.error(request, error.message)
+            return redirect("moderation:user", pk=user.pk)
         except ModerationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:

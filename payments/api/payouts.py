@@ -202,8 +202,8 @@ def _decision_schema(body: type[serializers.Serializer], errors: str):
 
 @_decision_schema(
     MarkPaidSerializer,
-    "`not_manual` (400); `payouts_disabled` (403, a demo); `reference_used`, "
-    "`payout_not_pending` (409)",
+    "`not_manual` (400); `payouts_disabled` (403, a demo); `own_case` (403, the moderator's "
+    "own payout); `reference_used`, `payout_not_pending` (409)",
 )
 class PayoutMarkPaidView(_ModerationView):
     """A moderator records a manual payout as paid, with the provider's reference."""
@@ -212,7 +212,9 @@ class PayoutMarkPaidView(_ModerationView):
     decide = staticmethod(payout_mark_paid)
 
 
-@_decision_schema(RejectSerializer, "`payout_not_pending` (409)")
+@_decision_schema(
+    RejectSerializer, "`own_case` (403, the moderator's own payout); `payout_not_pending` (409)"
+)
 class PayoutRejectView(_ModerationView):
     """A moderator rejects a requested payout; the money goes back to the worker's wallet."""
 

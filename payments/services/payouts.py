@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import ensure_not_own_case
 from moderation.models import Suspension
 from moderation.selectors import is_suspended
 from moderation.services import audit_record
@@ -477,16 +478,26 @@ def _require_moderator(user: User) -> None:
         raise PermissionDenied(_("Only moderators decide manual payouts."))
 
 
+def _require_not_own(payout: Payout, by: User) -> None:
+    ensure_not_own_case(
+        actor=by,
+        parties=[payout.user_id],
+        message=_("You cannot decide your own payout: another moderator must do it."),
+    )
+
+
 def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
     """A moderator paid a requested manual payout by hand (``requested → paid``).
 
     ``reference`` is the provider's transaction id; one reference pays one payout per
     method kind. One transaction: the conditional update, its event, the ledger settle.
-    Raises PermissionDenied (not a moderator), PayoutsDisabled (demo mode), PayoutNotManual,
-    PayoutError (no reference), PayoutReferenceUsed, PayoutAccountSuspended (held while the
-    worker is suspended) or PayoutNotPending (decided already).
+    Raises PermissionDenied (not a moderator), OwnCase (the moderator's own payout),
+    PayoutsDisabled (demo mode), PayoutNotManual, PayoutError (no reference),
+    PayoutReferenceUsed, PayoutAccountSuspended (held while the worker is suspended) or
+    PayoutNotPending (decided already).
     """
     _require_moderator(by)
+    _require_not_own(payout, by)
     _require_payouts_enabled()
     if payout.kind not in MANUAL_METHODS:
         raise PayoutNotManual(_("Kaaj pays this payout through Stripe; it cannot be marked paid."))
@@ -528,10 +539,12 @@ def payout_reject(*, payout: Payout, reason: str, by: User) -> Payout:
     """A moderator refuses a requested payout (``requested → rejected``).
 
     The reason is required and shown to the worker; the money goes back to the wallet in
-    the same transaction. Raises PermissionDenied, PayoutError (no reason) or
-    PayoutNotPending (decided already, or a Stripe payout already being sent).
+    the same transaction. Raises PermissionDenied, OwnCase (the moderator's own payout),
+    PayoutError (no reason) or PayoutNotPending (decided already, or a Stripe payout already
+    being sent).
     """
     _require_moderator(by)
+    _require_not_own(payout, by)
     reason = (reason or "").strip()
     if not reason:
         raise PayoutError(_("Say why the payout is rejected; the worker will see it."))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import ensure_not_own_case
 from moderation.services import audit_record
 from payments.models import AccountKind, Movement, MovementKind
 from payments.money import fee_for
@@ -46,10 +48,16 @@ def adjustment_post(
 
     The reason is required and kept on the movement with who made it, and in the moderators'
     audit log (``wallet.adjust``, once per adjustment). ``request_id`` comes from the form
-    that asked for it, so a double submit adjusts once.
+    that asked for it, so a double submit adjusts once. Nobody adjusts their own wallet:
+    raises OwnCase then (four eyes), and nothing moves.
     """
     if not (by.is_active and by.is_staff):
         raise PermissionError("only staff adjust balances")
+    ensure_not_own_case(
+        actor=by,
+        parties=[user],
+        message=_("You cannot adjust your own wallet: another moderator must do it."),
+    )
     if not reason.strip():
         raise ValueError("an adjustment needs a reason")
     if not amount_cents:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.permissions import OwnCase
 from payments.models import Movement, MovementKind
 from payments.money import format_cents, parse_amount
 from payments.services import InsufficientFunds, adjustment_post
@@ -80,6 +81,8 @@ def adjustments(request: HttpRequest) -> HttpResponse:
                     _("The wallet holds only %(available)s.")
                     % {"available": format_cents(error.available)},
                 )
+            except OwnCase as error:  # four eyes: the moderator's own wallet
+                form.add_error("email", error.message)
             else:
                 messages.success(
                     request,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import OwnCase
 from payments.models import MANUAL_METHODS, Payout, PayoutStatus
 from payments.money import format_cents
 from payments.services.payouts import (
@@ -105,7 +106,7 @@ def _decide(request: HttpRequest, pk: int, form_class, which: str, decide) -> Ht
     if form.is_valid():
         try:
             done = decide(payout, form.cleaned_data)
-        except PayoutError as error:
+        except (PayoutError, OwnCase) as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return done

@@ -226,7 +226,8 @@ class ModerationResolveView(DomainErrors, APIView):
         description="Decides a dispute with a reason both sides see. `worker`: the "
         "assignment is approved and paid from escrow. `employer`: the rejection is final; the "
         "task reopens or its money goes back to the employer. Errors: `reason_required`, "
-        "`invalid` (400); `permission_denied` (403, a party to it); `invalid_status` (409).",
+        "`invalid` (400); `own_case` (403, the moderator is its worker or employer); "
+        "`invalid_status` (409).",
     )
     def post(self, request: Request, pk: int) -> Response:
         dispute = get_object_or_404(Dispute, pk=pk)

@@ -65,7 +65,7 @@ def _decision_schema(description: str):
 
 @_decision_schema(
     "Approves a campaign in review: it goes live. A reason is optional (kept in its history). "
-    "Errors: `invalid_status` (409)."
+    "Errors: `own_case` (403, the moderator's own campaign); `invalid_status` (409)."
 )
 class ModerationApproveView(_Decision):
     approve = True
@@ -73,7 +73,8 @@ class ModerationApproveView(_Decision):
 
 @_decision_schema(
     "Rejects a campaign in review with a reason the employer sees; its whole escrow goes "
-    "back to the employer. Errors: `reason_required` (400); `invalid_status` (409)."
+    "back to the employer. Errors: `reason_required` (400); `own_case` (403, the "
+    "moderator's own campaign); `invalid_status` (409)."
 )
 class ModerationRejectView(_Decision):
     approve = False

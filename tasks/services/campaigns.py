@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import ensure_not_own_case
 from notifications import events as notifications
 from payments.money import fee_for, format_cents
 from payments.services import InsufficientFunds, escrow_fund, escrow_refund
@@ -225,9 +226,11 @@ def campaign_launch(*, campaign: Campaign, by: User) -> Campaign:
 
 def campaign_moderate(*, campaign: Campaign, by: User, approve: bool, reason: str = "") -> Campaign:
     """A moderator's decision on a campaign in review: active, or rejected with a reason
-    (then every task is withdrawn and the whole escrow goes back to the employer)."""
+    (then every task is withdrawn and the whole escrow goes back to the employer). Raises
+    CampaignError, or OwnCase for the moderator's own campaign (four eyes)."""
     if not by.is_moderator:
         raise CampaignError("permission_denied", _("Only moderators review campaigns."))
+    _require_not_own(campaign, by)
     if not approve and not reason.strip():
         raise CampaignError("reason_required", _("Say why the campaign is rejected."), "reason")
     from moderation.selectors import is_suspended
@@ -264,10 +267,12 @@ def campaign_moderate(*, campaign: Campaign, by: User, approve: bool, reason: st
 
 def campaign_pause(*, campaign: Campaign, by: User, as_moderator: bool = False) -> Campaign:
     """Active → paused, by its owner; or by a moderator with ``as_moderator`` (a suspension
-    pauses the employer's campaigns; the event records the moderator as the actor)."""
+    pauses the employer's campaigns; the event records the moderator as the actor; never the
+    moderator's own: OwnCase)."""
     if as_moderator:
         if not by.is_moderator:
             raise CampaignError("permission_denied", _("Only moderators pause others' campaigns."))
+        _require_not_own(campaign, by)
     else:
         _require_owner(campaign, by)
     with transaction.atomic():
@@ -408,6 +413,15 @@ def campaigns_complete_due(*, batch: int = 100) -> int:
 def _require_owner(campaign: Campaign, by: User) -> None:
     if campaign.employer_id != by.pk:
         raise CampaignError("permission_denied", _("This is not your campaign."))
+
+
+def _require_not_own(campaign: Campaign, by: User) -> None:
+    """Four eyes: a moderator never moderates their own campaign."""
+    ensure_not_own_case(
+        actor=by,
+        parties=[campaign.employer_id],
+        message=_("You cannot moderate your own campaign: another moderator must do it."),
+    )
 
 
 def _require_not_suspended(by: User) -> None:

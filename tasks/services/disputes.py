@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import ensure_not_own_case
 from notifications.events import dispute_told
 from tasks.models import (
     Assignment,
@@ -238,11 +239,20 @@ def dispute_resolve(*, dispute: Dispute, by: User, outcome: str, reason: str) ->
     rejection is final; the task reopens (live campaign) or is refunded, as after a closed
     window. Recorded in the audit log.
 
-    Raises AssignmentError ``permission_denied`` (403, not a moderator, or a party to it);
-    ``invalid`` / ``reason_required`` (400, ``errors`` on ``outcome`` / ``reason``);
-    ``invalid_status`` (409, already decided)."""
+    Raises AssignmentError ``permission_denied`` (403, not a moderator); OwnCase (the
+    moderator is the worker or the employer of the disputed assignment: four eyes);
+    AssignmentError ``invalid`` / ``reason_required`` (400, ``errors`` on ``outcome`` /
+    ``reason``); ``invalid_status`` (409, already decided)."""
     if not getattr(by, "is_moderator", False):
         raise AssignmentError("permission_denied", _("Moderators only."), status=403)
+    parties = Assignment.objects.values_list("worker_id", "campaign__employer_id").get(
+        pk=dispute.assignment_id
+    )
+    ensure_not_own_case(
+        actor=by,
+        parties=parties,
+        message=_("You cannot decide a dispute you are party to: another moderator must do it."),
+    )
     if outcome not in MODERATOR_OUTCOMES:
         message = _("Choose for the worker or for the employer.")
         raise AssignmentError("invalid", message, errors={"outcome": [message]})
@@ -252,11 +262,6 @@ def dispute_resolve(*, dispute: Dispute, by: User, outcome: str, reason: str) ->
         code="reason_required",
         missing=_("Write the reason for your decision; both sides see it."),
     )
-    assignment = Assignment.objects.select_related("campaign").get(pk=dispute.assignment_id)
-    if by.pk in (assignment.worker_id, assignment.campaign.employer_id):
-        raise AssignmentError(
-            "permission_denied", _("You cannot decide a dispute you are part of."), status=403
-        )
     return _decide(dispute, by=by, outcome=DisputeOutcome(outcome), reason=reason)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import OwnCase
 from payments.views.moderation import moderator_required
 from tasks.dispute_selectors import (
     disputes_with_parties,
@@ -323,8 +324,11 @@ def moderation_dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 outcome=form.cleaned_data["outcome"],
                 reason=form.cleaned_data["reason"],
             )
+        except OwnCase as error:  # four eyes: the moderator is a party to it
+            messages.error(request, error.message)
+            return redirect("tasks:moderation_dispute", pk=dispute.pk)
         except AssignmentError as error:
-            if not error.errors:  # decided meanwhile, or the moderator is a party to it
+            if not error.errors:  # decided meanwhile
                 messages.error(request, error.message)
                 return redirect("tasks:moderation_dispute", pk=dispute.pk)
             _attach(form, error)

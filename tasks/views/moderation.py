@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import OwnCase
 from payments.views.moderation import moderator_required
 from tasks.forms import ModerationForm
 from tasks.models import Campaign, CampaignStatus
@@ -64,7 +65,7 @@ def campaign_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
         campaign_moderate(
             campaign=campaign, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
         )
-    except CampaignError as error:
+    except (CampaignError, OwnCase) as error:
         messages.error(request, error.message)
     else:
         text = (

@@ -52,7 +52,7 @@ def test_a_moderator_suspends_and_reinstates_through_the_api(api_as, worker, mod
     [
         ("worker", suspend_url, "", 400, "reason_required"),
         ("second", suspend_url, "Because", 403, "cannot_suspend_moderator"),
-        ("moderator", suspend_url, "Because", 403, "cannot_suspend_self"),
+        ("moderator", suspend_url, "Because", 403, "own_case"),
         ("suspended", suspend_url, "Again", 409, "already_suspended"),
         ("worker", reinstate_url, "Nothing to lift", 409, "not_suspended"),
     ],

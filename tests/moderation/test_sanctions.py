@@ -70,7 +70,6 @@ def test_reinstating_lifts_the_suspension_keeps_history_audits_and_notifies(work
     [
         ("worker", "outsider", "permission_denied"),
         ("employer", "worker", "permission_denied"),
-        ("moderator", "moderator", "cannot_suspend_self"),
         ("moderator", "second", "cannot_suspend_moderator"),
     ],
 )

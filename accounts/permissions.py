@@ -1,0 +1,49 @@
+"""Rules about who may decide what, shared by every app's services.
+
+Four eyes: no moderator decides their own case. Nobody adjusts their own wallet, decides
+their own payout, moderates their own campaign, decides a dispute they are party to, or
+sanctions their own account; another moderator must. Each moderator service calls
+:func:`ensure_not_own_case` before it changes anything, so pages and API refuse alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:  # no model import at runtime: the API's error handler imports this module
+    from .models import User
+
+
+class OwnCase(PermissionDenied):
+    """A moderator action on the actor's own case, refused.
+
+    Shaped like the apps' domain errors: ``code`` (the API's), ``message`` (for people),
+    ``status`` (what the API answers: 403) and ``field`` (None: about the whole form). The
+    API's exception handler renders it as ``{"code": "own_case", "detail": ...}``; pages
+    show ``message``. A page that forgot to catch it still answers 403, never 500.
+    """
+
+    code = "own_case"
+    status = 403
+    field: str | None = None
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = str(message or _("This is your own case: another moderator must decide it."))
+        super().__init__(self.message)
+
+
+def ensure_not_own_case(
+    *, actor: User, parties: Iterable[User | int | None], message: str | None = None
+) -> None:
+    """Raise :class:`OwnCase` when ``actor`` is one of ``parties`` (users or user ids; None
+    is skipped): the owner of the wallet, the payout's worker, the campaign's employer, the
+    worker and employer of a disputed assignment, the account to be sanctioned.
+
+    ``message`` says what was refused, for people; a general one otherwise."""
+    ids = {getattr(party, "pk", party) for party in parties} - {None}
+    if actor.pk is not None and actor.pk in ids:
+        raise OwnCase(message)
