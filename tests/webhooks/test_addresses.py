@@ -11,6 +11,10 @@ import socket
 
 import pytest
 import urllib3.util.connection
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from webhooks import sending
 from webhooks.addresses import address_is_public, embedded_ipv4
@@ -379,3 +383,13 @@ def test_embedded_ipv4_addresses_are_unwrapped(address, inside):
 )
 def test_address_is_public(address, public):
     assert address_is_public(address) is public
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(host=st.text(max_size=80) | st.from_regex(r"\A[0-9a-fxA-FX.:\[\]%]{0,40}\Z"))
+def test_any_host_is_either_accepted_or_refused_with_a_code(host):
+    with override_settings(WEBHOOKS_ALLOW_HTTP=False, DEBUG=False):
+        try:
+            endpoint_url_check(f"https://{host}/hooks")
+        except WebhookError as refused:
+            assert refused.code in {"invalid_url", "https_required", "private_address"}
