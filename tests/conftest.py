@@ -60,3 +60,12 @@ def _categories(request):
     # The flush also recreates the content types under new ids; the process-wide cache
     # would still hand out the old ones (the audit log's target type, for one).
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with no rate-limit counters: the cache is a real Redis that the
+    whole run shares (only this run's keys are deleted; one SCAN, cheap)."""
+    from django.core.cache import cache
+
+    cache.clear_own()

@@ -267,6 +267,16 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# With the broker down, queueing a job gives up at once (one immediate retry, for a pooled
+# connection gone stale) instead of Celery's 0.6 s per job: jobs are queued after commit
+# (robust), and every job's sweeper queues it again later, so the request need not wait.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
 CELERY_TIMEZONE = TIME_ZONE
 # Sweeper jobs scan columns on a schedule (DESIGN.md, "Time"); later issues add them here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
@@ -303,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- Faults: Redis or PostgreSQL down -------------------------------------------------------
+# The cache (rate-limit counters) fails open when Redis is unreachable (marketplace/cache.py):
+# each Redis call gives up after this many seconds, and after a failure Redis is not tried
+# again for CACHE_REDIS_RETRY_SECONDS.
+CACHE_REDIS_TIMEOUT_SECONDS = env.float("CACHE_REDIS_TIMEOUT_SECONDS", default=0.3)
+CACHE_REDIS_RETRY_SECONDS = env.float("CACHE_REDIS_RETRY_SECONDS", default=5.0)
 # With PostgreSQL unreachable, requests answer 503 with this Retry-After.
 UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("UNAVAILABLE_RETRY_AFTER_SECONDS", default=30)
 
@@ -335,9 +350,13 @@ def redis_settings(redis_url: str, broker_url: str | None = None) -> dict[str, o
         "CELERY_BROKER_URL": broker_url or redis_url,
         "CACHES": {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "marketplace.cache.FailOpenRedisCache",
                 "LOCATION": redis_url,
                 "KEY_PREFIX": "kaaj",
+                "OPTIONS": {
+                    "socket_connect_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+                    "socket_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+                },
             }
         },
     }

@@ -1,12 +1,15 @@
-"""Tests: always PostgreSQL. The one DATABASE_URL names, else an embedded test cluster of
-its own (var/postgres-test), never the development data."""
+"""Tests: always PostgreSQL and Redis. The PostgreSQL DATABASE_URL names, else an embedded
+test cluster of its own (var/postgres-test), never the development data; the Redis REDIS_URL
+names, else a redis-server of the run's own."""
 
 import atexit
+import os
+import secrets
 
 from marketplace import devstack
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, redis_settings
 
 SECRET_KEY = "kaaj-tests-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -21,10 +24,20 @@ else:
     atexit.register(_context.__exit__, None, None, None)
     DATABASES = {"default": _stack.database_settings}
 
-REDIS_URL = ""
+# The cache is a real Redis, as in production: the one REDIS_URL names, else a throw-away
+# redis-server of this process's own. Keys carry a per-run prefix (tests/conftest.py
+# deletes them between tests), so runs sharing one Redis never see each other's counters.
+if env.str("REDIS_URL", default=""):
+    REDIS_URL = env.str("REDIS_URL")
+else:
+    _redis = devstack.ThrowawayRedis().start()
+    atexit.register(_redis.close)
+    REDIS_URL = _redis.url
+CACHES = redis_settings(REDIS_URL)["CACHES"]
+CACHES["default"]["KEY_PREFIX"] = f"kaaj-test-{os.getpid()}-{secrets.token_hex(4)}"
+# Jobs go to an in-memory broker unless a test points Celery at a real one.
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = False
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
