@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.admin import CappedCountPaginator, money
 from payments.selectors import balances_of
 
-from .models import User
+from .models import ApiToken, User
 
 
 @admin.register(User)
@@ -67,3 +67,20 @@ class UserAdmin(DjangoUserAdmin):
                 (_("payouts in flight"), money(totals.payout_cents)),
             ],
         )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff see who has which device signed in and may revoke a token (delete); tokens are
+    made only by signing in, and only their digest is stored, so nothing here is editable."""
+
+    list_display = ["id", "user", "name", "created", "expiry", "last_used"]
+    list_select_related = ["user"]
+    search_fields = ["=id", "user__email", "name"]
+    ordering = ["-id"]
+    show_full_result_count = False
+    fields = ["user", "name", "created", "expiry", "last_used"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,21 +1,28 @@
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
-from django.contrib.auth import authenticate
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketplace.api import ApiError, ErrorSerializer
 
-from .serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
-from .services import token_issue
+from .models import ApiToken
+from .serializers import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer
+from .services import TooManyTokens, token_issue, token_revoke
+from .throttling import ScopedRateThrottle
 
 
 class TokenView(APIView):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password for an API token for one device.
+
+    The password is checked by allauth's adapter, exactly as on the sign-in page, so the same
+    failed-login limits apply (per IP address and per account, shared with the page)."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
@@ -24,18 +31,34 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        responses={
+            200: TokenSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+            429: ErrorSerializer,
+        },
         auth=[],
+        description="Errors: `invalid_credentials` (400); `email_unverified` (403); "
+        "`too_many_tokens` (409: revoke one first); `throttled`, `too_many_attempts` (429: "
+        "too many failed sign-ins for this address or this account, on the site or here).",
     )
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=data.validated_data["email"],
-            password=data.validated_data["password"],
-        )
-        if user is None:
+        try:
+            user = get_adapter(request._request).authenticate(
+                request._request,
+                email=data.validated_data["email"],
+                password=data.validated_data["password"],
+            )
+        except forms.ValidationError:
+            raise exceptions.Throttled(
+                wait=settings.LOGIN_LOCKOUT_SECONDS,
+                detail=_("Too many failed sign-ins. Wait a few minutes, then try again."),
+                code="too_many_attempts",
+            ) from None
+        if user is None or not user.is_active:
             raise ApiError(
                 status.HTTP_400_BAD_REQUEST,
                 "invalid_credentials",
@@ -47,7 +70,13 @@ class TokenView(APIView):
                 "email_unverified",
                 _("Confirm your email address first; we sent you a link."),
             )
-        return Response({"token": token_issue(user=user).key})
+        try:
+            token, key = token_issue(user=user, name=data.validated_data.get("device", ""))
+        except TooManyTokens as refusal:
+            raise ApiError(status.HTTP_409_CONFLICT, refusal.code, str(refusal)) from None
+        return Response(
+            TokenSerializer({"id": token.pk, "token": key, "expiry": token.expiry}).data
+        )
 
 
 class MeView(APIView):
@@ -56,3 +85,33 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, 401: ErrorSerializer})
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
+
+
+def own_tokens(request: Request) -> QuerySet[ApiToken]:
+    """The signed-in user's tokens, newest first; nobody else's."""
+    return ApiToken.objects.filter(user=request.user).order_by("-created", "-id")
+
+
+@extend_schema_view(
+    get=extend_schema(description="Your API tokens, one per device (never the tokens themselves).")
+)
+class TokenListView(generics.ListAPIView):
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        return own_tokens(self.request)
+
+
+@extend_schema_view(
+    delete=extend_schema(
+        description="Revoke one of your tokens (sign that device out); 404 for anyone else's."
+    )
+)
+class TokenDetailView(generics.DestroyAPIView):
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        return own_tokens(self.request)
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        token_revoke(token=instance)

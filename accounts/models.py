@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 MODERATORS_GROUP = "moderators"
 
@@ -85,3 +87,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not (self.is_active and self.is_staff):
             return False
         return self.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+class ApiToken(AbstractAuthToken):
+    """One API token of one device: knox's token (only its SHA-512 digest is stored, never the
+    token), with an id the owner can name in the API, the device's name and when it was last
+    used. It expires at ``expiry``; revoking it deletes the row."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True, editable=False)
+    name = models.CharField(_("device"), max_length=60, blank=True)
+    expiry = models.DateTimeField(_("expires"))
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return self.name or _("API token #%(id)s") % {"id": self.pk}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import MODERATORS_GROUP, User
+from .models import MODERATORS_GROUP, ApiToken, User
 
 
 def user_update_profile(*, user: User, display_name: str, country: str, language: str) -> User:
@@ -25,10 +29,49 @@ def user_set_language(*, user: User, language: str) -> None:
     user.language = language
 
 
-def token_issue(*, user: User) -> Token:
-    """The user's API token; the same one on every call until it is revoked."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+class TooManyTokens(Exception):
+    """The user already has ``API_TOKENS_PER_USER`` live tokens; one must be revoked first."""
+
+    code = "too_many_tokens"
+
+
+@transaction.atomic
+def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for one device, valid for ``API_TOKEN_TTL_DAYS``: the row and the token
+    itself, which exists only in this return value (the row keeps its digest). The user's
+    expired tokens are deleted; raises TooManyTokens when ``API_TOKENS_PER_USER`` are live.
+    The user's row is locked so that concurrent logins cannot pass the limit together."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expiry__lte=now).delete()
+    if ApiToken.objects.filter(user=user).count() >= settings.API_TOKENS_PER_USER:
+        raise TooManyTokens(
+            _("You have too many devices signed in; sign one out on your profile page first.")
+        )
+    ttl = timedelta(days=settings.API_TOKEN_TTL_DAYS)
+    return ApiToken.objects.create(user=user, expiry=ttl, name=name.strip(), last_used=now)
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    """Revoke one token at once: requests that send it are refused from now on."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every API token of the user (a password changed or was reset); how many."""
+    deleted, _counts = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str) -> User:
+    """Give the user a new password and revoke all their API tokens: whoever held one must
+    sign in again with the new password. (Sessions end by Django's own rule: their hash of
+    the password no longer matches.)"""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    tokens_revoke_all(user=user)
+    return user
 
 
 @transaction.atomic
@@ -64,8 +107,7 @@ def user_ensure_verified(
             language=language,
         )
     else:
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        user_set_password(user=user, password=password)
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )

@@ -2,14 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import LanguageForm, ProfileForm
-from .services import user_set_language, user_update_profile
+from .models import ApiToken
+from .services import token_revoke, user_set_language, user_update_profile
 
 
 def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -47,9 +49,23 @@ def profile(request: HttpRequest) -> HttpResponse:
         )
     from workers.selectors import success_rate
 
-    return render(
-        request, "accounts/profile.html", {"form": form, "success_rate": success_rate(user)}
-    )
+    context = {
+        "form": form,
+        "success_rate": success_rate(user),
+        "api_tokens": ApiToken.objects.filter(user=user).order_by("-created", "-id"),
+        "token_ttl_days": settings.API_TOKEN_TTL_DAYS,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign one of the user's API devices out; 404 for anyone else's token."""
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token_revoke(token=token)
+    messages.success(request, _("That device is signed out."))
+    return redirect(reverse("accounts:profile") + "#devices")
 
 
 @require_POST

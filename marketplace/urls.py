@@ -9,6 +9,8 @@ from . import views
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("tokens/", accounts_api.TokenListView.as_view(), name="tokens"),
+    path("tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
     path("", include("payments.api.urls")),
     path("", include("tasks.api.urls")),
     path("", include("notifications.api_urls")),

@@ -37,7 +37,8 @@ def api_as(api_client):
     from accounts.services import token_issue
 
     def login(user):
-        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
+        _token, key = token_issue(user=user)
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return api_client
 
     return login

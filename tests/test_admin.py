@@ -91,6 +91,7 @@ def root_client(client, superuser):
 @pytest.fixture
 def world(employer, worker, outsider, moderator, settings):
     """At least one row of every model of our apps, each made by the service that owns it."""
+    from accounts.services import token_issue
     from moderation.services import audit_record, user_suspend
     from notifications.services import notify, preferences_save
     from payments.services import payout_method_add, payout_request
@@ -118,6 +119,7 @@ def world(employer, worker, outsider, moderator, settings):
     webhook_emit(employer=employer, event="campaign.approved", data={"id": kept.campaign_id})
     user_suspend(user=outsider, by=moderator, reason="Fake proofs")
     audit_record(actor=moderator, action="campaign.approve", target=kept.campaign, reason="ok")
+    token_issue(user=worker, name="Karim's phone")
     return {"assignment": kept, "disputed": disputed}
 
 

@@ -42,10 +42,13 @@ def test_token_for_email_and_password_then_me(api_client, worker):
     }
 
 
-def test_the_same_token_comes_back_on_every_login(api_client, worker):
+def test_each_login_is_a_new_token_and_both_work(api_client, worker):
     first = api_client.post(TOKEN_URL, {"email": "worker@example.com", "password": PASSWORD})
     second = api_client.post(TOKEN_URL, {"email": "WORKER@example.com", "password": PASSWORD})
-    assert first.json()["token"] == second.json()["token"]
+    assert first.json()["token"] != second.json()["token"]
+    for response in (first, second):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+        assert api_client.get(ME_URL).status_code == 200
 
 
 def test_me_says_who_is_a_moderator(api_as, moderator):

@@ -24,7 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
@@ -101,10 +101,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend, so a login costs one password hash (allauth's subclasses Django's ModelBackend:
+# permissions and the admin login work as before; an unknown email still costs one hash).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -124,6 +123,15 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kaaj] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# Kaaj's adapter: the client IP from accounts.http, tokens revoked when a password changes.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Failed logins, through pages and the token endpoint alike: 10 a minute per IP address, and 5
+# per account in LOGIN_LOCKOUT_SECONDS (allauth's defaults; the API's 429 says how long to wait).
+LOGIN_LOCKOUT_SECONDS = 300
+ACCOUNT_RATE_LIMITS = {"login_failed": f"10/1m/ip,5/{LOGIN_LOCKOUT_SECONDS}s/key"}
+# Proxies whose X-Forwarded-For is believed: IP addresses or networks (CIDR), comma-separated.
+# Empty: the peer's address is the client's, whatever the headers say (accounts/http.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 
@@ -154,7 +162,7 @@ STORAGES = {
 # --- API (Django REST framework, drf-spectacular) ------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -163,8 +171,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "accounts.throttling.AnonRateThrottle",
+        "accounts.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -173,6 +181,14 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens (django-rest-knox, accounts.ApiToken): one per device, stored as a SHA-512 digest,
+# sent as `Authorization: Token <token>`, valid for API_TOKEN_TTL_DAYS, at most
+# API_TOKENS_PER_USER live at once. knox's own table is never created (its model is swapped).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {"AUTH_HEADER_PREFIX": "Token"}
+MIGRATION_MODULES = {"knox": None}
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kaaj API",
     "DESCRIPTION": (

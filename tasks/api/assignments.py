@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import client_ip
 from tasks.models import Assignment, AssignmentStatus
 from tasks.services import (
     assignment_release,
@@ -63,9 +64,7 @@ class ClaimView(DomainErrors, APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         campaign = campaign_for_worker(request, pk)
-        assignment = task_claim(
-            campaign=campaign, worker=request.user, ip=request.META.get("REMOTE_ADDR")
-        )
+        assignment = task_claim(campaign=campaign, worker=request.user, ip=client_ip(request))
         body = ClaimSerializer(assignment, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

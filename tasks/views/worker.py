@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import client_ip
 from moderation.selectors import is_suspended
 from tasks.forms import PLACEHOLDER, SubmitForm
 from tasks.models import (
@@ -100,12 +101,6 @@ def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
     )
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR, not X-Forwarded-For: a header the client writes proves nothing. Behind a
-    # proxy, the proxy must set REMOTE_ADDR (gunicorn's --forwarded-allow-ips does).
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @login_required
 @require_GET
 def feed_page(request: HttpRequest) -> HttpResponse:
@@ -161,7 +156,7 @@ def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_claim(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _visible_campaign(request, pk)
     try:
-        assignment = task_claim(campaign=campaign, worker=request.user, ip=_client_ip(request))
+        assignment = task_claim(campaign=campaign, worker=request.user, ip=client_ip(request))
     except AssignmentError as error:
         messages.error(request, error.message)
         return redirect("tasks:campaign", pk=campaign.pk)
