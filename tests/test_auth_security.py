@@ -259,3 +259,12 @@ def test_a_claim_on_the_page_records_the_same_ip(client, employer, worker, moder
         HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
     )
     assert Assignment.objects.get(worker=worker).client_ip == "203.0.113.9"
+
+
+def test_kaaj_refuses_to_start_with_a_malformed_trusted_proxies_setting(settings):
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "proxy.example.com"]
+    with pytest.raises(ImproperlyConfigured, match=r"proxy\.example\.com"):
+        apps.get_app_config("accounts").ready()
