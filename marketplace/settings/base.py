@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -61,6 +62,7 @@ for _provider in ("google", "facebook"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,6 +159,24 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Everything comes from Kaaj's own origin: no inline script or style anywhere (htmx is told not
+# to inject its indicator style, see base.html), no eval. Two pages add one source each: the
+# deposit page may send its form on to Stripe Checkout (payments.views.deposits), the API docs
+# may show data: images (Swagger UI's icons; marketplace/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # --- API (Django REST framework, drf-spectacular) ------------------------------------------

@@ -1,6 +1,7 @@
 """Deposit pages: the amount form, the return pages, the sandbox's checkout page, and the
 Stripe webhook endpoint."""
 
+from csp.decorators import csp_update
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -64,6 +65,13 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
+# The form's POST answers with a redirect to Stripe Checkout's page, and browsers hold that
+# redirect to the page's Content-Security-Policy form-action too: this page alone may send its
+# form on to Stripe's origin (the sandbox's checkout page is Kaaj's own).
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+
+
+@csp_update({"form-action": [STRIPE_CHECKOUT_ORIGIN]})
 @login_required
 @require_http_methods(["GET", "POST"])
 def deposit_new(request: HttpRequest) -> HttpResponse:

@@ -48,15 +48,50 @@ def browser(django_db_setup):  # the test database exists before the event loop 
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Every page reports what its Content-Security-Policy blocked: Chromium's own console error
+# ("Refused to ... because it violates the following Content Security Policy directive") and,
+# for what the console may not name, the page's securitypolicyviolation event.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("Content Security Policy violation (event): " + e.violatedDirective + " "
+    + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+class CspGuard:
+    """Collects the Content-Security-Policy violations and uncaught errors of one context."""
+
+    def __init__(self, context):
+        self.violations: list[str] = []
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.violations.append(f"page error: {error.error}"))
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(f"{message.location.get('url')}: {message.text}")
+
+    def check(self) -> None:
+        if self.violations:
+            pytest.fail("The browser reported:\n" + "\n".join(self.violations), pytrace=False)
+
+
 @pytest.fixture
 def phone(browser, live_server):
-    """A fresh phone-sized browser context; ``phone.go(path)`` opens a page of the server."""
+    """A fresh phone-sized browser context; ``phone.go(path)`` opens a page of the server.
+
+    The test fails at teardown if any page broke its Content-Security-Policy or threw an
+    uncaught error (``phone.csp`` holds what was seen).
+    """
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-US")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.csp = CspGuard(context)
     page.go = lambda path: page.goto(live_server.url + path)
     yield page
     context.close()
+    page.csp.check()
 
 
 def log_in(page, email: str, password: str) -> None:
