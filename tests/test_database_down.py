@@ -16,22 +16,28 @@ TOKEN_URL = "/api/v1/auth/token/"
 
 
 @contextlib.contextmanager
-def postgresql_unreachable():
+def postgresql_unreachable(*, hung: bool = False, connect_timeout: int | None = None):
     """Point the default connection at a loopback port nothing listens on (the shared
-    server itself is left alone); every query in the block fails to connect."""
+    server itself is left alone), or with ``hung`` at one that accepts connections and never
+    answers; every query in the block fails to connect."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    connection = connections["default"]
-    saved = dict(connection.settings_dict)
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port))
-    try:
-        yield
-    finally:
+        if hung:
+            probe.listen(16)
+        connection = connections["default"]
+        saved = {**connection.settings_dict, "OPTIONS": dict(connection.settings_dict["OPTIONS"])}
         connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(probe.getsockname()[1]))
+        if connect_timeout is not None:
+            connection.settings_dict["OPTIONS"]["connect_timeout"] = connect_timeout
+        if not hung:
+            probe.close()
+        try:
+            yield
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
 
 
 def assert_unavailable_json(response):
@@ -89,6 +95,25 @@ def test_api_and_pages_answer_503_with_retry_after_while_postgresql_is_unreachab
     # And once it is back, the same requests are served again.
     assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
     assert signed_in.get("/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_that_never_answers_is_a_503_after_the_connect_timeout():
+    api = APIClient(raise_request_exception=False)
+    with postgresql_unreachable(hung=True, connect_timeout=1):
+        started = time.monotonic()
+        assert_unavailable_json(api.get("/api/v1/categories/"))
+        assert 1 <= time.monotonic() - started < 3
+
+
+@pytest.mark.slow
+def test_production_gives_up_connecting_to_postgresql_after_a_few_seconds():
+    from .test_settings_deploy import COMPLETE_ENVIRONMENT, manage
+
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = manage("shell", "-c", show, **COMPLETE_ENVIRONMENT)
+    assert result.returncode == 0, result.stderr
+    assert "'connect_timeout': 5" in result.stdout
 
 
 @pytest.mark.django_db

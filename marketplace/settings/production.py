@@ -50,6 +50,11 @@ if _payment_problems:
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://kaaj@localhost/kaaj")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL that does not answer (host down, packets dropped) is a 503 after this long, not
+# a request hanging until the proxy gives up (libpq's connect_timeout; see unavailable.py).
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+    "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
+)
 globals().update(redis_settings(env.str("REDIS_URL", default="redis://localhost:6379/0")))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
