@@ -7,6 +7,7 @@ validation errors also carry ``errors``, the messages per field. Clients branch 
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
@@ -67,6 +68,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = ApiError(exc.status, exc.code, exc.message)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):  # a body over a limit while it was read: 413
+        from .limits import too_large_detail
+
+        exc = ApiError(413, "payload_too_large", too_large_detail(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # An unexpected exception: a bug, left to Django's 500 handling.

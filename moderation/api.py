@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from marketplace.api import ApiError, ErrorSerializer
 from payments.api.payouts import IsModerator
+from tasks.pagination import is_id
 
 from . import selectors
 from .models import ModerationAction, Suspension
@@ -153,6 +154,6 @@ class AuditListView(ListAPIView):
         moderator = params.get("moderator", "")
         return selectors.audit_log(
             action=params.get("action", ""),
-            actor_id=int(moderator) if moderator.isdigit() else None,
+            actor_id=int(moderator) if is_id(moderator) else None,
             target=params.get("target", "").strip(),
         )

@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.utils.formats import number_format
 
-_AMOUNT = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$")
+# Any sane number of digits: money_bound_error, not the pattern, says how much is too much.
+_AMOUNT = re.compile(r"^\s*(\d{1,30})(?:[.,](\d{1,2}))?\s*$")
 
 
 def fee_basis_points() -> int:
@@ -39,6 +40,20 @@ def parse_amount(text: str) -> int:
         raise ValueError("not an amount")
     whole, fraction = match.groups()
     return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+
+
+def money_bound_error(
+    cents: int, *, minimum: int = 0, maximum: int | None = None
+) -> tuple[str, int] | None:
+    """Whether ``cents`` is outside ``minimum`` .. the lower of ``maximum`` and MONEY_MAX_CENTS:
+    ``("max_value", bound)`` or ``("min_value", bound)``, else None. Every money field of a
+    form or serializer asks this (payments/fields.py)."""
+    top = settings.MONEY_MAX_CENTS if maximum is None else min(maximum, settings.MONEY_MAX_CENTS)
+    if cents > top:
+        return "max_value", top
+    if cents < minimum:
+        return "min_value", minimum
+    return None
 
 
 def format_cents(cents: int, *, currency: str | None = None) -> str:

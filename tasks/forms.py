@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from payments.money import parse_amount
+from payments.fields import MoneyFormField
 from tasks.models import Campaign, Category, ProofKind
+from tasks.selectors import FEED_SORTS
 from tasks.services import CampaignSpec
 
 PROOF_ROWS = 5
+REWARD_MAX_CENTS = 2_147_483_647  # Campaign.reward_cents is a PostgreSQL integer
 CSV_MAX_BYTES = 1024 * 1024
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 SCREENSHOT_TYPES = "image/jpeg,image/png,image/webp"
@@ -44,6 +46,10 @@ def parse_task_csv(upload) -> tuple[dict, ...]:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise forms.ValidationError(_("Save the file as CSV in UTF-8.")) from error
+    if "\x00" in text:  # PostgreSQL cannot store it; no spreadsheet writes one in a CSV
+        raise forms.ValidationError(
+            _("The file contains a NUL character; save it again as CSV in UTF-8.")
+        )
     lines = list(csv.reader(io.StringIO(text)))
     lines = [line for line in lines if any(cell.strip() for cell in line)]
     if len(lines) < 2:
@@ -83,11 +89,12 @@ class CampaignForm(forms.Form):
             "row when you upload a file."
         ),
     )
-    reward = forms.CharField(
+    reward = MoneyFormField(
         label=gettext_lazy("Reward per task"),
-        max_length=15,
+        maximum=REWARD_MAX_CENTS,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=gettext_lazy("What a worker earns for one approved task, for example 0.50."),
+        error_messages={"invalid": gettext_lazy("Enter an amount such as 0.50.")},
     )
     positions = forms.IntegerField(
         label=gettext_lazy("Positions"),
@@ -173,12 +180,6 @@ class CampaignForm(forms.Form):
             "ends_at": campaign.ends_at,
             "uses_verification_code": campaign.uses_verification_code,
         }
-
-    def clean_reward(self) -> int:
-        try:
-            return parse_amount(self.cleaned_data["reward"])
-        except ValueError as error:
-            raise forms.ValidationError(_("Enter an amount such as 0.50.")) from error
 
     def clean_countries_include(self) -> tuple[str, ...]:
         return parse_countries(self.cleaned_data["countries_include"])
@@ -308,15 +309,18 @@ class ProofFieldsForm(forms.Form):
         return data
 
 
-class CostPreviewForm(forms.Form):
-    reward = forms.CharField(required=False)
-    positions = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+class FeedQueryForm(forms.Form):
+    """The feed page's filters, held to what the API's FeedQuerySerializer accepts."""
 
-    def clean_reward(self) -> int | None:
-        try:
-            return parse_amount(self.cleaned_data["reward"])
-        except ValueError:
-            return None
+    category = forms.SlugField(required=False)
+    sort = forms.ChoiceField(choices=[(s, s) for s in FEED_SORTS], required=False)
+
+
+class CostPreviewForm(forms.Form):
+    """The reward and positions typed so far; a value that is not valid yet is left out."""
+
+    reward = MoneyFormField(required=False, maximum=REWARD_MAX_CENTS)
+    positions = forms.IntegerField(required=False, min_value=1, max_value=100_000)
 
 
 class AddPositionsForm(forms.Form):

@@ -29,9 +29,22 @@ class CountFreePage:
         return self.number - 1
 
 
+# Deeper pages are not pages anybody reads; the bound keeps OFFSET a sane bigint.
+MAX_PAGE = 100_000
+
+
 def page_number(text: str | None) -> int:
-    """``?page=`` as a page number; anything that is not a positive number is page 1."""
-    return int(text) if text and text.isdigit() and int(text) > 0 else 1
+    """``?page=`` as a page number: 1 to MAX_PAGE in ASCII digits. Anything else ("0", "-1",
+    "²", Bengali digits, 21 digits) is page 1, as it always was for words."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_PAGE)):
+        return 1
+    return int(text) if 1 <= int(text) <= MAX_PAGE else 1
+
+
+def is_id(text: str) -> bool:
+    """Whether a query parameter is a row id: ASCII digits that fit PostgreSQL's bigint
+    (``str.isdigit`` alone lets "²" through, which ``int`` then refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def count_free_page(queryset, number: int, size: int) -> CountFreePage:

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Bodies over their limit (413) and NUL characters (400), before a view reads them.
+    "marketplace.limits.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -190,6 +192,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.api.exception_handler",
+    # DRF's parsers with Kaaj's limits: JSON size and depth, no NUL characters.
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.parsers.JSONParser",
+        "marketplace.parsers.FormParser",
+        "marketplace.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.throttling.AnonRateThrottle",
         "accounts.throttling.UserRateThrottle",
@@ -236,6 +244,9 @@ PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="10")
 DEPOSIT_MINIMUM_CENTS = env.int("DEPOSIT_MINIMUM_CENTS", default=500)
 DEPOSIT_MAXIMUM_CENTS = env.int("DEPOSIT_MAXIMUM_CENTS", default=1_000_000)
 PAYOUT_MINIMUM_CENTS = env.int("PAYOUT_MINIMUM_CENTS", default=200)
+# The largest amount any form or API field takes ($1,000,000,000.00 in USD), far below what
+# PostgreSQL's bigint holds; fields may have a lower bound of their own.
+MONEY_MAX_CENTS = env.int("MONEY_MAX_CENTS", default=100_000_000_000)
 # A payout whose provider call had no clear answer is retried, with the same idempotency
 # key, once it has been this long without an answer.
 PAYOUT_RETRY_AFTER_SECONDS = env.int("PAYOUT_RETRY_AFTER_SECONDS", default=300)
@@ -259,6 +270,26 @@ SCREENSHOTS_PER_SUBMISSION = 5
 # Screenshots this close (bits of the 64-bit perceptual hash) count as the same picture.
 SCREENSHOT_DUPLICATE_DISTANCE = env.int("SCREENSHOT_DUPLICATE_DISTANCE", default=4)
 CAMPAIGN_CSV_MAX_ROWS = env.int("CAMPAIGN_CSV_MAX_ROWS", default=5000)
+
+# --- Request limits (marketplace/limits.py) -------------------------------------------------
+# Beyond these a request is refused with 413 before or while its body is read. A body that is
+# not multipart (JSON, form fields) may have DATA_UPLOAD_MAX_MEMORY_SIZE bytes; a multipart
+# body UPLOAD_MAX_REQUEST_BYTES, one file in it UPLOAD_MAX_FILE_BYTES. Files a little over
+# their own limit (a screenshot over SCREENSHOT_MAX_BYTES) still get the message next to
+# their field.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", default=2 * SCREENSHOT_MAX_BYTES)
+UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "UPLOAD_MAX_REQUEST_BYTES",
+    default=SCREENSHOTS_PER_SUBMISSION * SCREENSHOT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE,
+)
+FILE_UPLOAD_HANDLERS = [
+    "marketplace.limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# JSON bodies nested deeper than this are refused (400 json_too_deep).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 
 # --- Moderation flags ------------------------------------------------------------------------
 # Look back this many days for the moderators' flags.

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.api import ApiError, ErrorSerializer
+from payments.fields import MoneyField
 from payments.models import Deposit
 from payments.services.deposits import (
     DepositAmountInvalid,
@@ -15,7 +16,7 @@ from payments.services.deposits import (
 
 
 class DepositStartSerializer(serializers.Serializer):
-    amount_cents = serializers.IntegerField(
+    amount_cents = MoneyField(
         help_text="How much to add to your wallet, in cents; at least DEPOSIT_MINIMUM_CENTS."
     )
 

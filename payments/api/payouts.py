@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api import ApiError, ErrorSerializer
+from payments.fields import MoneyField
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
 from payments.services.payouts import (
     PayoutError,
@@ -73,7 +74,7 @@ class PayoutSerializer(serializers.ModelSerializer):
 
 
 class PayoutRequestSerializer(serializers.Serializer):
-    amount_cents = serializers.IntegerField(
+    amount_cents = MoneyField(
         help_text="How much to withdraw, in cents; at least PAYOUT_MINIMUM_CENTS."
     )
     method = serializers.IntegerField(help_text="The id of one of your saved payout methods.")

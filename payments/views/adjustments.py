@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import OwnCase
+from payments.fields import MoneyFormField
 from payments.models import Movement, MovementKind
-from payments.money import format_cents, parse_amount
+from payments.money import format_cents
 from payments.services import InsufficientFunds, adjustment_post
 from payments.views.moderation import moderator_required
 
@@ -23,10 +24,11 @@ RECENT = 30
 
 class AdjustmentForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("Account email"))
-    amount = forms.CharField(
+    amount = MoneyFormField(
         label=gettext_lazy("Amount"),
-        max_length=14,
+        signed=True,
         help_text=gettext_lazy("Added to the wallet; start with a minus sign to take money back."),
+        error_messages={"invalid": gettext_lazy("Enter an amount such as 2.50 or -2.50.")},
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
@@ -43,15 +45,9 @@ class AdjustmentForm(forms.Form):
         return user
 
     def clean_amount(self) -> int:
-        text = self.cleaned_data["amount"].strip()
-        sign = -1 if text.startswith("-") else 1
-        try:
-            cents = parse_amount(text.lstrip("-+"))
-        except ValueError:
-            raise forms.ValidationError(_("Enter an amount such as 2.50 or -2.50.")) from None
-        if not cents:
+        if not self.cleaned_data["amount"]:
             raise forms.ValidationError(_("An adjustment moves some money."))
-        return sign * cents
+        return self.cleaned_data["amount"]
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

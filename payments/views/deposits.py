@@ -21,8 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from payments import checkout
+from payments.fields import MoneyFormField
 from payments.models import Deposit, DepositStatus
-from payments.money import format_cents, parse_amount
+from payments.money import format_cents
 from payments.services.deposits import (
     DepositAmountInvalid,
     PaymentProviderUnavailable,
@@ -35,10 +36,10 @@ from payments.services.deposits import (
 
 
 class DepositForm(forms.Form):
-    amount = forms.CharField(
+    amount = MoneyFormField(
         label=gettext_lazy("Amount"),
-        max_length=15,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": gettext_lazy("Enter an amount such as 10.00.")},
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -46,14 +47,6 @@ class DepositForm(forms.Form):
         self.fields["amount"].help_text = _("At least %(minimum)s, for example 10.00.") % {
             "minimum": format_cents(settings.DEPOSIT_MINIMUM_CENTS)
         }
-
-    def clean_amount(self) -> int:
-        try:
-            return parse_amount(self.cleaned_data["amount"])
-        except ValueError as error:
-            raise forms.ValidationError(
-                _("Enter an amount such as 10.00."), code="invalid"
-            ) from error
 
 
 def _own_deposit(request: HttpRequest, pk: int) -> Deposit:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from payments.fields import MoneyFormField
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
-from payments.money import format_cents, parse_amount
+from payments.money import format_cents
 from payments.selectors import balances_of
 from payments.services.payouts import (
     PayoutError,
@@ -32,8 +33,8 @@ def _active_methods(user):
 
 
 class WithdrawForm(forms.Form):
-    amount = forms.CharField(
-        max_length=15, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    amount = MoneyFormField(
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
     )
     method = forms.ModelChoiceField(
         queryset=PayoutMethod.objects.none(), label=gettext_lazy("Pay to"), empty_label=None
@@ -43,12 +44,6 @@ class WithdrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": settings.CURRENCY}
         self.fields["method"].queryset = _active_methods(user)
-
-    def clean_amount(self) -> int:
-        try:
-            return parse_amount(self.cleaned_data["amount"])
-        except ValueError as error:
-            raise ValidationError(_("Enter an amount such as 12.50.")) from error
 
 
 class PayoutMethodForm(forms.Form):

@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from payments.fields import MoneyField
 from payments.money import fee_for
 from tasks.models import (
     AssignmentStatus,
@@ -120,7 +121,7 @@ class CampaignSerializer(serializers.Serializer):
         max_length=10_000,
         help_text=_("Plain text. {{column}} is replaced by the task's input."),
     )
-    reward_cents = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    reward_cents = MoneyField(minimum=1, maximum=INT_MAX)
     positions = serializers.IntegerField(min_value=1, max_value=INT_MAX)
     max_tasks_per_worker = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX, default=1)
     time_to_complete_minutes = serializers.IntegerField(

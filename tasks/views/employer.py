@@ -38,6 +38,7 @@ from tasks.models import (
     Category,
     TaskStatus,
 )
+from tasks.pagination import is_id
 from tasks.selectors import review_queue
 from tasks.services import (
     AssignmentError,
@@ -160,7 +161,7 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
     else:
         chosen = request.GET.get("category", "")
         category = (
-            Category.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+            Category.objects.filter(pk=chosen).first() if is_id(chosen) else None
         ) or Category.objects.first()
         form = CampaignForm(initial={"category": category.pk if category else None})
         proofs = ProofFieldsForm(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import client_ip
 from moderation.selectors import is_suspended
-from tasks.forms import PLACEHOLDER, SubmitForm
+from tasks.forms import PLACEHOLDER, FeedQueryForm, SubmitForm
 from tasks.models import (
     WORKING_STATUSES,
     Assignment,
@@ -29,7 +29,7 @@ from tasks.models import (
     Category,
 )
 from tasks.pagination import count_free_page, page_number
-from tasks.selectors import FEED_SORTS, employer_stats_attach, feed, with_employer_stats
+from tasks.selectors import employer_stats_attach, feed, with_employer_stats
 from tasks.services import (
     AssignmentError,
     assignment_release,
@@ -105,8 +105,14 @@ def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
 @require_GET
 def feed_page(request: HttpRequest) -> HttpResponse:
     """Campaigns this worker may claim now, filtered by category, by reward or newest."""
-    category = request.GET.get("category") or None
-    sort = request.GET.get("sort") if request.GET.get("sort") in FEED_SORTS else "reward"
+    query = FeedQueryForm(request.GET)
+    if not query.is_valid():  # refused as by the API (400), but the valid filters still apply
+        if "category" in query.errors:
+            messages.error(request, _("That is not a category, so every category is shown."))
+        if "sort" in query.errors:
+            messages.error(request, _("That is not an order Kaaj knows; the best paid come first."))
+    category = query.cleaned_data.get("category") or None
+    sort = query.cleaned_data.get("sort") or "reward"
     campaigns = feed(worker=request.user, category=category, sort=sort)
     page = count_free_page(campaigns, page_number(request.GET.get("page")), FEED_PAGE_SIZE)
     page.object_list = [with_record(c) for c in employer_stats_attach(page.object_list)]
@@ -122,6 +128,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
             # The feed is empty for a suspended worker; only then is it worth asking why.
             "suspended": not page.object_list and is_suspended(request.user),
         },
+        status=400 if query.errors else 200,
     )
 
 
