@@ -9,7 +9,13 @@ the machine), and run as daemons that this module starts and stops explicitly.
 Ownership rule: whoever starts a server stops it. :func:`embedded` starts what is not
 running yet and, on exit, stops only what it started, so ``manage.py shell`` next to a
 running ``make run`` leaves the servers alone, while the same command on a stopped stack
-starts them for its own duration.
+starts them for its own duration. The owner of each server is written down (a pid file);
+a server whose owner is gone (``make run`` killed hard) is taken over by the next user.
+
+``make run`` (``manage.py runstack``) runs web, Celery worker and Celery beat under
+:class:`Supervisor`, which restarts a process that dies, with a growing wait, and stops
+them all on Ctrl-C or SIGTERM. Each has a pid file too, so what a hard-killed run left
+running is found and stopped by the next one (:func:`stop_leftovers`).
 
 This module imports only the standard library at the top: settings import it to learn
 the socket paths, long before anything is started.
@@ -18,11 +24,13 @@ the socket paths, long before anything is started.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +61,9 @@ NO_SERVICE_COMMANDS = frozenset(
         "update_vendor_catalogues",
     }
 )
+# Commands that start the servers themselves, after checks of their own (runstack: is the
+# web port free, did an earlier run leave processes behind).
+SELF_STARTING_COMMANDS = frozenset({"runstack"})
 
 
 def var_dir() -> Path:
@@ -83,6 +94,11 @@ class Stack:
             return candidate
         digest = hashlib.sha256(str(candidate).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"kaaj-{digest}"
+
+    @property
+    def pid_dir(self) -> Path:
+        """Pid files of the servers' owners, of ``make run`` and of what it supervises."""
+        return self.root / f"pids-{self.name}"
 
     @property
     def redis_socket(self) -> Path:
@@ -161,8 +177,20 @@ def _pg(command: str, args: list[str], stack: Stack, **kwargs: object) -> str:
     return run(args, pgdata=stack.pgdata, user=_pg_system_user(), **kwargs)
 
 
+def postgres_pid(stack: Stack) -> int | None:
+    try:
+        return int((stack.pgdata / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def _postgres_process(stack: Stack):
+    """The live postmaster of this data folder, if postmaster.pid names one."""
+    return _process(postgres_pid(stack), cmdline=f"-D {stack.pgdata} ")
+
+
 def postgres_running(stack: Stack) -> bool:
-    if not (stack.pgdata / "postmaster.pid").exists():
+    if _postgres_process(stack) is None:
         return False
     try:
         _pg("pg_ctl", ["status"], stack)
@@ -180,6 +208,10 @@ def postgres_start(stack: Stack, *, durable: bool = True) -> None:
     stack.pgdata.mkdir(parents=True, exist_ok=True)
     stack.socket_dir.mkdir(parents=True, exist_ok=True)
     _prepare_ownership(stack)
+    if _postgres_process(stack) is None:
+        # Stale (the machine stopped under it): its pid may now be another process's, which
+        # PostgreSQL would take for a postmaster still running.
+        (stack.pgdata / "postmaster.pid").unlink(missing_ok=True)
     if not (stack.pgdata / "PG_VERSION").exists():
         _pg("initdb", ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", DATABASE_USER], stack)
     options = f"-h '' -k {stack.socket_dir} -c max_connections=200"
@@ -246,6 +278,8 @@ def redis_start(stack: Stack) -> None:
 
     stack.redis_dir.mkdir(parents=True, exist_ok=True)
     stack.socket_dir.mkdir(parents=True, exist_ok=True)
+    if _process(redis_pid(stack), cmdline=f"unixsocket:{stack.redis_socket}") is None:
+        (stack.redis_dir / "redis.pid").unlink(missing_ok=True)  # stale
     config = stack.redis_dir / "redis.conf"
     config.write_text(
         "\n".join(
@@ -392,33 +426,67 @@ def embedded(
     durable: bool = True,
     quiet: bool = False,
 ) -> Iterator[Stack]:
-    """Run the block with the stack's servers up; stop on exit only what this call started.
+    """Run the block with the stack's servers up; stop on exit only what this call owns.
 
-    Inside the block SIGTERM ends the process through ``SystemExit``, so the servers are
-    stopped on ``kill`` as they are on Ctrl-C.
+    It owns what it started, and a running server whose recorded owner is gone (a run
+    killed hard): such a server is reused, not restarted, and stopped on exit as if this
+    call had started it. Inside the block SIGTERM ends the process through ``SystemExit``,
+    so the servers are stopped on ``kill`` as they are on Ctrl-C.
     """
-    started: list[str] = []
+    owned: list[str] = []
     restore = _exit_on_sigterm()
     try:
         with _lock(stack):
-            if postgres and not postgres_running(stack):
+            if postgres and postgres_running(stack):
+                if _take_over(stack, "postgres", postgres_pid(stack), quiet=quiet):
+                    owned.append("postgres")
+            elif postgres:
                 _say(quiet, f"Starting embedded PostgreSQL in {stack.pgdata}")
                 postgres_start(stack, durable=durable)
-                started.append("postgres")
-            if redis and not redis_running(stack):
+                _own(stack, "postgres")
+                owned.append("postgres")
+            if redis and redis_running(stack):
+                if _take_over(stack, "redis", redis_pid(stack), quiet=quiet):
+                    owned.append("redis")
+            elif redis:
                 _say(quiet, f"Starting embedded Redis in {stack.redis_dir}")
                 redis_start(stack)
-                started.append("redis")
+                _own(stack, "redis")
+                owned.append("redis")
         yield stack
     finally:
         with _lock(stack):
-            if "redis" in started:
+            if "redis" in owned:
                 _say(quiet, "Stopping embedded Redis")
                 redis_stop(stack)
-            if "postgres" in started:
+                _owner_file(stack, "redis").unlink(missing_ok=True)
+            if "postgres" in owned:
                 _say(quiet, "Stopping embedded PostgreSQL")
                 postgres_stop(stack)
+                _owner_file(stack, "postgres").unlink(missing_ok=True)
         restore()
+
+
+def _owner_file(stack: Stack, server: str) -> Path:
+    return stack.pid_dir / f"{server}.owner"
+
+
+def _own(stack: Stack, server: str) -> None:
+    write_pid_file(_owner_file(stack, server), os.getpid())
+
+
+def _take_over(stack: Stack, server: str, pid: int | None, *, quiet: bool) -> bool:
+    """Become the owner of a running server if its recorded owner is gone."""
+    if recorded_process(_owner_file(stack, server)) is not None:
+        return False
+    label = {"postgres": "PostgreSQL", "redis": "Redis"}[server]
+    _say(
+        quiet,
+        f"Reusing embedded {label} (pid {pid}), left running by an earlier run that is gone; "
+        "it stops when this one does",
+    )
+    _own(stack, server)
+    return True
 
 
 def _exit_on_sigterm():
@@ -448,14 +516,353 @@ def for_command(argv: list[str]) -> contextlib.AbstractContextManager:
     settings are not the development ones, or for commands that need no services.
     """
     command = argv[1] if len(argv) > 1 else "help"
-    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
-    postgres = not os.environ.get("DATABASE_URL")
-    redis = not os.environ.get("REDIS_URL")
+    postgres, redis = wanted_services()
     if (
-        settings_module != "marketplace.settings.dev"
-        or command in NO_SERVICE_COMMANDS
+        command in NO_SERVICE_COMMANDS
+        or command in SELF_STARTING_COMMANDS
         or command.startswith("-")
         or not (postgres or redis)
     ):
         return contextlib.nullcontext()
     return embedded(dev_stack(), postgres=postgres, redis=redis)
+
+
+def wanted_services() -> tuple[bool, bool]:
+    """Whether the environment leaves (PostgreSQL, Redis) to the embedded stack."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE", "") != "marketplace.settings.dev":
+        return False, False
+    return not os.environ.get("DATABASE_URL"), not os.environ.get("REDIS_URL")
+
+
+# --- Pid files --------------------------------------------------------------------------
+#
+# Every server and process of the stack has a pid file: PostgreSQL its own postmaster.pid,
+# Redis its redis.pid, and under ``pids-<stack>/``: each server's owner (``*.owner``), the
+# running ``make run`` (``runstack.pid``) and each process it supervises (``web.pid``,
+# ``worker.pid``, ``beat.pid``). A pid is believed only when that process is alive and is
+# the one described: our own files record its start time as well, the servers' files are
+# checked against the command line, so a pid reused by another process is never signalled.
+#
+# What a run killed hard (SIGKILL, a closed terminal) left running is dealt with by the
+# next one: PostgreSQL and Redis are reused (their data are fine, and restarting them would
+# only cost time), and the new run stops them when it ends; web, worker and beat are
+# stopped, because the new run supervises processes of its own.
+
+
+def _process(pid: int | None, *, started: float | None = None, cmdline: str = ""):
+    """The live ``psutil.Process`` ``pid`` if it is the one described, else None."""
+    import psutil
+
+    if not pid or pid <= 0:
+        return None
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        if started is not None and abs(process.create_time() - started) > 0.01:
+            return None
+        if cmdline and cmdline not in " ".join(process.cmdline()) + " ":
+            return None
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+    return process
+
+
+def write_pid_file(path: Path, pid: int) -> None:
+    """Record ``pid`` with its start time, which tells it from a later process of that pid."""
+    import psutil
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{pid}\n{psutil.Process(pid).create_time()!r}\n")
+
+
+def read_pid_file(path: Path) -> tuple[int, float] | None:
+    try:
+        pid, started = path.read_text().split()[:2]
+        return int(pid), float(started)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def recorded_process(path: Path):
+    """The live process a pid file of ours names, or None (no file, or a stale one)."""
+    record = read_pid_file(path)
+    return None if record is None else _process(record[0], started=record[1])
+
+
+def _stop_groups(pids: list[int], *, timeout: float) -> None:
+    """SIGTERM each process group led by one of ``pids``; SIGKILL what is left after
+    ``timeout`` seconds, and whatever else is still in those groups (a worker's pool)."""
+    records = {pid: _process(pid) for pid in pids}
+    records = {pid: process.create_time() for pid, process in records.items() if process}
+    for pid in records:
+        _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+        _process(pid, started=started) for pid, started in records.items()
+    ):
+        time.sleep(0.05)
+    for pid in records:
+        _signal_group(pid, signal.SIGKILL)
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    """Signal the group ``pid`` leads (our processes start in a session of their own)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
+
+
+# --- make run: one per data folder, leftovers, the web port -----------------------------
+
+
+class StackBusy(RuntimeError):
+    """Another ``make run`` is running on the same data folder."""
+
+
+@contextlib.contextmanager
+def run_claim(stack: Stack) -> Iterator[None]:
+    """Hold the data folder for one ``make run`` during the block, or raise StackBusy.
+
+    The claim is an flock, which the kernel drops when its holder dies however it dies;
+    ``runstack.pid`` names the holder for the message.
+    """
+    stack.pid_dir.mkdir(parents=True, exist_ok=True)
+    pid_file = stack.pid_dir / "runstack.pid"
+    with open(stack.pid_dir / "runstack.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            record = read_pid_file(pid_file)
+            holder = f" (pid {record[0]})" if record else ""
+            raise StackBusy(
+                f"Kaaj is already running on {stack.root}{holder}: stop it first, or give "
+                "this one a data folder of its own with KAAJ_VAR_DIR."
+            ) from None
+        write_pid_file(pid_file, os.getpid())
+        try:
+            yield
+        finally:
+            pid_file.unlink(missing_ok=True)
+
+
+def stop_leftovers(stack: Stack, *, quiet: bool = False, timeout: float = 10) -> list[str]:
+    """Stop the supervised processes an earlier run left running; remove stale pid files.
+
+    Call it inside :func:`run_claim`: then no live run owns them. Returns the names of the
+    processes it stopped.
+    """
+    stopped = []
+    for path in sorted(stack.pid_dir.glob("*.pid")):
+        if path.name == "runstack.pid":
+            continue
+        process = recorded_process(path)
+        if process is not None:
+            _say(
+                quiet,
+                f"Stopping {path.stem} (pid {process.pid}), left running by an earlier run",
+            )
+            _stop_groups([process.pid], timeout=timeout)
+            stopped.append(path.stem)
+        path.unlink(missing_ok=True)
+    return stopped
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether a server could not listen on ``host:port`` now, as runserver would try it."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror:
+        return False  # not an address of this machine: runserver says so itself
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
+
+
+# --- The supervisor ---------------------------------------------------------------------
+#
+# A small loop of our own rather than a library: honcho (which ran these three before)
+# stops everything when one process exits and cannot restart; supervisor and circus can
+# restart, but each runs as a daemon with its own configuration file and control socket
+# (circus adds ZeroMQ and Tornado), to look after three children of one foreground
+# command. What is needed is: start, notice an exit, wait, start again, stop all.
+
+
+@dataclass(frozen=True)
+class Program:
+    """One supervised process: its name in the output and pid file, and its command."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str] | None = None
+    cwd: Path | None = None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before restarting a process that exited, by how often it crashed.
+
+    1 s, 2 s, 4 s ... up to ``maximum``; a process that had stayed up ``stable_after``
+    seconds before it exited starts again from ``first``.
+    """
+
+    first: float = 1.0
+    factor: float = 2.0
+    maximum: float = 30.0
+    stable_after: float = 60.0
+
+    def delay(self, crashes: int) -> float:
+        """The wait before restart number ``crashes`` of a quick-crashing run (1, 2, ...)."""
+        return min(self.first * self.factor ** (crashes - 1), self.maximum)
+
+
+@dataclass
+class _Child:
+    program: Program
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    restart_at: float = 0.0
+    crashes: int = 0
+    relay: threading.Thread | None = None
+
+
+class Supervisor:
+    """Run programs, each in a session of its own; restart any that exits, after a
+    :class:`Backoff` wait; on SIGINT, SIGTERM or :meth:`stop`, stop them all and return.
+
+    Every exit and restart is one line of the output, where each process's own lines are
+    relayed with its name. ``pid_dir`` holds a pid file per running process.
+    """
+
+    def __init__(
+        self,
+        programs: list[Program],
+        *,
+        pid_dir: Path,
+        backoff: Backoff | None = None,
+        stop_timeout: float = 10,
+        out=None,
+    ) -> None:
+        self._children = [_Child(program) for program in programs]
+        self._pid_dir = pid_dir
+        self._backoff = backoff or Backoff()
+        self._stop_timeout = stop_timeout
+        self._out = out or sys.stdout
+        self._width = max(len(name) for name in ["kaaj", *(p.name for p in programs)])
+        self._print_lock = threading.Lock()
+        self._stopping: str | None = None  # why, once asked to stop
+
+    def run(self) -> int:
+        """Supervise until asked to stop; then stop everything and return 0."""
+        restore = self._handle_signals()
+        try:
+            for child in self._children:
+                self._start(child)
+            while self._stopping is None:
+                self._check(time.monotonic())
+                time.sleep(0.1)
+            self._say(f"{self._stopping}: stopping everything")
+        finally:
+            self._stop_all()
+            restore()
+        return 0
+
+    def stop(self, reason: str = "asked to stop") -> None:
+        """Ask :meth:`run` to stop everything and return (safe from a signal handler)."""
+        self._stopping = reason
+
+    def _handle_signals(self):
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+
+        def handler(signum, frame):
+            self.stop(f"{signal.Signals(signum).name} received")  # nothing printed here:
+            # the handler may interrupt this very thread while it holds the print lock.
+
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        return lambda: [signal.signal(s, h) for s, h in previous.items()]
+
+    def _check(self, now: float) -> None:
+        for child in self._children:
+            if child.process is None:
+                if now >= child.restart_at and self._stopping is None:
+                    self._start(child, restart=True)
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            _signal_group(child.process.pid, signal.SIGKILL)  # what it left in its group
+            (self._pid_dir / f"{child.program.name}.pid").unlink(missing_ok=True)
+            child.process = None
+            uptime = now - child.started_at
+            child.crashes = 1 if uptime >= self._backoff.stable_after else child.crashes + 1
+            delay = self._backoff.delay(child.crashes)
+            child.restart_at = now + delay
+            self._say(
+                f"{child.program.name} {_exit_reason(code)} after {uptime:.1f} s; "
+                f"restarting in {delay:g} s"
+            )
+
+    def _start(self, child: _Child, *, restart: bool = False) -> None:
+        program = child.program
+        child.process = subprocess.Popen(  # noqa: S603
+            program.argv,
+            env=program.env,
+            cwd=program.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop them in order
+        )
+        child.started_at = time.monotonic()
+        write_pid_file(self._pid_dir / f"{program.name}.pid", child.process.pid)
+        child.relay = threading.Thread(
+            target=self._relay, args=(program.name, child.process.stdout), daemon=True
+        )
+        child.relay.start()
+        verb = f"restarted (restart {child.crashes})" if restart else "started"
+        self._say(f"{program.name} {verb}, pid {child.process.pid}")
+
+    def _stop_all(self) -> None:
+        running = [child for child in self._children if child.process is not None]
+        for child in running:
+            self._say(f"stopping {child.program.name} (pid {child.process.pid})")
+            _signal_group(child.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self._stop_timeout
+        for child in running:
+            name, process = child.program.name, child.process
+            try:
+                code = process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._say(f"{name} did not stop within {self._stop_timeout:g} s: killing it")
+                _signal_group(process.pid, signal.SIGKILL)
+                code = process.wait()
+            _signal_group(process.pid, signal.SIGKILL)  # what it left in its group
+            self._say(f"{name} {_exit_reason(code)}")
+            (self._pid_dir / f"{name}.pid").unlink(missing_ok=True)
+            child.relay.join(timeout=5)
+            child.process = None
+
+    def _relay(self, name: str, stream) -> None:
+        for line in iter(stream.readline, b""):
+            self._print(name, line.decode(errors="replace").rstrip())
+        stream.close()
+
+    def _say(self, message: str) -> None:
+        self._print("kaaj", message)
+
+    def _print(self, name: str, line: str) -> None:
+        with self._print_lock:
+            self._out.write(f"{time.strftime('%H:%M:%S')} {name:<{self._width}} | {line}\n")
+            self._out.flush()
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"

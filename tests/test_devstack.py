@@ -1,5 +1,6 @@
 """The embedded stack: real PostgreSQL and Redis that start, answer, keep data, and stop."""
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -183,6 +185,7 @@ def test_run_serves_demo_logins_and_stops_everything_on_ctrl_c_or_sigterm(tmp_pa
         servers = [_postmaster_pid(stack), devstack.redis_pid(stack)]
     finally:
         output = _stop(process, signal.SIGINT, group=True)
+    assert process.returncode == 0, output  # Ctrl-C is how make run is meant to end
     assert "Demo accounts ready (8 new)" in output
     assert "employer1@demo.kaaj.test" in output and "http://127.0.0.1" in output
     time.sleep(0.5)
@@ -197,7 +200,392 @@ def test_run_serves_demo_logins_and_stops_everything_on_ctrl_c_or_sigterm(tmp_pa
         servers = [_postmaster_pid(stack), devstack.redis_pid(stack)]
     finally:
         output = _stop(process, signal.SIGTERM, group=False)
+    assert process.returncode == 0, output
     assert "Demo accounts ready" not in output
     time.sleep(0.5)
     assert _alive([process.pid, *tree, *servers]) == []
     assert _processes_using(var) == []
+
+
+# --- The supervisor ------------------------------------------------------------------------
+
+
+class _Lines:
+    """A thread-safe output for a Supervisor, read while it runs."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> None:
+        with self._lock:
+            self.lines.extend(text.splitlines())
+
+    def flush(self) -> None:
+        pass
+
+    def matching(self, pattern: str) -> list[str]:
+        with self._lock:
+            return [line for line in self.lines if re.search(pattern, line)]
+
+
+def _until(condition, seconds: float = 20, what: str = "the condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def _supervising(programs, tmp_path, **options):
+    out = _Lines()
+    supervisor = devstack.Supervisor(programs, pid_dir=tmp_path / "pids", out=out, **options)
+    returned = []
+    thread = threading.Thread(target=lambda: returned.append(supervisor.run()), daemon=True)
+    thread.start()
+    try:
+        yield out
+    finally:
+        supervisor.stop()
+        thread.join(timeout=30)
+    assert returned == [0]
+
+
+def _python(code: str) -> tuple[str, ...]:
+    return (sys.executable, "-c", code)
+
+
+def test_backoff_doubles_from_one_second_up_to_thirty():
+    assert [devstack.Backoff().delay(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_a_process_that_keeps_crashing_is_restarted_after_growing_waits_each_logged(tmp_path):
+    crashing = devstack.Program("worker", _python("import sys; print('hello'); sys.exit(3)"))
+    backoff = devstack.Backoff(first=0.1, maximum=0.4, stable_after=60)
+    with _supervising([crashing], tmp_path, backoff=backoff) as out:
+        _until(lambda: len(out.matching("worker exited")) >= 5, what="five exits")
+    exits = out.matching(r"kaaj +\| worker exited with code 3 after [\d.]+ s; restarting in")
+    waits = [line.rsplit("restarting in ", 1)[1] for line in exits[:5]]
+    assert waits == ["0.1 s", "0.2 s", "0.4 s", "0.4 s", "0.4 s"]
+    assert out.matching(r"kaaj +\| worker restarted \(restart 4\), pid \d+")
+    assert out.matching(r"worker +\| hello")
+
+
+def test_a_process_that_stayed_up_a_while_is_restarted_after_the_first_wait_again(tmp_path):
+    program = devstack.Program("beat", _python("import time, sys; time.sleep(0.4); sys.exit(1)"))
+    backoff = devstack.Backoff(first=0.1, maximum=5, stable_after=0.3)
+    with _supervising([program], tmp_path, backoff=backoff) as out:
+        _until(lambda: len(out.matching("beat exited")) >= 3, what="three exits")
+    assert all(line.endswith("restarting in 0.1 s") for line in out.matching("beat exited"))
+
+
+def test_stopping_ends_every_process_group_and_removes_the_pid_files(tmp_path):
+    # A parent with a child of its own (as Celery's pool), and one that ignores SIGTERM.
+    with_child = "import subprocess, sys, time; subprocess.Popen(['sleep', '60']); time.sleep(60)"
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    programs = [
+        devstack.Program("web", _python(with_child)),
+        devstack.Program("beat", _python(stubborn)),
+    ]
+    pid_dir = tmp_path / "pids"
+    with _supervising(programs, tmp_path, stop_timeout=1) as out:
+        web = _until(lambda: devstack.recorded_process(pid_dir / "web.pid"), what="web")
+        beat = _until(lambda: devstack.recorded_process(pid_dir / "beat.pid"), what="beat")
+        grandchild = _until(lambda: web.children(), what="web's child")[0]
+        time.sleep(0.3)  # let beat ignore SIGTERM before it comes
+    assert _alive([web.pid, beat.pid, grandchild.pid]) == []
+    assert list(pid_dir.iterdir()) == []
+    assert out.matching(r"beat did not stop within 1 s: killing it")
+    assert out.matching(r"web was killed by SIGTERM")
+
+
+# --- Leftovers of a run killed hard, the web port, one run per data folder -----------------
+
+
+def test_leftovers_are_stopped_through_their_pid_files_and_stale_ones_removed(tmp_path):
+    stack = devstack.Stack(tmp_path / "var", "dev")
+    leftover = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        devstack.write_pid_file(stack.pid_dir / "worker.pid", leftover.pid)
+        # A pid file naming a live process that is not the one recorded (the pid was reused):
+        # this test's own pid with another start time. It must be left alone.
+        (stack.pid_dir / "beat.pid").write_text(f"{os.getpid()}\n12345.0\n")
+        # And one naming a process that is gone.
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        (stack.pid_dir / "web.pid").write_text(f"{dead.pid}\n12345.0\n")
+
+        assert devstack.stop_leftovers(stack, quiet=True, timeout=5) == ["worker"]
+        assert leftover.wait(timeout=5) == -signal.SIGTERM
+        assert list(stack.pid_dir.iterdir()) == []
+    finally:
+        leftover.kill()
+        leftover.wait()
+
+
+def test_a_port_in_use_is_detected_and_a_free_one_is_not():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert devstack.port_in_use("127.0.0.1", port)
+    assert not devstack.port_in_use("127.0.0.1", port)
+
+
+def test_run_with_the_port_in_use_says_so_in_one_line_and_starts_nothing(tmp_path):
+    var = tmp_path / "var"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "manage.py", "runstack"],
+            cwd=ROOT,
+            env=_runstack_environment(var, port),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"CommandError: Port {port} on 127.0.0.1 is already in use: stop what listens there, "
+        f"or run on another port (KAAJ_PORT={port + 1} make run)."
+    ]
+    assert not devstack.Stack(var, "dev").pgdata.exists()
+    assert _processes_of(var) == []
+
+
+def test_a_second_run_on_the_same_data_folder_is_refused_in_one_line(tmp_path):
+    var = tmp_path / "var"
+    with devstack.run_claim(devstack.Stack(var, "dev")):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "runstack"],
+            cwd=ROOT,
+            env=_runstack_environment(var, _free_port()),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"CommandError: Kaaj is already running on {var} (pid {os.getpid()}): stop it first, "
+        "or give this one a data folder of its own with KAAJ_VAR_DIR."
+    ]
+
+
+# --- make run: a crashed process comes back; a hard-killed run is cleaned up after -----------
+
+
+def _runstack_environment(var: Path, port: int) -> dict[str, str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(KAAJ_VAR_DIR=str(var), KAAJ_PORT=str(port))
+    return environment
+
+
+def _processes_of(var: Path) -> list[int]:
+    """Every live process of this data folder: named in its command line or environment."""
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            mine = str(var) in " ".join(process.info["cmdline"] or []) or (
+                process.environ().get("KAAJ_VAR_DIR") == str(var)
+            )
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if mine and process.pid != os.getpid():
+            found.append(process.pid)
+    return _alive(found)
+
+
+class _Runs:
+    """``manage.py runstack`` processes on one data folder, output to a file each; whatever
+    happens in the test, nothing of that folder is left running afterwards."""
+
+    def __init__(self, var: Path) -> None:
+        self.var = var
+        self.stack = devstack.Stack(var, "dev")
+        self.port = _free_port()
+        self.started: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self) -> tuple[subprocess.Popen, Path]:
+        log = self.var.parent / f"run-{len(self.started)}.log"
+        with open(log, "w") as out:
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "runstack"],
+                cwd=ROOT,
+                env=_runstack_environment(self.var, self.port),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.started.append((process, log))
+        return process, log
+
+    def wait_for_page(self, process: subprocess.Popen, log: Path) -> None:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"runstack exited early:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2) as page:
+                    if page.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(f"the home page never answered:\n{log.read_text()}")
+
+    def pid(self, name: str) -> int:
+        process = devstack.recorded_process(self.stack.pid_dir / f"{name}.pid")
+        assert process is not None, f"no live {name}"
+        return process.pid
+
+    def clean_up(self) -> None:
+        """Kill the runs, their processes and servers: gently where possible, then surely."""
+        try:
+            for process, _ in self.started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            for path in self.stack.pid_dir.glob("*.pid"):
+                if (leftover := devstack.recorded_process(path)) is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(leftover.pid, signal.SIGKILL)
+            devstack.redis_stop(self.stack)
+            devstack.postgres_stop(self.stack)
+        finally:
+            for pid in _processes_of(self.var):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    psutil.Process(pid).kill()
+
+
+@pytest.fixture(scope="module")
+def run_var(tmp_path_factory) -> Path:
+    """One data folder for the runs below: migrated and seeded once, by whichever is first."""
+    return tmp_path_factory.mktemp("runstack") / "var"
+
+
+@pytest.fixture
+def runs(run_var):
+    runs = _Runs(run_var)
+    yield runs
+    runs.clean_up()
+    assert _processes_of(run_var) == []
+
+
+def _wait_for_line(log: Path, pattern: str, seconds: float = 30) -> str:
+    def found():
+        return next((line for line in log.read_text().splitlines() if re.search(pattern, line)), "")
+
+    try:
+        return _until(found, seconds, what=pattern)
+    except AssertionError:
+        raise AssertionError(f"no line matching {pattern!r} in:\n{log.read_text()}") from None
+
+
+def test_a_killed_worker_is_restarted_and_the_restart_logged(runs):
+    process, log = runs.start()
+    runs.wait_for_page(process, log)
+    worker = runs.pid("worker")
+    os.kill(worker, signal.SIGKILL)
+    _wait_for_line(log, r"kaaj +\| worker was killed by SIGKILL after [\d.]+ s; restarting in 1 s")
+    line = _wait_for_line(log, r"kaaj +\| worker restarted \(restart 1\), pid \d+")
+    restarted = int(line.rsplit("pid ", 1)[1])
+    assert restarted != worker and runs.pid("worker") == restarted
+    assert "celery" in " ".join(psutil.Process(restarted).cmdline())
+    tree = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+    servers = [_postmaster_pid(runs.stack), devstack.redis_pid(runs.stack)]
+
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
+    assert process.wait(timeout=60) == 0
+    time.sleep(0.5)
+    assert _alive([*tree, *servers]) == []
+    assert _processes_of(runs.var) == []
+
+
+def test_after_a_hard_kill_the_next_run_stops_the_leftovers_and_reuses_the_servers(runs):
+    first, log = runs.start()
+    runs.wait_for_page(first, log)
+    left = {name: runs.pid(name) for name in ("web", "worker", "beat")}
+    postgres, redis = _postmaster_pid(runs.stack), devstack.redis_pid(runs.stack)
+
+    first.kill()  # SIGKILL: no chance to stop anything
+    first.wait()
+    assert len(_alive([*left.values(), postgres, redis])) == 5
+
+    second, log = runs.start()
+    _wait_for_line(log, r"kaaj +\| web started", seconds=120)  # the old web answers till then
+    runs.wait_for_page(second, log)
+    output = log.read_text()
+    # Web held the port. Worker and beat may have died on their own by now (their output
+    # went to the killed run), so each was stopped or gone; none survives either way.
+    stopped = re.findall(
+        r"\[kaaj\] Stopping (\w+) \(pid (\d+)\), left running by an earlier", output
+    )
+    assert ("web", str(left["web"])) in stopped, output
+    assert set(stopped) <= {(name, str(pid)) for name, pid in left.items()}, output
+    assert f"[kaaj] Reusing embedded PostgreSQL (pid {postgres})" in output
+    assert f"[kaaj] Reusing embedded Redis (pid {redis})" in output
+    assert _alive(left.values()) == []
+    assert _alive([postgres, redis]) == [postgres, redis]
+    assert all(runs.pid(name) not in left.values() for name in left)
+
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=60) == 0
+    time.sleep(0.5)
+    assert _alive([postgres, redis]) == []
+    assert _processes_of(runs.var) == []
+    assert sorted(p.name for p in runs.stack.pid_dir.glob("*.pid")) == []
+
+
+# --- make check-deploy ---------------------------------------------------------------------
+
+
+def _make_recipe(target: str) -> str:
+    """The command ``make TARGET`` runs (its last recipe line), without running it."""
+    lines = subprocess.run(
+        ["make", "--no-print-directory", "-n", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return lines[-1]
+
+
+def test_check_deploy_passes_with_the_example_environment_and_no_servers():
+    recipe = _make_recipe("check-deploy")
+    assert recipe == ".venv/bin/python deploy/check.py deploy/example.env"
+    # The database and Redis the example names do not exist: nothing may try to reach them.
+    result = subprocess.run(
+        [sys.executable, *recipe.split()[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert result.stderr == ""
+
+
+def test_check_deploy_fails_on_an_environment_that_is_not_ready(tmp_path):
+    example = (ROOT / "deploy" / "example.env").read_text()
+    insecure = tmp_path / "insecure.env"
+    insecure.write_text(example + "SECURE_SSL_REDIRECT=false\n")
+    result = subprocess.run(
+        [sys.executable, "deploy/check.py", str(insecure)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr

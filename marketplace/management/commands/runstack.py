@@ -1,9 +1,14 @@
 """``make run``: migrate, load demo data once, then run web, Celery worker and Celery beat.
 
-``manage.py`` has already started the embedded PostgreSQL and Redis (unless
-``DATABASE_URL`` / ``REDIS_URL`` are set) and stops them when this command returns. This
-command supervises the three processes with honcho: Ctrl-C or SIGTERM stops them all, and
-if one of them dies the others are stopped too, so nothing is left behind half-running.
+Before anything starts, this command claims the data folder (one ``make run`` per
+``var/``), stops the processes a run killed hard left behind (found through their pid
+files), and checks that the web port is free: a port in use is one line naming it. It then
+starts the embedded PostgreSQL and Redis (unless ``DATABASE_URL`` / ``REDIS_URL`` are set),
+or reuses the ones an earlier run left running, and stops them when it returns.
+
+The three processes run under :class:`marketplace.devstack.Supervisor`: one that dies is
+restarted after 1 s, 2 s, 4 s ... (at most 30 s), each exit and restart logged in one line;
+Ctrl-C or SIGTERM stops them all, then the servers, and the command exits 0.
 """
 
 from __future__ import annotations
@@ -16,10 +21,10 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
-from honcho.manager import Manager
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
+from marketplace import devstack
 
 from .seed_demo import DEFAULT_PASSWORD, DEMO_DOMAIN, MODERATOR_EMAIL, demo_email
 
@@ -35,6 +40,29 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, reload: bool, **options) -> None:
+        stack = devstack.dev_stack()
+        postgres, redis = devstack.wanted_services()
+        try:
+            with devstack.run_claim(stack):
+                devstack.stop_leftovers(stack)
+                if devstack.port_in_use(host, port):
+                    raise CommandError(
+                        f"Port {port} on {host} is already in use: stop what listens there, "
+                        f"or run on another port (KAAJ_PORT={port + 1} make run)."
+                    )
+                with devstack.embedded(stack, postgres=postgres, redis=redis):
+                    self._prepare(host, port)
+                    supervisor = devstack.Supervisor(
+                        self._programs(host, port, reload), pid_dir=stack.pid_dir
+                    )
+                    _exit_with_parent()
+                    supervisor.run()
+        except devstack.StackBusy as error:
+            raise CommandError(str(error)) from None
+        except KeyboardInterrupt:
+            pass  # Ctrl-C before the processes started: the servers are stopped already
+
+    def _prepare(self, host: str, port: int) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
         if not User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists():
@@ -47,10 +75,6 @@ class Command(BaseCommand):
                 f"\nKaaj is starting at http://{host}:{port}/  (Ctrl-C stops everything)\n"
             )
         )
-        manager = self._manager(host, port, reload)
-        _exit_with_parent()
-        manager.loop()
-        sys.exit(manager.returncode or 0)
 
     def _print_logins(self, password: str | None) -> None:
         self.stdout.write("Demo logins:")
@@ -61,36 +85,30 @@ class Command(BaseCommand):
             "with another: manage.py seed_demo --password ...)"
         )
 
-    def _manager(self, host: str, port: int, reload: bool) -> Manager:
+    def _programs(self, host: str, port: int, reload: bool) -> list[devstack.Program]:
         python = sys.executable
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
             "PYTHONUNBUFFERED": "1",
         }
-        manage = f"{python} {settings.BASE_DIR / 'manage.py'}"
+        manage = str(settings.BASE_DIR / "manage.py")
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE_FILENAME", "celerybeat-schedule")
-        manager = Manager()
-        manager.add_process(
-            "web",
-            f"{manage} runserver {host}:{port}" + ("" if reload else " --noreload"),
-            env=env,
-            cwd=str(settings.BASE_DIR),
-        )
-        manager.add_process(
-            "worker",
-            f"{python} -m celery -A marketplace worker --loglevel INFO "
-            "--concurrency 2 --without-gossip --without-mingle",
-            env=env,
-            cwd=str(settings.BASE_DIR),
-        )
-        manager.add_process(
-            "beat",
-            f"{python} -m celery -A marketplace beat --loglevel INFO --schedule {schedule}",
-            env=env,
-            cwd=str(settings.BASE_DIR),
-        )
-        return manager
+        web = [python, manage, "runserver", f"{host}:{port}"]
+        celery = [python, "-m", "celery", "-A", "marketplace"]
+        commands = {
+            "web": web if reload else [*web, "--noreload"],
+            "worker": [
+                *celery,
+                *("worker", "--loglevel", "INFO", "--concurrency", "2"),
+                *("--without-gossip", "--without-mingle"),
+            ],
+            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule],
+        }
+        return [
+            devstack.Program(name, tuple(argv), env=env, cwd=settings.BASE_DIR)
+            for name, argv in commands.items()
+        ]
 
 
 def _exit_with_parent() -> None:
