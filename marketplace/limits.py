@@ -10,10 +10,12 @@ check before reading bounds the whole body.) Django's own ``RequestDataTooBig`` 
 over DATA_UPLOAD_MAX_MEMORY_SIZE) is a 413 as well.
 
 NUL characters. PostgreSQL's text and jsonb cannot hold U+0000, so it is refused with 400
-``null_character`` where text comes in: query strings and the pages' form bodies here, the
-API's bodies in its parsers (``marketplace.parsers``), uploaded CSV files in their reader.
+``null_character`` where text comes in: query strings, cookies and the pages' form bodies
+here, the API's bodies in its parsers (``marketplace.parsers``), uploaded CSV files in their
+reader.
 
-The API answers in its JSON error shape; pages answer with a short translated page.
+The API answers in its JSON error shape; pages answer with a short page in the reader's
+language that, like the refusal itself, needs neither the session nor the database.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
@@ -88,7 +91,7 @@ def refusal(request: HttpRequest, status: int, code: str, detail: str) -> HttpRe
     if api.is_api_request(request):
         return api.error_response(status, code, detail)
     template = "413.html" if status == 413 else "bad_request.html"
-    return render(request, template, {"detail": detail}, status=status)
+    return HttpResponse(render_to_string(template, {"detail": detail}), status=status)
 
 
 def too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
@@ -97,24 +100,28 @@ def too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
 
 class RequestLimitsMiddleware:
     """Refuses a request whose body is too large before reading it, and NUL characters in
-    query strings and in the pages' form bodies (the API's parsers check its bodies).
+    query strings, cookies (a session key with one would reach PostgreSQL) and the pages'
+    form bodies (the API's parsers check its bodies).
 
-    Runs after the authentication and language middleware (its pages are in the reader's
-    language) and before CsrfViewMiddleware, so that it is the first to read a page's form
-    body and sees a body that grows too large while it streams.
+    Runs before the session middleware, so that a refusal costs no session or database work,
+    and before CsrfViewMiddleware, so that it is the first to read a page's form body and sees
+    a body that grows too large while it streams. Its messages are in the language of the
+    reader's cookie or browser (the profile's language needs the session).
     """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.check(request) or self.get_response(request)
+        with translation.override(translation.get_language_from_request(request)):
+            refused = self.check(request)
+        return refused or self.get_response(request)
 
     def check(self, request: HttpRequest) -> HttpResponse | None:
         limit = body_limit(request)
         if limit is not None and content_length(request) > limit:
             return too_large(request, PayloadTooLarge(limit))
-        if has_nul(request.GET):
+        if has_nul(request.GET) or any(NUL in k + v for k, v in request.COOKIES.items()):
             return refusal(request, 400, "null_character", null_character_detail())
         if (
             request.method == "POST"
@@ -126,6 +133,8 @@ class RequestLimitsMiddleware:
                     return refusal(request, 400, "null_character", null_character_detail())
             except RequestDataTooBig as error:
                 return too_large(request, error)
+            except UnreadablePostError:  # the client went away while sending
+                return refusal(request, 400, "bad_request", _("The request was cut short."))
         return None
 
 

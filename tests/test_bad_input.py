@@ -231,6 +231,25 @@ def test_a_nul_in_a_page_query_is_a_400(client, worker):
     assert response.status_code == 400
 
 
+def test_a_nul_in_a_session_cookie_is_a_400_that_never_reaches_the_database(client):
+    client.cookies["sessionid"] = "abcdefgh\x00ijk"
+    response = client.get("/work/")
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
+
+
+def test_a_nul_in_a_cookie_is_a_400_in_the_api_too(api_as, worker):
+    client = api_as(worker)
+    client.cookies["sessionid"] = "abcdefgh\x00ijk"
+    assert_error(client.get("/api/v1/me/"), 400, "null_character")
+
+
+def test_the_refusal_page_is_in_the_readers_language(client):
+    response = client.get("/work/?q=%00", HTTP_ACCEPT_LANGUAGE="bn")
+    assert response.status_code == 400
+    assert '<html lang="bn">' in response.content.decode()
+
+
 def test_a_nul_in_an_api_query_is_a_400(api_as, worker):
     assert_error(api_as(worker).get("/api/v1/feed/?q=%00"), 400, "null_character")
 
