@@ -22,7 +22,10 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# One browser per module, not per session: while Playwright's event loop lives, Django's ORM
+# needs DJANGO_ALLOW_ASYNC_UNSAFE, and that must not leak into the modules after these (it is
+# a deploy-check error, and it would hide real async misuse).
+@pytest.fixture(scope="module")
 def browser(django_db_setup):  # the test database exists before the event loop starts
     if not os.path.exists(CHROMIUM):
         message = (
