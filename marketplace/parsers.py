@@ -10,6 +10,7 @@ in their field names and values.
 from __future__ import annotations
 
 import io
+import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -35,15 +36,28 @@ def _null_character() -> exceptions.ParseError:
     return exceptions.ParseError(null_character_detail(), code="null_character")
 
 
+def _surrogate() -> exceptions.ParseError:
+    # JSON's "\\ud800" escapes decode to halves of UTF-16 pairs that no UTF-8 text (nor
+    # PostgreSQL) can hold; DRF's CharField refuses them with this code, keys and JSON fields
+    # are refused here.
+    detail = _("The request contains an unpaired surrogate character (\\ud800 to \\udfff).")
+    return exceptions.ParseError(detail, code="surrogate_characters_not_allowed")
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def json_check(data: object, *, max_depth: int) -> None:
-    """Walks a parsed document without recursion: too deep, or a NUL in a key or string,
-    raises the API's error."""
+    """Walks a parsed document without recursion: too deep, or a key or string that
+    PostgreSQL cannot store (a NUL, an unpaired surrogate), raises the API's error."""
     stack: list[tuple[object, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
             if NUL in value:
                 raise _null_character()
+            if SURROGATE.search(value):
+                raise _surrogate()
         elif isinstance(value, dict | list):
             if depth + 1 > max_depth:
                 raise _too_deep(max_depth)

@@ -3,6 +3,8 @@ page numbers that are not page numbers, and NUL characters wherever text comes i
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -361,6 +363,13 @@ def test_a_nul_in_a_campaign_csv_header_is_explained_next_to_the_file(client, em
     upload = SimpleUploadedFile("tasks.csv", b"u\x00rl\nhttps://a.example\n")
     response = client.post("/campaigns/new/", form_data(task_file=upload))
     assert "NUL" in _field_error(response, "task_file")
+
+
+def test_an_unpaired_surrogate_in_a_task_inputs_key_is_a_400(api_as, employer):
+    body = json.dumps(campaign_body(positions=1, task_inputs=[{"u\ud800rl": "x"}]))
+    response = post_json(api_as(employer), "/api/v1/campaigns/", body)
+    assert_error(response, 400, "surrogate_characters_not_allowed")
+    assert not Campaign.objects.exists()
 
 
 def test_text_without_nul_still_goes_through(api_as, employer):
