@@ -506,7 +506,21 @@ def _exit_on_sigterm():
 
 def _say(quiet: bool, message: str) -> None:
     if not quiet:
-        print(f"[kaaj] {message}", file=sys.stderr, flush=True)
+        write_or_let_go(sys.stderr, f"[kaaj] {message}\n")
+
+
+def write_or_let_go(stream, text: str) -> None:
+    """Write and flush; if the reader is gone (``make run | tee log`` and Ctrl-C reached
+    tee too), point the stream at /dev/null and carry on: stopping the stack matters
+    more than telling about it."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())  # also what is left in its buffer goes there
+            os.close(devnull)
 
 
 def for_command(argv: list[str]) -> contextlib.AbstractContextManager:
@@ -857,9 +871,9 @@ class Supervisor:
         self._print("kaaj", message)
 
     def _print(self, name: str, line: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {name:<{self._width}} | {line}\n"
         with self._print_lock:
-            self._out.write(f"{time.strftime('%H:%M:%S')} {name:<{self._width}} | {line}\n")
-            self._out.flush()
+            write_or_let_go(self._out, line)
 
 
 def _exit_reason(code: int) -> str:

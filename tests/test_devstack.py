@@ -302,6 +302,27 @@ def test_stopping_ends_every_process_group_and_removes_the_pid_files(tmp_path):
     assert out.matching(r"web was killed by SIGTERM")
 
 
+def test_everything_is_stopped_even_when_the_output_reader_is_gone(tmp_path):
+    # `make run | tee log`: Ctrl-C ends tee too, and every later line meets a closed pipe.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    pid_dir = tmp_path / "pids"
+    with open(write_end, "w") as out:
+        supervisor = devstack.Supervisor(
+            [devstack.Program("web", _python("import time; time.sleep(60)"))],
+            pid_dir=pid_dir,
+            out=out,
+        )
+        returned = []
+        thread = threading.Thread(target=lambda: returned.append(supervisor.run()), daemon=True)
+        thread.start()
+        web = _until(lambda: devstack.recorded_process(pid_dir / "web.pid"), what="web")
+        supervisor.stop()
+        thread.join(timeout=30)
+    assert returned == [0]
+    assert _alive([web.pid]) == []
+
+
 # --- Leftovers of a run killed hard, the web port, one run per data folder -----------------
 
 
