@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
 # API tokens (django-rest-knox, accounts.ApiToken): one per device, stored as a SHA-512 digest,
 # sent as `Authorization: Token <token>`, valid for API_TOKEN_TTL_DAYS, at most
 # API_TOKENS_PER_USER live at once. knox's own table is never created (its model is swapped).
-KNOX_TOKEN_MODEL = "accounts.ApiToken"
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name, not a secret)
 REST_KNOX = {"AUTH_HEADER_PREFIX": "Token"}
 MIGRATION_MODULES = {"knox": None}
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
