@@ -55,5 +55,6 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema) -> dict:
         return build_bearer_security_scheme_object(
-            header_name="Authorization", token_prefix="Token"  # noqa: S106 (a header word)
+            header_name="Authorization",
+            token_prefix="Token",  # noqa: S106 (a header word)
         )
