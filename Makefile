@@ -34,8 +34,8 @@ messages: $(STAMP) ## Extract strings into locale/bn and compile the catalogue (
 	$(BIN)/python manage.py makemessages --locale bn --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "locale_vendor/*" --no-obsolete
 	$(BIN)/python manage.py compile_catalogues
 
-check-deploy: $(STAMP) ## Django's deploy checks on the production settings with deploy/example.env (no database needed)
-	$(BIN)/python deploy/check.py deploy/example.env
+check-deploy: $(STAMP) ## Django's deploy checks on the production settings with deploy/env.example (no database needed)
+	$(BIN)/python deploy/check.py deploy/env.example
 
 bench: $(STAMP) ## Run every benchmark in bench/ and print its figures
 	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script || exit 1; done

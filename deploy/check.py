@@ -1,6 +1,6 @@
 """``make check-deploy``: Django's deploy checks on the production settings, with an env file.
 
-    python deploy/check.py [ENV_FILE]      (default: deploy/example.env)
+    python deploy/check.py [ENV_FILE]      (default: deploy/env.example)
 
 The checks see only what the file sets (plus PATH, HOME and the locale): whatever the
 shell that runs this happens to export (a DEBUG, a DATABASE_URL of the development
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ENV_FILE = ROOT / "deploy" / "example.env"
+DEFAULT_ENV_FILE = ROOT / "deploy" / "env.example"
 # What the process needs to run at all; nothing that configures Kaaj.
 KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
 

@@ -583,7 +583,7 @@ def _make_recipe(target: str) -> str:
 
 def test_check_deploy_passes_with_the_example_environment_and_no_servers():
     recipe = _make_recipe("check-deploy")
-    assert recipe == ".venv/bin/python deploy/check.py deploy/example.env"
+    assert recipe == ".venv/bin/python deploy/check.py deploy/env.example"
     # The database and Redis the example names do not exist: nothing may try to reach them.
     result = subprocess.run(
         [sys.executable, *recipe.split()[1:]],
@@ -598,7 +598,7 @@ def test_check_deploy_passes_with_the_example_environment_and_no_servers():
 
 
 def test_check_deploy_fails_on_an_environment_that_is_not_ready(tmp_path):
-    example = (ROOT / "deploy" / "example.env").read_text()
+    example = (ROOT / "deploy" / "env.example").read_text()
     insecure = tmp_path / "insecure.env"
     insecure.write_text(example + "SECURE_SSL_REDIRECT=false\n")
     result = subprocess.run(
