@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from .factories import PASSWORD
@@ -48,12 +49,12 @@ def assert_unavailable_json(response):
     assert body["code"] == "unavailable" and body["detail"]
 
 
-def assert_unavailable_page(response):
+def assert_unavailable_page(response, heading="Back in a moment"):
     assert response.status_code == 503, response.content[:500]
     assert response["Content-Type"].startswith("text/html")
     assert response["Retry-After"] == "30"
     page = response.content.decode()
-    assert "Back in a moment" in page and "Traceback" not in page and "Error" not in page
+    assert heading in page and "Traceback" not in page and "Error" not in page
     assert "style=" not in page and "<script" not in page
     return page
 
@@ -83,7 +84,11 @@ def test_api_and_pages_answer_503_with_retry_after_while_postgresql_is_unreachab
         )
         assert '<html lang="en">' in page
         bengali = signed_in.get("/me/", HTTP_ACCEPT_LANGUAGE="bn")
-        assert '<html lang="bn">' in assert_unavailable_page(bengali)
+        bengali_heading = translation.gettext_noop("Back in a moment")
+        with translation.override("bn"):
+            bengali_heading = translation.gettext(bengali_heading)
+        assert bengali_heading != "Back in a moment"
+        assert '<html lang="bn">' in assert_unavailable_page(bengali, heading=bengali_heading)
         elapsed = time.monotonic() - started
 
     assert elapsed < 5, f"seven requests took {elapsed:.2f} s"
