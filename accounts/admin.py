@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import CappedCountPaginator, money
+from core.admin import CappedCountPaginator, money
 from payments.selectors import balances_of
 
 from .models import ApiToken, User

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api import ApiError, ErrorSerializer
+from core.api import ApiError, ErrorSerializer
 
 from .models import ApiToken
 from .serializers import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer

@@ -57,8 +57,8 @@ def hot_campaign(*, positions: int, max_tasks_per_worker: int = 1, prefix: str =
 
     from accounts.models import User
     from accounts.services import moderator_grant
+    from core.money import fee_for
     from payments.models import AccountKind
-    from payments.money import fee_for
     from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
     from tasks.models import Category
     from tasks.services import CampaignSpec, campaign_create, campaign_launch, campaign_moderate

@@ -45,9 +45,9 @@ def run(args) -> None:
     from django.db import connection
 
     from accounts.models import User
+    from core.money import fee_for
     from payments import services
     from payments.models import AccountKind, Movement
-    from payments.money import fee_for
     from payments.selectors import ledger_violations
     from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
 

@@ -1,4 +1,4 @@
-"""The API's shared conventions: one error shape for every failure.
+"""The API's error handler: one error shape for every failure.
 
 Every error the API returns is ``{"code": "...", "detail": "..."}`` with a 4xx status;
 validation errors also carry ``errors``, the messages per field. Clients branch on
@@ -10,29 +10,12 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.permissions import OwnCase
-
-
-class ApiError(exceptions.APIException):
-    """A domain error with its own code, e.g. ``ApiError(409, "no_task_left", "...")``."""
-
-    def __init__(self, status_code: int, code: str, detail: str) -> None:
-        self.status_code = status_code
-        super().__init__(detail=detail, code=code)
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The shape of every API error, for the OpenAPI schema."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
+from core.api import ApiError
+from core.errors import DomainError
 
 
 def _first_code(codes: object) -> str:
@@ -64,8 +47,11 @@ def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, with every error reshaped to ``{code, detail}``."""
-    if isinstance(exc, OwnCase):  # four eyes, refused in any app's service: 403 own_case
-        exc = ApiError(exc.status, exc.code, exc.message)
+    if isinstance(exc, DomainError):  # a service's refusal, from any app
+        response = Response({"code": exc.code, "detail": exc.message}, status=exc.status)
+        if exc.errors:
+            response.data["errors"] = exc.errors
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, RequestDataTooBig):  # a body over a limit while it was read: 413

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import ViewOnlyAdmin, user_column
+from core.admin import ViewOnlyAdmin, user_column
 
 from .models import ModerationAction, Suspension
 

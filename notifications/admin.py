@@ -5,7 +5,7 @@ own choice, made on their settings page: view-only too."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import ViewOnlyAdmin, ViewOnlyBigTableAdmin, user_column
+from core.admin import ViewOnlyAdmin, ViewOnlyBigTableAdmin, user_column
 
 from .models import Notification, NotificationPreferences
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api import ErrorSerializer
+from core.api import ErrorSerializer
 from notifications import selectors, services
 from notifications.models import Notification, NotificationKind
 from notifications.texts import render_detail, render_title

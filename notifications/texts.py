@@ -3,7 +3,7 @@ language (the reader's: the request's on a page, ``translation.override`` in a m
 
 Params are the caller's small JSON dict; a key missing from it renders as an empty string
 rather than breaking a page. Keys ending ``_cents`` are money and go through
-``payments.money.format_cents``.
+``core.money.format_cents``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from core.money import format_cents
 from notifications.models import NotificationKind as Kind
-from payments.money import format_cents
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ filter on a static date range rather than a date drill-down (which scans for dis
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import BigTableAdmin, choices_filter, money, money_column, user_column
+from core.admin import BigTableAdmin, choices_filter, money, money_column, user_column
 
 from .models import (
     Account,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import (
+from core.admin import (
     ViewOnlyAdmin,
     ViewOnlyBigTableAdmin,
     ViewOnlyInline,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from payments.fields import MoneyFormField
+from core.fields import MoneyFormField
 from tasks.models import Campaign, Category, ProofKind
 from tasks.selectors import FEED_SORTS
 from tasks.services import CampaignSpec

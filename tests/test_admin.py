@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketplace.admin import CappedCountPaginator
+from core.admin import CappedCountPaginator
 from tasks import services
 from tasks.models import Assignment, Campaign, CampaignStatus
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import ViewOnlyBigTableAdmin, choices_filter, user_column
+from core.admin import ViewOnlyBigTableAdmin, choices_filter, user_column
 
 from .models import PING_EVENT, Delivery, Endpoint, WebhookEvent
 

@@ -9,8 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api import ApiError, ErrorSerializer
-from tasks.api.serializers import NamedChoiceField
+from core.api import ApiError, ErrorSerializer, NamedChoiceField
 
 from . import selectors, services
 from .models import Delivery, DeliveryStatus, Endpoint, WebhookEvent

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import user_column
+from core.admin import user_column
 
 from .models import Block
 

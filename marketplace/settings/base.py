@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A service's refusal no view caught: its status and message, never a 500.
+    "marketplace.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

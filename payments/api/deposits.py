@@ -5,8 +5,8 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from marketplace.api import ApiError, ErrorSerializer
-from payments.fields import MoneyField
+from core.api import ApiError, ErrorSerializer
+from core.fields import MoneyField
 from payments.models import Deposit
 from payments.services.deposits import (
     DepositAmountInvalid,

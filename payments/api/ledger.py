@@ -4,7 +4,7 @@ from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 
-from marketplace.api import ErrorSerializer
+from core.api import ErrorSerializer
 from payments.selectors import history_lines, transfers_of
 
 

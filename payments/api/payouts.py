@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api import ApiError, ErrorSerializer
-from payments.fields import MoneyField
+from core.api import ApiError, ErrorSerializer
+from core.fields import MoneyField
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
 from payments.services.payouts import (
     PayoutError,

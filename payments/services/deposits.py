@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from core.money import format_cents
 from payments import checkout
 from payments.models import (
     DEPOSIT_TRANSITIONS,
@@ -43,7 +44,6 @@ from payments.models import (
     MovementKind,
     WebhookEvent,
 )
-from payments.money import format_cents
 
 from .ledger import Leg, Posting, ledger_post, system_account, wallet_account
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import ensure_not_own_case
+from core.money import format_cents
 from moderation.models import Suspension
 from moderation.selectors import is_suspended
 from moderation.services import audit_record
@@ -55,7 +56,6 @@ from payments.models import (
     PayoutMethodKind,
     PayoutStatus,
 )
-from payments.money import format_cents
 from payments.transfers import Outcome, OutcomeStatus, PayoutProvider
 
 from .ledger import (

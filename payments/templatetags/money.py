@@ -1,6 +1,6 @@
 from django import template
 
-from payments.money import format_cents
+from core.money import format_cents
 
 register = template.Library()
 

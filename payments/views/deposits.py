@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.fields import MoneyFormField
+from core.money import format_cents
 from payments import checkout
-from payments.fields import MoneyFormField
 from payments.models import Deposit, DepositStatus
-from payments.money import format_cents
 from payments.services.deposits import (
     DepositAmountInvalid,
     PaymentProviderUnavailable,

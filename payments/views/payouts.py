@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from payments.fields import MoneyFormField
+from core.fields import MoneyFormField
+from core.money import format_cents
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
-from payments.money import format_cents
 from payments.selectors import balances_of
 from payments.services.payouts import (
     PayoutError,

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from marketplace.api import ErrorSerializer
+from core.api import ErrorSerializer
 from tasks.models import (
     Assignment,
     Campaign,

@@ -8,8 +8,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from marketplace.api import ErrorSerializer
-from tasks.pagination import count_free_page, page_number
+from core.api import ErrorSerializer
+from core.pagination import count_free_page, page_number
 from tasks.selectors import employer_stats_attach, feed
 
 from .serializers import FeedItemSerializer, FeedQuerySerializer

@@ -13,14 +13,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.fields import MoneyField
-from payments.money import fee_for
+from core.api import NamedChoiceField
+from core.fields import MoneyField
+from core.money import fee_for
 from tasks.models import (
     AssignmentStatus,
     Campaign,
@@ -40,29 +39,6 @@ SMALLINT_MAX = 32_767
 MAX_TIME_TO_COMPLETE_MINUTES = 30 * 24 * 60
 MAX_TIME_TO_RATE_HOURS = 90 * 24
 COUNTRY_CODES = [code for code, _name in countries]
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    """A choice field whose set of values is one named schema component (``component``), so
-    every serializer that uses it shares one enum and no two sets fight over a name."""
-
-    def __init__(self, *, component: str, **kwargs) -> None:
-        self.component = component
-        super().__init__(**kwargs)
-
-
-class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = NamedChoiceField
-
-    def map_serializer_field(self, auto_schema, direction):
-        component = ResolvedComponent(
-            name=self.target.component,
-            type=ResolvedComponent.SCHEMA,
-            object=self.target.component,
-            schema={"type": "string", "enum": list(self.target.choices)},
-        )
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
 
 
 def campaign_status_field(**kwargs) -> NamedChoiceField:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import ensure_not_own_case
+from core.money import fee_for, format_cents
 from notifications import events as notifications
-from payments.money import fee_for, format_cents
 from payments.services import InsufficientFunds, escrow_fund, escrow_refund
 from tasks import rules
 from tasks.models import (

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from payments.money import fee_basis_points, fee_for
+from core.money import fee_basis_points, fee_for
+from core.pagination import is_id
 from payments.selectors import balances_of
 from tasks.forms import (
     SERVICE_FIELDS,
@@ -38,7 +39,6 @@ from tasks.models import (
     Category,
     TaskStatus,
 )
-from tasks.pagination import is_id
 from tasks.selectors import review_queue
 from tasks.services import (
     AssignmentError,

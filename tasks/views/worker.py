@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import client_ip
+from core.pagination import count_free_page, page_number
 from moderation.selectors import is_suspended
 from tasks.forms import PLACEHOLDER, FeedQueryForm, SubmitForm
 from tasks.models import (
@@ -28,7 +29,6 @@ from tasks.models import (
     CampaignStatus,
     Category,
 )
-from tasks.pagination import count_free_page, page_number
 from tasks.selectors import employer_stats_attach, feed, with_employer_stats
 from tasks.services import (
     AssignmentError,

@@ -25,9 +25,9 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
+from core.money import fee_for
 from payments import checkout, services
 from payments.models import AccountKind, PayoutStatus
-from payments.money import fee_for
 from payments.selectors import account_balance, balances_of, ledger_violations
 from payments.services.ledger import Leg, Posting, ledger_post, system_account, wallet_account
 from payments.transfers import Outcome

@@ -20,9 +20,9 @@ from PIL import Image
 
 from accounts.models import User
 from accounts.services import moderator_grant, user_ensure_verified
+from core.money import fee_for, format_cents
 from payments.checkout import SANDBOX
 from payments.models import DepositStatus
-from payments.money import fee_for, format_cents
 from payments.selectors import balances_of
 from payments.services.deposits import deposit_start, sandbox_checkout_confirm
 from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from payments.money import format_cents, money_bound_error, parse_amount
+from core.money import format_cents, money_bound_error, parse_amount
 
 
 class MoneyField(serializers.IntegerField):

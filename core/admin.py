@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from payments.money import format_cents
+from core.money import format_cents
 
 
 def money(cents: int | None) -> SafeString | str:

@@ -47,7 +47,7 @@ def money_bound_error(
 ) -> tuple[str, int] | None:
     """Whether ``cents`` is outside ``minimum`` .. the lower of ``maximum`` and MONEY_MAX_CENTS:
     ``("max_value", bound)`` or ``("min_value", bound)``, else None. Every money field of a
-    form or serializer asks this (payments/fields.py)."""
+    form or serializer asks this (core/fields.py)."""
     top = settings.MONEY_MAX_CENTS if maximum is None else min(maximum, settings.MONEY_MAX_CENTS)
     if cents > top:
         return "max_value", top
