@@ -1,4 +1,7 @@
-"""Rules about who may decide what, shared by every app's services.
+"""Rules about who may decide what, shared by every app's services and views.
+
+Moderators only: :func:`moderator_required` guards a page (404 for anybody else signed in,
+the login page for anonymous users) and :class:`IsModerator` an API view (401/403).
 
 Four eyes: no moderator decides their own case. Nobody adjusts their own wallet, decides
 their own payout, moderates their own campaign, decides a dispute they are party to, or
@@ -8,14 +11,41 @@ sanctions their own account; another moderator must. Each moderator service call
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from rest_framework import permissions
 
 if TYPE_CHECKING:  # no model import at runtime: the API's error handler imports this module
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
     from .models import User
+
+
+def moderator_required(view: Callable) -> Callable:
+    """Moderators only; anybody else signed in gets a 404, anonymous users the login page."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_moderator:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class IsModerator(permissions.BasePermission):
+    """The API's gate to moderators' endpoints: 401 anonymous, 403 anybody else."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_moderator)
 
 
 class OwnCase(PermissionDenied):
