@@ -1,4 +1,5 @@
-"""Moderators' forms: find a user, suspend or reinstate, filter the audit log."""
+"""Moderators' forms: decide a campaign in review, find a user, suspend or reinstate, filter
+the audit log."""
 
 from __future__ import annotations
 
@@ -66,3 +67,26 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in actions]
         self.fields["moderator"].queryset = moderators
+
+
+class CampaignDecisionForm(forms.Form):
+    """A moderator's decision on a campaign in review: the button pressed (``action``) is
+    approve or reject."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Needed to reject; the employer sees it."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = self.data.get("action")
+        if action not in ("approve", "reject"):
+            raise forms.ValidationError(_("Choose approve or reject."))
+        if action == "reject" and not data.get("reason"):
+            self.add_error("reason", _("Say why the campaign is rejected."))
+        data["action"] = action
+        return data

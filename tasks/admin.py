@@ -405,5 +405,5 @@ class DisputeAdmin(ViewOnlyAdmin):
     @admin.display(description=_("moderator console"))
     def console_link(self, dispute: Dispute) -> str:
         return format_html(
-            '<a href="{}">{}</a>', reverse("tasks:moderation_dispute", args=[dispute.pk]), _("open")
+            '<a href="{}">{}</a>', reverse("moderation:dispute", args=[dispute.pk]), _("open")
         )

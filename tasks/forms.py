@@ -15,7 +15,7 @@ from django_countries import countries
 from core.fields import MoneyFormField
 from tasks.models import Campaign, Category, ProofKind
 from tasks.selectors import FEED_SORTS
-from tasks.services import CampaignSpec
+from tasks.services import AssignmentError, CampaignSpec
 
 PROOF_ROWS = 5
 REWARD_MAX_CENTS = 2_147_483_647  # Campaign.reward_cents is a PostgreSQL integer
@@ -34,6 +34,13 @@ def parse_countries(text: str) -> tuple[str, ...]:
             % {"codes": ", ".join(unknown)}
         )
     return tuple(dict.fromkeys(codes))
+
+
+def attach_refusal(form: forms.Form, error: AssignmentError) -> None:
+    """A service's refusal, next to the field it is about (or above the form)."""
+    for key, texts in (error.errors or {None: [error.message]}).items():
+        for text in texts:
+            form.add_error(key if key in form.fields else None, text)
 
 
 def parse_task_csv(upload) -> tuple[dict, ...]:
@@ -374,28 +381,6 @@ class BulkReviewForm(forms.Form):
         if not ids:
             raise forms.ValidationError(_("Tick at least one submission."))
         data["ids"] = ids
-        return data
-
-
-class ModerationForm(forms.Form):
-    """A moderator's decision: the button pressed (``action``) is approve or reject."""
-
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Needed to reject; the employer sees it."),
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        action = self.data.get("action")
-        if action not in ("approve", "reject"):
-            raise forms.ValidationError(_("Choose approve or reject."))
-        if action == "reject" and not data.get("reason"):
-            self.add_error("reason", _("Say why the campaign is rejected."))
-        data["action"] = action
         return data
 
 

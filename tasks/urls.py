@@ -1,13 +1,12 @@
 """The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from tasks.views import disputes, employer, moderation, screenshots, worker
+from tasks.views import disputes, employer, screenshots, worker
 
 app_name = "tasks"
 
 urlpatterns = [
     *worker.urlpatterns,
     *employer.urlpatterns,
-    *moderation.urlpatterns,
     *screenshots.urlpatterns,
     *disputes.urlpatterns,
 ]

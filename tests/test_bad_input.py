@@ -160,7 +160,7 @@ def test_the_deposit_page_refuses_amounts_beyond_the_bounds(client, employer):
 def test_the_adjustment_page_refuses_amounts_beyond_the_bounds(client, moderator, worker):
     client.force_login(moderator)
     response = client.post(
-        "/money/moderation/adjustments/",
+        "/moderation/adjustments/",
         {
             "email": worker.email,
             "amount": "-99999999999999999999",

@@ -1,6 +1,6 @@
 """Disputes' pages: the worker disputes a rejection (with a statement and one more
-screenshot); the employer answers or reverses it; moderators decide from one page that holds
-everything (instructions, inputs, proof, both statements, both sides' records)."""
+screenshot); the employer answers or reverses it. Moderators decide them in the console
+(moderation/views/disputes.py)."""
 
 from __future__ import annotations
 
@@ -16,27 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import OwnCase
-from payments.views.moderation import moderator_required
-from tasks.dispute_selectors import (
-    disputes_with_parties,
-    employer_open_disputes,
-    employer_record,
-    open_disputes,
-    worker_record,
-)
-from tasks.models import Assignment, Dispute, DisputeOutcome
+from tasks.dispute_selectors import disputes_with_parties, employer_open_disputes
+from tasks.forms import attach_refusal
+from tasks.models import Assignment, Dispute
 from tasks.services import AssignmentError
 from tasks.services.disputes import (
     MAX_STATEMENT,
     dispute_open,
     dispute_refusal,
-    dispute_resolve,
     dispute_respond,
     dispute_reverse,
 )
-from tasks.views.worker import instructions_for
-from workers.selectors import success_rate
 
 PAGE_SIZE = 20
 SCREENSHOT_TYPES = "image/jpeg,image/png,image/webp"
@@ -77,30 +67,6 @@ class ReverseForm(forms.Form):
     reason = _statement(gettext_lazy("Note to the worker (optional)"), required=False)
 
 
-class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Decision"),
-        choices=[
-            (DisputeOutcome.WORKER.value, gettext_lazy("For the worker: approve and pay")),
-            (
-                DisputeOutcome.EMPLOYER.value,
-                gettext_lazy("For the employer: the rejection is final"),
-            ),
-        ],
-        widget=forms.RadioSelect,
-    )
-    reason = _statement(
-        gettext_lazy("Reason"), gettext_lazy("Both the worker and the employer see it.")
-    )
-
-
-def _attach(form: forms.Form, error: AssignmentError) -> None:
-    """A service's refusal, next to the field it is about (or above the form)."""
-    for key, texts in (error.errors or {None: [error.message]}).items():
-        for text in texts:
-            form.add_error(key if key in form.fields else None, text)
-
-
 def _next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(
@@ -137,7 +103,7 @@ def dispute_open_view(request: HttpRequest, pk: int) -> HttpResponse:
                     evidence=form.cleaned_data["evidence"],
                 )
             except AssignmentError as error:
-                _attach(form, error)
+                attach_refusal(form, error)
                 status = error.status if error.status != 404 else 400
             else:
                 messages.success(
@@ -245,7 +211,7 @@ def dispute_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
             if not error.errors:
                 messages.error(request, error.message)
                 return redirect("tasks:employer_dispute", pk=dispute.pk)
-            _attach(form, error)
+            attach_refusal(form, error)
         else:
             messages.success(request, _("Answer sent to the worker and the moderators."))
             return redirect(_next(request, reverse("tasks:employer_dispute", args=[dispute.pk])))
@@ -268,76 +234,6 @@ def dispute_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_next(request, reverse("tasks:employer_dispute", args=[dispute.pk])))
 
 
-# --- moderators ------------------------------------------------------------------------------
-
-
-@moderator_required
-@require_GET
-def moderation_disputes(request: HttpRequest) -> HttpResponse:
-    """Open disputes, oldest first."""
-    page = Paginator(open_disputes(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tasks/disputes/moderation_queue.html", {"page": page})
-
-
-def _moderation_page(
-    request: HttpRequest, dispute: Dispute, form: ResolveForm | None = None, status: int = 200
-) -> HttpResponse:
-    assignment = dispute.assignment
-    campaign = assignment.campaign
-    return render(
-        request,
-        "tasks/disputes/moderation_dispute.html",
-        {
-            "dispute": dispute,
-            "assignment": assignment,
-            "campaign": campaign,
-            "instructions": instructions_for(campaign, assignment.task.input),
-            "submissions": assignment.submissions.prefetch_related("screenshots__duplicate_of"),
-            "events": assignment.events.select_related("actor"),
-            "worker_record": worker_record(assignment.worker),
-            "worker_rate": success_rate(assignment.worker),
-            "employer_record": employer_record(campaign.employer),
-            "form": form or ResolveForm(),
-        },
-        status=status,
-    )
-
-
-@moderator_required
-@require_GET
-def moderation_dispute(request: HttpRequest, pk: int) -> HttpResponse:
-    return _moderation_page(
-        request, get_object_or_404(disputes_with_parties(Dispute.objects), pk=pk)
-    )
-
-
-@moderator_required
-@require_POST
-def moderation_dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    dispute = get_object_or_404(disputes_with_parties(Dispute.objects), pk=pk)
-    form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            dispute_resolve(
-                dispute=dispute,
-                by=request.user,
-                outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"],
-            )
-        except OwnCase as error:  # four eyes: the moderator is a party to it
-            messages.error(request, error.message)
-            return redirect("tasks:moderation_dispute", pk=dispute.pk)
-        except AssignmentError as error:
-            if not error.errors:  # decided meanwhile
-                messages.error(request, error.message)
-                return redirect("tasks:moderation_dispute", pk=dispute.pk)
-            _attach(form, error)
-            return _moderation_page(request, dispute, form, status=error.status)
-        messages.success(request, _("Dispute decided. Both sides see your reason."))
-        return redirect("tasks:moderation_disputes")
-    return _moderation_page(request, dispute, form, status=400)
-
-
 urlpatterns = [
     path("work/assignments/<int:pk>/dispute/", dispute_open_view, name="dispute_open"),
     path("disputes/", employer_disputes, name="employer_disputes"),
@@ -345,11 +241,4 @@ urlpatterns = [
     path("disputes/<int:pk>/respond/", dispute_respond_view, name="dispute_respond"),
     path("disputes/<int:pk>/reverse/", dispute_reverse_view, name="dispute_reverse"),
     path("disputes/<int:pk>/evidence/", dispute_evidence, name="dispute_evidence"),
-    path("moderation/disputes/", moderation_disputes, name="moderation_disputes"),
-    path("moderation/disputes/<int:pk>/", moderation_dispute, name="moderation_dispute"),
-    path(
-        "moderation/disputes/<int:pk>/resolve/",
-        moderation_dispute_resolve,
-        name="moderation_dispute_resolve",
-    ),
 ]

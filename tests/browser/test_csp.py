@@ -114,8 +114,8 @@ def test_every_kind_of_page_works_under_the_policy(phone, people):
         "/moderation/campaigns/",
         "/moderation/disputes/",
         f"/moderation/disputes/{dispute.pk}/",
-        "/money/moderation/payouts/",
-        "/money/moderation/adjustments/",
+        "/moderation/payouts/",
+        "/moderation/adjustments/",
     ]:
         visit(phone, path)
     # The guard (conftest.py) fails this test at teardown if any page broke the policy.

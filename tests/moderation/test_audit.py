@@ -131,10 +131,10 @@ def test_decisions_on_the_pages_are_audited(client, employer, worker, moderator)
     payout = manual_payout(worker)
     client.force_login(moderator)
     client.post(
-        reverse("tasks:campaign_moderate", args=[campaign.pk]),
+        reverse("moderation:campaign_moderate", args=[campaign.pk]),
         {"action": "reject", "reason": "Spam"},
     )
-    client.post(reverse("payments:moderation_payout_reject", args=[payout.pk]), {"reason": "Wrong"})
+    client.post(reverse("moderation:payout_reject", args=[payout.pk]), {"reason": "Wrong"})
     client.post(reverse("moderation:user_suspend", args=[worker.pk]), {"reason": "Fake proofs"})
     assert sorted(ModerationAction.objects.values_list("action", flat=True)) == [
         "campaign.reject",

@@ -148,7 +148,7 @@ def _adjustment_form(w: World) -> tuple[str, dict]:
         "reason": "A bonus for me",
         "request_id": str(uuid.uuid4()),
     }
-    return reverse("payments:adjustments"), body
+    return reverse("moderation:adjustments"), body
 
 
 ACTIONS = {
@@ -170,7 +170,7 @@ ACTIONS = {
             {"reference": "BK-7731"},
         ),
         page=lambda w: (
-            reverse("payments:moderation_payout_mark_paid", args=[w.payout.pk]),
+            reverse("moderation:payout_mark_paid", args=[w.payout.pk]),
             {"reference": "BK-7731"},
         ),
     ),
@@ -181,7 +181,7 @@ ACTIONS = {
             {"reason": "Wrong number"},
         ),
         page=lambda w: (
-            reverse("payments:moderation_payout_reject", args=[w.payout.pk]),
+            reverse("moderation:payout_reject", args=[w.payout.pk]),
             {"reason": "Wrong number"},
         ),
     ),
@@ -191,7 +191,7 @@ ACTIONS = {
         ),
         api=lambda w: (f"{API}/moderation/campaigns/{w.in_review.pk}/approve/", {"reason": ""}),
         page=lambda w: (
-            reverse("tasks:campaign_moderate", args=[w.in_review.pk]),
+            reverse("moderation:campaign_moderate", args=[w.in_review.pk]),
             {"action": "approve", "reason": ""},
         ),
     ),
@@ -204,7 +204,7 @@ ACTIONS = {
             {"reason": "Not mine to judge"},
         ),
         page=lambda w: (
-            reverse("tasks:campaign_moderate", args=[w.in_review.pk]),
+            reverse("moderation:campaign_moderate", args=[w.in_review.pk]),
             {"action": "reject", "reason": "Not mine to judge"},
         ),
     ),
@@ -217,7 +217,7 @@ ACTIONS = {
             {"outcome": "employer", "reason": "I was right."},
         ),
         page=lambda w: (
-            reverse("tasks:moderation_dispute_resolve", args=[w.dispute_as_employer.pk]),
+            reverse("moderation:dispute_resolve", args=[w.dispute_as_employer.pk]),
             {"outcome": "employer", "reason": "I was right."},
         ),
     ),
@@ -230,7 +230,7 @@ ACTIONS = {
             {"outcome": "worker", "reason": "I did the work."},
         ),
         page=lambda w: (
-            reverse("tasks:moderation_dispute_resolve", args=[w.dispute_as_worker.pk]),
+            reverse("moderation:dispute_resolve", args=[w.dispute_as_worker.pk]),
             {"outcome": "worker", "reason": "I did the work."},
         ),
     ),

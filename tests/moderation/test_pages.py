@@ -53,7 +53,7 @@ def test_the_navigation_has_one_moderation_link_and_admin_for_staff(client, work
     client.force_login(moderator)
     html = client.get(reverse("home")).content.decode()
     assert reverse("moderation:home") in html and reverse("admin:index") in html
-    assert reverse("tasks:moderation_campaigns") not in html
+    assert reverse("moderation:campaigns") not in html
     client.force_login(worker)
     html = client.get(reverse("home")).content.decode()
     assert reverse("moderation:home") not in html and reverse("admin:index") not in html
@@ -66,9 +66,9 @@ def test_the_hub_counts_and_links_every_queue(client, employer, worker, moderato
     assert response.context["counts"]["suspensions"] == 1
     html = response.content.decode()
     for name in (
-        "tasks:moderation_campaigns",
-        "tasks:moderation_disputes",
-        "payments:moderation_payouts",
+        "moderation:campaigns",
+        "moderation:disputes",
+        "moderation:payouts",
         "moderation:flags",
         "moderation:suspensions",
         "moderation:audit",
@@ -256,9 +256,9 @@ def test_the_audit_log_is_newest_first_and_filters(client, moderator):
 
 
 def test_the_audit_log_keeps_its_filters_across_pages(client, moderator, monkeypatch):
-    from moderation import views
+    from moderation.views import console
 
-    monkeypatch.setattr(views, "AUDIT_PAGE_SIZE", 2)
+    monkeypatch.setattr(console, "AUDIT_PAGE_SIZE", 2)
     users = [UserFactory() for _ in range(3)]
     plant_log(moderator, another_moderator(), users)
     client.force_login(moderator)
@@ -291,7 +291,7 @@ def test_the_payout_queue_marks_a_suspended_workers_payout_as_held(client, worke
     payout_request(user=worker, method=method, amount_cents=500)
     client.force_login(moderator)
     held = "this payout waits until they are reinstated"
-    assert held not in client.get(reverse("payments:moderation_payouts")).content.decode()
+    assert held not in client.get(reverse("moderation:payouts")).content.decode()
     user_suspend(user=worker, by=moderator, reason="Fakes")
-    html = client.get(reverse("payments:moderation_payouts")).content.decode()
+    html = client.get(reverse("moderation:payouts")).content.decode()
     assert held in html and reverse("moderation:user", args=[worker.pk]) in html

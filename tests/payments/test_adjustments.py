@@ -7,7 +7,7 @@ from payments.selectors import balances_of
 from .helpers import give
 
 pytestmark = pytest.mark.django_db
-URL = reverse("payments:adjustments")
+URL = reverse("moderation:adjustments")
 
 
 def form(email, amount, reason="Deposit landed in the wrong wallet", request_id=None):

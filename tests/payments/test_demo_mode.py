@@ -301,13 +301,11 @@ def test_the_queue_page_hides_mark_paid_and_refuses_it_in_demo_mode(
     client, requested_before_demo, moderator
 ):
     client.force_login(moderator)
-    queue = client.get(reverse("payments:moderation_payouts")).text
+    queue = client.get(reverse("moderation:payouts")).text
     assert "withdrawals are off" in queue
-    assert reverse("payments:moderation_payout_mark_paid", args=[requested_before_demo.pk]) not in (
-        queue
-    )
+    assert reverse("moderation:payout_mark_paid", args=[requested_before_demo.pk]) not in (queue)
     response = client.post(
-        reverse("payments:moderation_payout_mark_paid", args=[requested_before_demo.pk]),
+        reverse("moderation:payout_mark_paid", args=[requested_before_demo.pk]),
         {"reference": "BK123"},
     )
     assert response.status_code == 400

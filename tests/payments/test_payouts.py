@@ -454,7 +454,7 @@ def test_the_queue_lists_waiting_manual_payouts_oldest_first(
     payout_reject(payout=decided, reason="No", by=moderator)
     client.force_login(moderator)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("payments:moderation_payouts"))
+        response = client.get(reverse("moderation:payouts"))
     html = response.content.decode()
     assert [row["payout"].pk for row in response.context["rows"]] == [older.pk, newer.pk]
     assert "karim@example.com" in html and "01712345678" in html and "Karim" in html
@@ -462,14 +462,13 @@ def test_the_queue_lists_waiting_manual_payouts_oldest_first(
 
 
 def test_the_queue_is_hidden_from_others(client, worker):
-    url = reverse("payments:moderation_payouts")
+    url = reverse("moderation:payouts")
     response = client.get(url)
     assert response.status_code == 302 and reverse("account_login") in response.url
     client.force_login(worker)
     assert client.get(url).status_code == 404
     assert (
-        reverse("payments:moderation_payouts")
-        not in client.get(reverse("payments:wallet")).content.decode()
+        reverse("moderation:payouts") not in client.get(reverse("payments:wallet")).content.decode()
     )
 
 
@@ -478,12 +477,12 @@ def test_moderator_reaches_the_queue_from_the_navigation(client, moderator):
     html = client.get(reverse("payments:wallet")).content.decode()
     assert reverse("moderation:home") in html  # the console, which links every queue
     html = client.get(reverse("moderation:home")).content.decode()
-    assert reverse("payments:moderation_payouts") in html
+    assert reverse("moderation:payouts") in html
 
 
 def test_marking_paid_on_the_page(client, moderator, manual_payout):
     client.force_login(moderator)
-    url = reverse("payments:moderation_payout_mark_paid", args=[manual_payout.pk])
+    url = reverse("moderation:payout_mark_paid", args=[manual_payout.pk])
     assert client.get(url).status_code == 405
     response = client.post(url, {"reference": "PP-42"})
     assert response.status_code == 302
@@ -500,7 +499,7 @@ def test_a_duplicate_reference_on_the_page_shows_next_to_the_field(
     )
     client.force_login(moderator)
     response = client.post(
-        reverse("payments:moderation_payout_mark_paid", args=[second.pk]), {"reference": "PP-42"}
+        reverse("moderation:payout_mark_paid", args=[second.pk]), {"reference": "PP-42"}
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -513,7 +512,7 @@ def test_rejecting_on_the_page_returns_the_money_and_the_worker_sees_why(
     client, moderator, manual_payout, funded_worker
 ):
     client.force_login(moderator)
-    url = reverse("payments:moderation_payout_reject", args=[manual_payout.pk])
+    url = reverse("moderation:payout_reject", args=[manual_payout.pk])
     assert client.post(url, {"reason": ""}).status_code == 400
     assert client.post(url, {"reason": "PayPal account is closed"}).status_code == 302
     assert balances_of(funded_worker).available_cents == 1_000
@@ -523,7 +522,7 @@ def test_rejecting_on_the_page_returns_the_money_and_the_worker_sees_why(
 
 @pytest.mark.parametrize("action", ["mark_paid", "reject"])
 def test_deciding_on_the_page_is_for_moderators_only(client, worker, manual_payout, action):
-    url = reverse(f"payments:moderation_payout_{action}", args=[manual_payout.pk])
+    url = reverse(f"moderation:payout_{action}", args=[manual_payout.pk])
     data = {"reference": "PP-1", "reason": "No"}
     response = client.post(url, data)
     assert response.status_code == 302 and reverse("account_login") in response.url

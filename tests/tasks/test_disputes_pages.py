@@ -23,6 +23,10 @@ def _url(name, pk):
     return reverse(f"tasks:{name}", args=[pk])
 
 
+def _console(name, pk):
+    return reverse(f"moderation:{name}", args=[pk])
+
+
 # --- the worker --------------------------------------------------------------------------------
 
 
@@ -207,16 +211,16 @@ def test_the_queue_lists_open_disputes_oldest_first(
     dispute_reverse(dispute=decided, by=employer)
     client.force_login(moderator)
     with django_assert_max_num_queries(8):
-        page = client.get(reverse("tasks:moderation_disputes")).content.decode()
-    one, two = _url("moderation_dispute", first.pk), _url("moderation_dispute", second.pk)
+        page = client.get(reverse("moderation:disputes")).content.decode()
+    one, two = _console("dispute", first.pk), _console("dispute", second.pk)
     assert one in page and two in page and page.index(one) < page.index(two)
-    assert _url("moderation_dispute", decided.pk) not in page
+    assert _console("dispute", decided.pk) not in page
 
 
 def test_only_moderators_see_the_dispute_pages(client, employer, worker, outsider, moderator):
     dispute = disputed(employer, worker, moderator)
-    urls = [reverse("tasks:moderation_disputes"), _url("moderation_dispute", dispute.pk)]
-    resolve = _url("moderation_dispute_resolve", dispute.pk)
+    urls = [reverse("moderation:disputes"), _console("dispute", dispute.pk)]
+    resolve = _console("dispute_resolve", dispute.pk)
     for url in [*urls, resolve]:
         assert client.get(url).status_code == 302  # anonymous: login
     for user in (worker, employer, outsider):
@@ -248,7 +252,7 @@ def test_the_decision_page_holds_everything_the_moderator_needs(
 
     dispute_respond(dispute=dispute, by=employer, statement="We cannot read it.")
     client.force_login(moderator)
-    page = client.get(_url("moderation_dispute", dispute.pk)).content.decode()
+    page = client.get(_console("dispute", dispute.pk)).content.decode()
     shot = assignment.submissions.get().screenshots.get()
     for expected in (
         campaign.instructions.split()[0],
@@ -263,7 +267,7 @@ def test_the_decision_page_holds_everything_the_moderator_needs(
         "Success rate",
         "Approval rate",
         'name="outcome"',
-        _url("moderation_dispute_resolve", dispute.pk),
+        _console("dispute_resolve", dispute.pk),
     ):
         assert expected in page, expected
     assert SHOT_FIELDS[1]["label"] in page
@@ -276,7 +280,7 @@ def test_deciding_for_the_worker_from_the_page_pays_from_escrow(
     campaign = dispute.assignment.campaign
     client.force_login(moderator)
     response = client.post(
-        _url("moderation_dispute_resolve", dispute.pk),
+        _console("dispute_resolve", dispute.pk),
         {"outcome": "worker", "reason": "The username exists."},
     )
     assert response.status_code == 302
@@ -302,7 +306,7 @@ def test_deciding_for_the_employer_from_the_page_reopens_the_task(
     campaign = dispute.assignment.campaign
     client.force_login(moderator)
     response = client.post(
-        _url("moderation_dispute_resolve", dispute.pk),
+        _console("dispute_resolve", dispute.pk),
         {"outcome": "employer", "reason": "No such user."},
     )
     assert response.status_code == 302
@@ -319,11 +323,11 @@ def test_a_decision_without_a_reason_shows_the_error_next_to_the_field(
 ):
     dispute = disputed(employer, worker, moderator)
     client.force_login(moderator)
-    response = client.post(_url("moderation_dispute_resolve", dispute.pk), {"outcome": "worker"})
+    response = client.post(_console("dispute_resolve", dispute.pk), {"outcome": "worker"})
     assert response.status_code == 400
     assert 'id="id_reason_errors"' in response.content.decode()
     response = client.post(
-        _url("moderation_dispute_resolve", dispute.pk), {"outcome": "maybe", "reason": "x"}
+        _console("dispute_resolve", dispute.pk), {"outcome": "maybe", "reason": "x"}
     )
     assert response.status_code == 400
     assert 'id="id_outcome_errors"' in response.content.decode()
@@ -338,7 +342,8 @@ def test_a_decided_dispute_cannot_be_decided_again_from_the_page(
     dispute_resolve(dispute=dispute, by=moderator, outcome="worker", reason="Right")
     client.force_login(moderator)
     response = client.post(
-        _url("moderation_dispute_resolve", dispute.pk), {"outcome": "employer", "reason": "No"}
+        _console("dispute_resolve", dispute.pk),
+        {"outcome": "employer", "reason": "No"},
     )
     assert response.status_code == 302
     assert "already decided" in client.get(response["Location"]).content.decode()

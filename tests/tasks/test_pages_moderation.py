@@ -38,7 +38,7 @@ def test_the_queue_lists_campaigns_in_review_oldest_first_with_their_flags(
     assert "Still a draft" not in html
     assert "mentions VPNs or several accounts per person" in html and 'class="flag"' in html
     assert "Use a VPN to open" in html and "$1.65" in html  # instructions and escrow
-    assert reverse("tasks:campaign_moderate", args=[older.pk]) in html
+    assert reverse("moderation:campaign_moderate", args=[older.pk]) in html
 
 
 def test_only_moderators_see_the_queue(client, employer, worker):
@@ -54,7 +54,7 @@ def test_only_moderators_see_the_queue(client, employer, worker):
 def test_approving_makes_the_campaign_active(client, employer, moderator):
     campaign = in_review(employer)
     client.force_login(moderator)
-    url = reverse("tasks:campaign_moderate", args=[campaign.pk])
+    url = reverse("moderation:campaign_moderate", args=[campaign.pk])
     assert client.get(url).status_code == 405
     response = client.post(url, {"action": "approve"}, follow=True)
     assert "approved: workers can see it now" in response.content.decode()
@@ -65,7 +65,7 @@ def test_approving_makes_the_campaign_active(client, employer, moderator):
 def test_a_rejection_needs_a_reason_shown_next_to_the_field(client, employer, moderator):
     campaign = in_review(employer)
     client.force_login(moderator)
-    url = reverse("tasks:campaign_moderate", args=[campaign.pk])
+    url = reverse("moderation:campaign_moderate", args=[campaign.pk])
     response = client.post(url, {"action": "reject", "reason": "  "})
     assert response.status_code == 400
     html = response.content.decode()
@@ -78,7 +78,7 @@ def test_rejecting_with_a_reason_refunds_the_escrow(client, employer, moderator)
     campaign = in_review(employer)
     client.force_login(moderator)
     client.post(
-        reverse("tasks:campaign_moderate", args=[campaign.pk]),
+        reverse("moderation:campaign_moderate", args=[campaign.pk]),
         {"action": "reject", "reason": "Misleading instructions"},
     )
     campaign.refresh_from_db()
@@ -94,7 +94,7 @@ def test_rejecting_with_a_reason_refunds_the_escrow(client, employer, moderator)
 
 def test_nobody_else_can_decide(client, employer, worker, moderator):
     campaign = in_review(employer)
-    url = reverse("tasks:campaign_moderate", args=[campaign.pk])
+    url = reverse("moderation:campaign_moderate", args=[campaign.pk])
     for user in (employer, worker):
         client.force_login(user)
         assert client.post(url, {"action": "approve"}).status_code == 404

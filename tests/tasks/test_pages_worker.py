@@ -101,7 +101,7 @@ def test_the_whole_loop_through_the_pages(client, employer, worker, moderator):
     assert balances_of(employer).escrow_cents == 110  # 2 * (50 + 5)
 
     client.force_login(moderator)
-    client.post(reverse("tasks:campaign_moderate", args=[campaign.pk]), {"action": "approve"})
+    client.post(reverse("moderation:campaign_moderate", args=[campaign.pk]), {"action": "approve"})
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ACTIVE
 

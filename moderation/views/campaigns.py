@@ -11,9 +11,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import OwnCase
-from payments.views.moderation import moderator_required
-from tasks.forms import ModerationForm
+from accounts.permissions import OwnCase, moderator_required
+from moderation.forms import CampaignDecisionForm
 from tasks.models import Campaign, CampaignStatus
 from tasks.services import CampaignError, campaign_moderate
 
@@ -37,13 +36,11 @@ def _render_queue(
     rows = [
         {
             "campaign": campaign,
-            "form": bound.get(campaign.pk) or ModerationForm(auto_id=f"id_%s_{campaign.pk}"),
+            "form": bound.get(campaign.pk) or CampaignDecisionForm(auto_id=f"id_%s_{campaign.pk}"),
         }
         for campaign in page.object_list
     ]
-    return render(
-        request, "tasks/moderation_campaigns.html", {"page": page, "rows": rows}, status=status
-    )
+    return render(request, "moderation/campaigns.html", {"page": page, "rows": rows}, status=status)
 
 
 @moderator_required
@@ -57,7 +54,7 @@ def campaign_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def campaign_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
-    form = ModerationForm(request.POST, auto_id=f"id_%s_{campaign.pk}")
+    form = CampaignDecisionForm(request.POST, auto_id=f"id_%s_{campaign.pk}")
     if not form.is_valid():
         return _render_queue(request, {campaign.pk: form}, status=400)
     approve = form.cleaned_data["action"] == "approve"
@@ -74,14 +71,10 @@ def campaign_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
             else _("“%(title)s” rejected; the employer's money is back in their wallet.")
         )
         messages.success(request, text % {"title": campaign.title})
-    return redirect("tasks:moderation_campaigns")
+    return redirect("moderation:campaigns")
 
 
 urlpatterns = [
-    path("moderation/campaigns/", campaign_queue, name="moderation_campaigns"),
-    path(
-        "moderation/campaigns/<int:pk>/decide/",
-        campaign_moderate_view,
-        name="campaign_moderate",
-    ),
+    path("campaigns/", campaign_queue, name="campaigns"),
+    path("campaigns/<int:pk>/decide/", campaign_moderate_view, name="campaign_moderate"),
 ]

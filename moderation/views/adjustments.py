@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.permissions import OwnCase
-from payments.fields import MoneyFormField
+from accounts.permissions import OwnCase, moderator_required
+from core.fields import MoneyFormField
+from core.money import format_cents
 from payments.models import Movement, MovementKind
-from payments.money import format_cents
 from payments.services import InsufficientFunds, adjustment_post
-from payments.views.moderation import moderator_required
 
 RECENT = 30
 
@@ -85,7 +84,7 @@ def adjustments(request: HttpRequest) -> HttpResponse:
                     _("The wallet of %(email)s was adjusted by %(amount)s.")
                     % {"email": data["email"].email, "amount": format_cents(data["amount"])},
                 )
-                return redirect("payments:adjustments")
+                return redirect("moderation:adjustments")
     else:
         form = AdjustmentForm(initial={"request_id": uuid.uuid4()})
     recent = (
@@ -96,12 +95,12 @@ def adjustments(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "payments/moderation/adjustments.html",
+        "moderation/adjustments.html",
         {"form": form, "recent": recent},
         status=400 if form.errors else 200,
     )
 
 
 urlpatterns = [
-    path("moderation/adjustments/", adjustments, name="adjustments"),
+    path("adjustments/", adjustments, name="adjustments"),
 ]

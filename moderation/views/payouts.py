@@ -1,23 +1,20 @@
 """The moderators' queue of manual payouts (PayPal, Skrill, bKash): pay by hand, then record."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import OwnCase
+from accounts.permissions import OwnCase, moderator_required
+from core.money import format_cents
+from moderation.models import Suspension
 from payments.models import MANUAL_METHODS, Payout, PayoutStatus
-from payments.money import format_cents
 from payments.services.payouts import (
     PayoutError,
     payout_mark_paid,
@@ -45,22 +42,7 @@ class RejectForm(forms.Form):
     )
 
 
-def moderator_required(view: Callable) -> Callable:
-    """Moderators only; anybody else signed in gets a 404, anonymous users the login page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_moderator:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _queue():
-    from moderation.models import Suspension
-
     held = Suspension.objects.filter(user_id=OuterRef("user_id"), lifted_at__isnull=True)
     return (
         Payout.objects.filter(status=PayoutStatus.REQUESTED, kind__in=MANUAL_METHODS)
@@ -85,11 +67,11 @@ def _render_queue(request: HttpRequest, bound: dict | None = None, status: int =
         for payout in page.object_list
     ]
     context = {"page": page, "rows": rows, "payouts_off": payouts_refusal()}
-    return render(request, "payments/moderation/payouts.html", context, status=status)
+    return render(request, "moderation/payouts.html", context, status=status)
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    url = reverse("payments:moderation_payouts")
+    url = reverse("moderation:payouts")
     page = request.GET.get("page", "")
     return redirect(f"{url}?page={page}" if page.isdigit() else url)
 
@@ -144,15 +126,7 @@ def payout_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 urlpatterns = [
-    path("moderation/payouts/", payout_queue, name="moderation_payouts"),
-    path(
-        "moderation/payouts/<int:pk>/mark-paid/",
-        payout_mark_paid_view,
-        name="moderation_payout_mark_paid",
-    ),
-    path(
-        "moderation/payouts/<int:pk>/reject/",
-        payout_reject_view,
-        name="moderation_payout_reject",
-    ),
+    path("payouts/", payout_queue, name="payouts"),
+    path("payouts/<int:pk>/mark-paid/", payout_mark_paid_view, name="payout_mark_paid"),
+    path("payouts/<int:pk>/reject/", payout_reject_view, name="payout_reject"),
 ]

@@ -1,8 +1,4 @@
-"""The moderators' console: the hub, flags, suspensions, a user's record, the audit log.
-
-Every page is for moderators only (404 for anybody else signed in); every state change is a
-POST with CSRF that calls one service.
-"""
+"""Accounts: suspensions, finding an account, one account's record; suspend and reinstate."""
 
 from __future__ import annotations
 
@@ -10,54 +6,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from accounts.permissions import OwnCase
-from payments.views.moderation import moderator_required
+from accounts.permissions import OwnCase, moderator_required
+from moderation import selectors
+from moderation.forms import ReasonForm, SuspendForm, UserLookupForm
+from moderation.models import Suspension
+from moderation.services import ModerationError, user_reinstate, user_suspend
 from workers.selectors import success_rate
 
-from . import selectors
-from .forms import AuditFilterForm, ReasonForm, SuspendForm, UserLookupForm
-from .models import Suspension
-from .services import ModerationError, user_reinstate, user_suspend
-
-AUDIT_PAGE_SIZE = 50
 SUSPENSIONS_PAGE_SIZE = 50
-
-
-@moderator_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """The hub: what waits for a moderator, with links to each queue."""
-    return render(
-        request,
-        "moderation/home.html",
-        {"counts": selectors.console_counts(), "lookup": UserLookupForm()},
-    )
-
-
-@moderator_required
-@require_GET
-def flags(request: HttpRequest) -> HttpResponse:
-    """Duplicate screenshots, employers who reject far more than the platform, workers
-    rejected by many employers — over the recent window."""
-    from django.conf import settings
-
-    return render(
-        request,
-        "moderation/flags.html",
-        {
-            "duplicates": selectors.flag_duplicate_screenshots(),
-            "employers": selectors.flag_rejecting_employers(),
-            "workers": selectors.flag_rejected_workers(),
-            "window_days": settings.FLAG_WINDOW_DAYS,
-            "min_reviewed": settings.FLAG_EMPLOYER_MIN_REVIEWED,
-            "min_employers": settings.FLAG_WORKER_REJECTING_EMPLOYERS,
-        },
-    )
 
 
 def _render_suspensions(request: HttpRequest, form: SuspendForm, status: int = 200):
@@ -176,25 +137,10 @@ def user_reinstate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _sanction(request, pk, "reinstate", user_reinstate, _("%(email)s is reinstated."))
 
 
-@moderator_required
-@require_GET
-def audit(request: HttpRequest) -> HttpResponse:
-    """Every moderator decision, newest first; filter by action and moderator, search by
-    target."""
-    form = AuditFilterForm(
-        request.GET or None,
-        actions=selectors.audit_actions(),
-        moderators=selectors.audit_moderators(),
-    )
-    data = form.cleaned_data if form.is_valid() else {}
-    moderator = data.get("moderator")
-    rows = selectors.audit_log(
-        action=data.get("action") or "",
-        actor_id=moderator.pk if moderator else None,
-        target=(data.get("target") or "").strip(),
-    )
-    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode(
-        {k: v for k, v in request.GET.items() if k in ("action", "moderator", "target") and v}
-    )
-    return render(request, "moderation/audit.html", {"form": form, "page": page, "query": query})
+urlpatterns = [
+    path("suspensions/", suspensions, name="suspensions"),
+    path("users/", user_lookup, name="user_lookup"),
+    path("users/<int:pk>/", user_page, name="user"),
+    path("users/<int:pk>/suspend/", user_suspend_view, name="user_suspend"),
+    path("users/<int:pk>/reinstate/", user_reinstate_view, name="user_reinstate"),
+]
