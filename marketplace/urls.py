@@ -16,7 +16,7 @@ api_v1 = [
     path("", include("tasks.api.urls")),
     path("", include("notifications.api_urls")),
     path("", include("webhooks.api_urls")),
-    path("", include("moderation.api_urls")),
+    path("", include("moderation.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,10 +1,11 @@
-"""Payout methods, payouts, and the moderators' decisions on manual payouts."""
+"""Payout methods and payouts. Moderators decide manual payouts under /api/v1/moderation/
+(moderation/api/payouts.py)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,10 +17,8 @@ from payments.models import Payout, PayoutMethod, PayoutMethodKind
 from payments.services.payouts import (
     PayoutError,
     PayoutMethodInvalid,
-    payout_mark_paid,
     payout_method_add,
     payout_method_remove,
-    payout_reject,
     payout_request,
 )
 
@@ -27,16 +26,13 @@ from payments.services.payouts import (
 CONFLICT_CODES = {"insufficient_funds", "reference_used", "payout_not_pending"}
 
 
-def _api_error(error: PayoutError) -> ApiError:
+def payout_api_error(error: PayoutError) -> ApiError:
+    """A payout service's refusal as the API answers it: 409 for the state of things, 403
+    for who may not, 400 for the request's content."""
     code = status.HTTP_409_CONFLICT if error.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
     if error.code in ("account_suspended", "payouts_disabled"):
         code = status.HTTP_403_FORBIDDEN
     return ApiError(code, error.code, error.message)
-
-
-class IsModerator(permissions.BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_moderator)
 
 
 class PayoutMethodSerializer(serializers.ModelSerializer):
@@ -78,16 +74,6 @@ class PayoutRequestSerializer(serializers.Serializer):
         help_text="How much to withdraw, in cents; at least PAYOUT_MINIMUM_CENTS."
     )
     method = serializers.IntegerField(help_text="The id of one of your saved payout methods.")
-
-
-class MarkPaidSerializer(serializers.Serializer):
-    reference = serializers.CharField(
-        max_length=255, help_text="The provider's transaction id; unique per method."
-    )
-
-
-class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, help_text="Shown to the worker.")
 
 
 class PayoutMethodListView(ListAPIView):
@@ -166,75 +152,12 @@ class PayoutListView(ListAPIView):
                 amount_cents=data.validated_data["amount_cents"],
             )
         except PayoutError as error:
-            raise _api_error(error) from error
+            raise payout_api_error(error) from error
         return Response(PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)
-
-
-class _ModerationView(APIView):
-    """A moderator's decision on one payout: validate the body, call one service."""
-
-    permission_classes = [IsModerator]
-    body: type[serializers.Serializer]
-    decide = None  # the service, as a staticmethod
-
-    def post(self, request: Request, pk: int) -> Response:
-        data = self.body(data=request.data)
-        data.is_valid(raise_exception=True)
-        payout = get_object_or_404(Payout, pk=pk)
-        try:
-            payout = self.decide(payout=payout, by=request.user, **data.validated_data)
-        except PayoutError as error:
-            raise _api_error(error) from error
-        return Response(PayoutSerializer(payout).data)
-
-
-def _decision_schema(body: type[serializers.Serializer], errors: str):
-    codes = (200, 400, 401, 403, 404, 409)
-    return extend_schema_view(
-        post=extend_schema(
-            request=body,
-            responses={
-                code: PayoutSerializer if code == 200 else ErrorSerializer for code in codes
-            },
-            description=f"Errors: {errors}.",
-        )
-    )
-
-
-@_decision_schema(
-    MarkPaidSerializer,
-    "`not_manual` (400); `payouts_disabled` (403, a demo); `own_case` (403, the moderator's "
-    "own payout); `reference_used`, `payout_not_pending` (409)",
-)
-class PayoutMarkPaidView(_ModerationView):
-    """A moderator records a manual payout as paid, with the provider's reference."""
-
-    body = MarkPaidSerializer
-    decide = staticmethod(payout_mark_paid)
-
-
-@_decision_schema(
-    RejectSerializer, "`own_case` (403, the moderator's own payout); `payout_not_pending` (409)"
-)
-class PayoutRejectView(_ModerationView):
-    """A moderator rejects a requested payout; the money goes back to the worker's wallet."""
-
-    body = RejectSerializer
-    decide = staticmethod(payout_reject)
 
 
 urlpatterns = [
     path("payout-methods/", PayoutMethodListView.as_view(), name="payout-methods"),
     path("payout-methods/<int:pk>/", PayoutMethodDetailView.as_view(), name="payout-method-detail"),
     path("payouts/", PayoutListView.as_view(), name="payouts"),
-    path(
-        "moderation/payouts/<int:pk>/mark-paid/",
-        PayoutMarkPaidView.as_view(),
-        name="moderation-payout-mark-paid",
-    ),
-    path(
-        "moderation/payouts/<int:pk>/reject/",
-        PayoutRejectView.as_view(),
-        name="moderation-payout-reject",
-    ),
 ]

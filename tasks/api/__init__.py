@@ -1,1 +1,1 @@
-"""The work loop's REST API: campaigns, feed, claims, proofs, reviews, moderation."""
+"""The work loop's REST API: campaigns, feed, claims, proofs, reviews, disputes."""

@@ -1,5 +1,6 @@
 """Disputes through the API: the assignee disputes a rejection; the campaign's owner answers
-or reverses it; moderators list open disputes and decide them."""
+or reverses it. Moderators list and decide them under /api/v1/moderation/
+(moderation/api/disputes.py)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments.api.payouts import IsModerator
-from tasks.dispute_selectors import disputes_with_parties, open_disputes
+from tasks.dispute_selectors import disputes_with_parties
 from tasks.models import Dispute, DisputeOutcome, DisputeStatus
 from tasks.services.disputes import (
     MAX_STATEMENT,
-    MODERATOR_OUTCOMES,
     dispute_open,
-    dispute_resolve,
     dispute_respond,
     dispute_reverse,
 )
@@ -86,14 +83,10 @@ class ReverseSerializer(serializers.Serializer):
     )
 
 
-class ResolveSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=[o.value for o in MODERATOR_OUTCOMES])
-    reason = serializers.CharField(
-        max_length=MAX_STATEMENT, allow_blank=True, default="", help_text=_("Both sides see it.")
-    )
-
-
-def _render(request: Request, dispute: Dispute, code: int = status.HTTP_200_OK) -> Response:
+def dispute_response(
+    request: Request, dispute: Dispute, code: int = status.HTTP_200_OK
+) -> Response:
+    """The dispute as it is now, with its parties, as the API shows it."""
     fresh = disputes_with_parties(Dispute.objects).get(pk=dispute.pk)
     return Response(DisputeSerializer(fresh, context={"request": request}).data, status=code)
 
@@ -136,14 +129,14 @@ class DisputeOpenView(DomainErrors, APIView):
             reason=data.validated_data["reason"],
             evidence=request.FILES.get("evidence"),
         )
-        return _render(request, dispute, status.HTTP_201_CREATED)
+        return dispute_response(request, dispute, status.HTTP_201_CREATED)
 
 
 class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeSerializer, **errors(401, 404)})
     def get(self, request: Request, pk: int) -> Response:
         """A dispute, for its worker, the campaign's employer and moderators."""
-        return _render(request, _visible(request, pk))
+        return dispute_response(request, _visible(request, pk))
 
 
 class DisputeEvidenceView(APIView):
@@ -178,7 +171,7 @@ class DisputeRespondView(DomainErrors, APIView):
         dispute = dispute_respond(
             dispute=dispute, by=request.user, statement=data.validated_data["statement"]
         )
-        return _render(request, dispute)
+        return dispute_response(request, dispute)
 
 
 class DisputeReverseView(DomainErrors, APIView):
@@ -195,40 +188,4 @@ class DisputeReverseView(DomainErrors, APIView):
         dispute = dispute_reverse(
             dispute=dispute, by=request.user, reason=data.validated_data["reason"]
         )
-        return _render(request, dispute)
-
-
-# --- moderators ------------------------------------------------------------------------------
-
-
-@extend_schema_view(
-    get=extend_schema(responses={200: DisputeSerializer(many=True), **errors(401, 403)})
-)
-class ModerationDisputeListView(ListAPIView):
-    """Open disputes, oldest first."""
-
-    serializer_class = DisputeSerializer
-    permission_classes = [IsModerator]
-
-    def get_queryset(self):
-        return open_disputes()
-
-
-class ModerationResolveView(DomainErrors, APIView):
-    permission_classes = [IsModerator]
-
-    @extend_schema(
-        request=ResolveSerializer,
-        responses={200: DisputeSerializer, **errors(400, 401, 403, 404, 409)},
-        description="Decides a dispute with a reason both sides see. `worker`: the "
-        "assignment is approved and paid from escrow. `employer`: the rejection is final; the "
-        "task reopens or its money goes back to the employer. Errors: `reason_required`, "
-        "`invalid` (400); `own_case` (403, the moderator is its worker or employer); "
-        "`invalid_status` (409).",
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        dispute = get_object_or_404(Dispute, pk=pk)
-        data = ResolveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        dispute = dispute_resolve(dispute=dispute, by=request.user, **data.validated_data)
-        return _render(request, dispute)
+        return dispute_response(request, dispute)

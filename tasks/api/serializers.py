@@ -177,13 +177,6 @@ def _spec_values(campaign: Campaign) -> dict:
     return {"category": campaign.category, **{name: getattr(campaign, name) for name in names}}
 
 
-class ModerationCampaignSerializer(CampaignSerializer):
-    """A campaign waiting for a moderator: who posted it, with the flags."""
-
-    employer = serializers.IntegerField(source="employer_id", read_only=True)
-    employer_name = serializers.CharField(source="employer.public_name", read_only=True)
-
-
 class AddPositionsSerializer(serializers.Serializer):
     count = serializers.IntegerField(min_value=1, max_value=INT_MAX)
     task_inputs = serializers.ListField(

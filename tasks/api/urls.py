@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assignments, campaigns, disputes, feed, moderation
+from . import assignments, campaigns, disputes, feed
 
 urlpatterns = [
     path("categories/", campaigns.CategoryListView.as_view(), name="categories"),
@@ -88,30 +88,5 @@ urlpatterns = [
         "disputes/<int:pk>/reverse/",
         disputes.DisputeReverseView.as_view(),
         name="dispute-reverse",
-    ),
-    path(
-        "moderation/disputes/",
-        disputes.ModerationDisputeListView.as_view(),
-        name="moderation-disputes",
-    ),
-    path(
-        "moderation/disputes/<int:pk>/resolve/",
-        disputes.ModerationResolveView.as_view(),
-        name="moderation-dispute-resolve",
-    ),
-    path(
-        "moderation/campaigns/",
-        moderation.ModerationCampaignListView.as_view(),
-        name="moderation-campaigns",
-    ),
-    path(
-        "moderation/campaigns/<int:pk>/approve/",
-        moderation.ModerationApproveView.as_view(),
-        name="moderation-campaign-approve",
-    ),
-    path(
-        "moderation/campaigns/<int:pk>/reject/",
-        moderation.ModerationRejectView.as_view(),
-        name="moderation-campaign-reject",
     ),
 ]

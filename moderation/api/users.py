@@ -1,4 +1,4 @@
-"""Moderation API (moderators only): suspend and reinstate accounts, read the audit log.
+"""Suspend and reinstate accounts (moderators only).
 
 Errors are ``{code, detail}``: ``reason_required`` (400), ``own_case`` (403: your own
 account) and ``cannot_suspend_moderator`` (403), ``already_suspended`` and ``not_suspended``
@@ -8,21 +8,18 @@ account) and ``cannot_suspend_moderator`` (403), ``already_suspended`` and ``not
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from marketplace.api import ApiError, ErrorSerializer
-from payments.api.payouts import IsModerator
-from tasks.pagination import is_id
-
-from . import selectors
-from .models import ModerationAction, Suspension
-from .services import ModerationError, user_reinstate, user_suspend
+from accounts.permissions import IsModerator
+from core.api import ApiError, ErrorSerializer
+from moderation.models import Suspension
+from moderation.services import ModerationError, user_reinstate, user_suspend
 
 
 class SanctionSerializer(serializers.Serializer):
@@ -51,40 +48,6 @@ class SuspensionSerializer(serializers.ModelSerializer):
             "lift_reason",
         ]
         read_only_fields = fields
-
-
-class AuditActorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.EmailField()
-
-
-class AuditTargetSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    id = serializers.CharField()
-    repr = serializers.CharField()
-
-
-class ModerationActionSerializer(serializers.ModelSerializer):
-    actor = serializers.SerializerMethodField()
-    target = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ModerationAction
-        fields = ["id", "action", "actor", "target", "reason", "details", "created_at"]
-        read_only_fields = fields
-
-    @extend_schema_field(AuditActorSerializer(allow_null=True))
-    def get_actor(self, row: ModerationAction) -> dict | None:
-        return {"id": row.actor.pk, "email": row.actor.email} if row.actor else None
-
-    @extend_schema_field(AuditTargetSerializer)
-    def get_target(self, row: ModerationAction) -> dict:
-        kind = row.target_type
-        return {
-            "type": f"{kind.app_label}.{kind.model}",
-            "id": row.target_id,
-            "repr": row.target_repr,
-        }
 
 
 def _api_error(error: ModerationError) -> ApiError:
@@ -135,25 +98,15 @@ class UserReinstateView(_Sanction):
     service = staticmethod(user_reinstate)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("action", str, description="Exact action, e.g. campaign.approve"),
-        OpenApiParameter("moderator", int, description="The moderator's user id"),
-        OpenApiParameter("target", str, description="Search in the target's text, or its id"),
-    ],
-    responses={200: ModerationActionSerializer(many=True), 401: ErrorSerializer},
-)
-class AuditListView(ListAPIView):
-    """The audit log, newest first (paginated ``{count, next, previous, results}``)."""
-
-    serializer_class = ModerationActionSerializer
-    permission_classes = [IsModerator]
-
-    def get_queryset(self):
-        params = self.request.query_params
-        moderator = params.get("moderator", "")
-        return selectors.audit_log(
-            action=params.get("action", ""),
-            actor_id=int(moderator) if is_id(moderator) else None,
-            target=params.get("target", "").strip(),
-        )
+urlpatterns = [
+    path(
+        "users/<int:pk>/suspend/",
+        UserSuspendView.as_view(),
+        name="moderation-user-suspend",
+    ),
+    path(
+        "users/<int:pk>/reinstate/",
+        UserReinstateView.as_view(),
+        name="moderation-user-reinstate",
+    ),
+]

@@ -4,18 +4,26 @@ decision on each."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments.api.payouts import IsModerator
+from accounts.permissions import IsModerator
+from tasks.api.base import DomainErrors, errors, with_open_tasks
+from tasks.api.serializers import CampaignSerializer, ReasonSerializer
 from tasks.models import Campaign, CampaignStatus
 from tasks.services import campaign_moderate
 
-from .base import DomainErrors, errors, with_open_tasks
-from .serializers import ModerationCampaignSerializer, ReasonSerializer
+
+class ModerationCampaignSerializer(CampaignSerializer):
+    """A campaign waiting for a moderator: who posted it, with the flags."""
+
+    employer = serializers.IntegerField(source="employer_id", read_only=True)
+    employer_name = serializers.CharField(source="employer.public_name", read_only=True)
 
 
 @extend_schema_view(
@@ -78,3 +86,18 @@ class ModerationApproveView(_Decision):
 )
 class ModerationRejectView(_Decision):
     approve = False
+
+
+urlpatterns = [
+    path("campaigns/", ModerationCampaignListView.as_view(), name="moderation-campaigns"),
+    path(
+        "campaigns/<int:pk>/approve/",
+        ModerationApproveView.as_view(),
+        name="moderation-campaign-approve",
+    ),
+    path(
+        "campaigns/<int:pk>/reject/",
+        ModerationRejectView.as_view(),
+        name="moderation-campaign-reject",
+    ),
+]
