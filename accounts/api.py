@@ -5,16 +5,17 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, ErrorSerializer
+from core.api import ErrorSerializer
+from core.errors import DomainError
 
 from .models import ApiToken
 from .serializers import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer
-from .services import TooManyTokens, token_issue, token_revoke
+from .services import token_issue, token_revoke
 from .throttling import ScopedRateThrottle
 
 
@@ -59,21 +60,16 @@ class TokenView(APIView):
                 code="too_many_attempts",
             ) from None
         if user is None or not user.is_active:
-            raise ApiError(
-                status.HTTP_400_BAD_REQUEST,
-                "invalid_credentials",
-                _("The email address or the password is not right."),
+            raise DomainError(
+                "invalid_credentials", _("The email address or the password is not right.")
             )
         if not EmailAddress.objects.filter(user=user, verified=True).exists():
-            raise ApiError(
-                status.HTTP_403_FORBIDDEN,
+            raise DomainError(
                 "email_unverified",
                 _("Confirm your email address first; we sent you a link."),
+                status=403,
             )
-        try:
-            token, key = token_issue(user=user, name=data.validated_data.get("device", ""))
-        except TooManyTokens as refusal:
-            raise ApiError(status.HTTP_409_CONFLICT, refusal.code, str(refusal)) from None
+        token, key = token_issue(user=user, name=data.validated_data.get("device", ""))
         return Response(
             TokenSerializer({"id": token.pk, "token": key, "expiry": token.expiry}).data
         )

@@ -16,12 +16,13 @@ from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import permissions
 
-if TYPE_CHECKING:  # no model import at runtime: the API's error handler imports this module
+from core.errors import DomainError
+
+if TYPE_CHECKING:  # no model import at runtime: importable before the apps load
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
@@ -48,22 +49,17 @@ class IsModerator(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_moderator)
 
 
-class OwnCase(PermissionDenied):
-    """A moderator action on the actor's own case, refused.
-
-    Shaped like the apps' domain errors: ``code`` (the API's), ``message`` (for people),
-    ``status`` (what the API answers: 403) and ``field`` (None: about the whole form). The
-    API's exception handler renders it as ``{"code": "own_case", "detail": ...}``; pages
-    show ``message``. A page that forgot to catch it still answers 403, never 500.
-    """
-
-    code = "own_case"
-    status = 403
-    field: str | None = None
+class OwnCase(DomainError):
+    """A moderator action on the actor's own case, refused: the domain error ``own_case``
+    (403), rendered like any other (``{"code": "own_case", "detail": ...}`` by the API, the
+    message on pages; a page that does not catch it answers 403, never 500)."""
 
     def __init__(self, message: str | None = None) -> None:
-        self.message = str(message or _("This is your own case: another moderator must decide it."))
-        super().__init__(self.message)
+        super().__init__(
+            "own_case",
+            message or _("This is your own case: another moderator must decide it."),
+            status=403,
+        )
 
 
 def ensure_not_own_case(

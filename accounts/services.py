@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import MODERATORS_GROUP, ApiToken, User
+from core.errors import DomainError
+
+from .models import MODERATORS_GROUP, ApiToken, ModerationAction, User
 
 
 def user_update_profile(*, user: User, display_name: str, country: str, language: str) -> User:
@@ -29,24 +33,21 @@ def user_set_language(*, user: User, language: str) -> None:
     user.language = language
 
 
-class TooManyTokens(Exception):
-    """The user already has ``API_TOKENS_PER_USER`` live tokens; one must be revoked first."""
-
-    code = "too_many_tokens"
-
-
 @transaction.atomic
 def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """A new API token for one device, valid for ``API_TOKEN_TTL_DAYS``: the row and the token
     itself, which exists only in this return value (the row keeps its digest). The user's
-    expired tokens are deleted; raises TooManyTokens when ``API_TOKENS_PER_USER`` are live.
-    The user's row is locked so that concurrent logins cannot pass the limit together."""
+    expired tokens are deleted; raises DomainError ``too_many_tokens`` (409) when
+    ``API_TOKENS_PER_USER`` are live. The user's row is locked so that concurrent logins
+    cannot pass the limit together."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     now = timezone.now()
     ApiToken.objects.filter(user=user, expiry__lte=now).delete()
     if ApiToken.objects.filter(user=user).count() >= settings.API_TOKENS_PER_USER:
-        raise TooManyTokens(
-            _("You have too many devices signed in; sign one out on your profile page first.")
+        raise DomainError(
+            "too_many_tokens",
+            _("You have too many devices signed in; sign one out on your profile page first."),
+            status=409,
         )
     ttl = timedelta(days=settings.API_TOKEN_TTL_DAYS)
     return ApiToken.objects.create(user=user, expiry=ttl, name=name.strip(), last_used=now)
@@ -112,3 +113,31 @@ def user_ensure_verified(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
     return user, created
+
+
+# --- The audit log ----------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model,
+    reason: str = "",
+    details: dict | None = None,
+) -> ModerationAction:
+    """Write one audit row: ``actor`` did ``action`` to ``target`` because of ``reason``.
+
+    Call it inside the transaction that makes the decision so the row commits (or rolls back)
+    with it. ``actor`` may be None for decisions taken by the system. ``details`` must be
+    JSON-able (ids, statuses, ``_cents`` amounts).
+    """
+    return ModerationAction.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+        target_id=str(target.pk),
+        target_repr=str(getattr(target, "email", None) or target)[:200],
+        reason=reason or "",
+        details=details or {},
+    )

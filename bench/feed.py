@@ -201,7 +201,7 @@ WITH workers AS (
 )
 INSERT INTO tasks_assignment (
     task_id, campaign_id, worker_id, status, claimed_at, expires_at, submitted_at,
-    review_due_at, reviewed_at, review_reason, dispute_until, window_closed, client_ip,
+    review_due_at, reviewed_at, review_reason, dispute_until, client_ip,
     updated_at
 )
 SELECT t.id, t.campaign_id, w.ids[1 + (t.id * 7919) %% array_length(w.ids, 1)],
@@ -214,7 +214,7 @@ SELECT t.id, t.campaign_id, w.ids[1 + (t.id * 7919) %% array_length(w.ids, 1)],
             ELSE NULL END,
        CASE WHEN s.status = 'rejected' THEN 'Not done' ELSE '' END,
        CASE WHEN s.status = 'rejected' THEN now() + interval '3 days' ELSE NULL END,
-       false, '127.0.0.1', now()
+       '127.0.0.1', now()
 FROM tasks_task t, workers w,
      LATERAL (SELECT (ARRAY['approved', 'approved', 'approved', 'submitted', 'claimed',
                             'rejected', 'expired'])[1 + t.id %% 7] AS status) s

@@ -10,9 +10,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ModerationAction, Suspension
 from core.admin import ViewOnlyAdmin, user_column
-
-from .models import ModerationAction, Suspension
 
 
 @admin.register(ModerationAction)

@@ -6,7 +6,6 @@ Each flag is one grouped SQL query over a recent window (``FLAG_WINDOW_DAYS``), 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -15,33 +14,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
-
-from .models import ModerationAction, Suspension
+from accounts.models import ModerationAction, Suspension, User
+from tasks.models import (
+    REJECTED_STATUSES,
+    REVIEWED_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Screenshot,
+)
 
 FLAG_LIMIT = 50
-
-
-def is_suspended(user: Any) -> bool:
-    """True when ``user`` (a User or a user id) has an active suspension. Anonymous: False."""
-    if getattr(user, "is_anonymous", False):
-        return False
-    user_id = getattr(user, "pk", user)
-    if user_id is None:
-        return False
-    return Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).exists()
-
-
-def suspended_user_ids(ids: Iterable[int]) -> set[int]:
-    """The subset of ``ids`` that are suspended now, in one query."""
-    ids = list(ids)
-    if not ids:
-        return set()
-    return set(
-        Suspension.objects.filter(user_id__in=ids, lifted_at__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def active_suspensions() -> QuerySet[Suspension]:
@@ -104,8 +86,6 @@ def _since() -> Any:
 def flag_duplicate_screenshots(*, limit: int = FLAG_LIMIT) -> list:
     """Screenshots in the window that look like an earlier one (``duplicate_of`` set),
     newest first, each with both submissions' workers and campaigns: one query."""
-    from tasks.models import Screenshot
-
     return list(
         Screenshot.objects.filter(duplicate_of__isnull=False, created_at__gte=_since())
         .select_related(
@@ -118,10 +98,10 @@ def flag_duplicate_screenshots(*, limit: int = FLAG_LIMIT) -> list:
     )
 
 
-# The statuses that count as reviewed, and as rejected (a disputed rejection still counts
-# until a moderator or the employer overturns it; then the assignment is approved).
-_REVIEWED = ("approved", "rejected", "disputed")
-_REJECTED = ("rejected", "disputed")
+# The statuses that count as rejected for flagging: a disputed rejection still counts until
+# a moderator or the employer overturns it (then the assignment is approved).
+_REJECTED = tuple(s.value for s in (*REJECTED_STATUSES, AssignmentStatus.DISPUTED))
+_REVIEWED = (AssignmentStatus.APPROVED.value, *_REJECTED)
 
 _EMPLOYER_FLAG_SQL = """
 WITH reviewed AS (
@@ -199,13 +179,9 @@ def employer_approval_rate(user: User) -> tuple[int | None, int]:
     as an employer (percent None before any review), as workers see it in the feed."""
     from django.db.models import Count
 
-    from tasks.models import Assignment, AssignmentStatus
-
     counts = Assignment.objects.filter(campaign__employer=user).aggregate(
         approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
-        reviewed=Count(
-            "id", filter=Q(status__in=(AssignmentStatus.APPROVED, AssignmentStatus.REJECTED))
-        ),
+        reviewed=Count("id", filter=Q(status__in=REVIEWED_STATUSES)),
     )
     reviewed = counts["reviewed"]
     return (round(100 * counts["approved"] / reviewed) if reviewed else None), reviewed
@@ -224,7 +200,7 @@ def console_counts() -> dict[str, int]:
             " (SELECT COUNT(*) FROM tasks_dispute WHERE status = 'open'),"
             " (SELECT COUNT(*) FROM payments_payout WHERE status = 'requested'"
             "  AND kind = ANY(%s)),"
-            " (SELECT COUNT(*) FROM moderation_suspension WHERE lifted_at IS NULL)",
+            " (SELECT COUNT(*) FROM accounts_suspension WHERE lifted_at IS NULL)",
             [[str(kind) for kind in MANUAL_METHODS]],
         )
         campaigns, disputes, payouts, suspensions = cursor.fetchone()

@@ -1,6 +1,6 @@
-"""What the rest of Kaaj tells users, one function per event, called inside the service's
-transaction. Keeps the shared services to one line each and every notification's params and
-link in one place."""
+"""What Kaaj tells users, one function per event, called by the receivers
+(``notifications.receivers``) inside the sender's transaction: every notification's params
+and link in one place."""
 
 from __future__ import annotations
 
@@ -63,16 +63,11 @@ def _review_notice(assignment: Assignment, kind: str, reason: str = "") -> Notic
     )
 
 
-def submission_reviewed(*, assignment: Assignment, kind: str, reason: str = "") -> None:
-    """The worker hears the employer's review: ``kind`` is submission_approved,
-    submission_rejected or revision_requested."""
-    notice = _review_notice(assignment, kind, reason)
-    notify(user=notice.user, kind=notice.kind, params=notice.params, url=notice.url)
-
-
-def submissions_auto_approved(*, assignments: list[Assignment]) -> None:
-    """The clock approved these (campaign and worker loaded): one INSERT for all."""
-    notify_many(notices=[_review_notice(a, Kind.SUBMISSION_APPROVED) for a in assignments])
+def submissions_reviewed(*, assignments: list[Assignment], kind: str, reason: str = "") -> None:
+    """Each worker hears the review of their assignment (campaign and worker loaded):
+    ``kind`` is submission_approved, submission_rejected or revision_requested. One INSERT
+    for all of them."""
+    notify_many(notices=[_review_notice(a, kind, reason) for a in assignments])
 
 
 def payout_decided(*, payout: Payout, paid: bool, reason: str = "") -> None:

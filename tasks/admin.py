@@ -251,9 +251,8 @@ class AssignmentAdmin(ViewOnlyBigTableAdmin):
         "claimed_at",
         "submitted_at",
         "reviewed_at",
-        "window_closed",
     ]
-    list_filter = ["status", "window_closed", ("claimed_at", admin.DateFieldListFilter)]
+    list_filter = ["status", ("claimed_at", admin.DateFieldListFilter)]
     search_fields = ["=id", "=worker__email", "=campaign__id"]
     list_select_related = ["campaign", "worker"]
     readonly_fields = [
@@ -268,7 +267,6 @@ class AssignmentAdmin(ViewOnlyBigTableAdmin):
         "reviewed_at",
         "review_reason",
         "dispute_until",
-        "window_closed",
         "client_ip",
         "updated_at",
     ]

@@ -14,6 +14,7 @@ from accounts.models import User
 
 from .models import (
     OVERTURNED_OUTCOMES,
+    REJECTED_STATUSES,
     Assignment,
     AssignmentStatus,
     Dispute,
@@ -65,7 +66,7 @@ class Record:
 def _record(assignments: QuerySet[Assignment], disputes: QuerySet[Dispute]) -> Record:
     counts = assignments.aggregate(
         approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
-        rejected=Count("id", filter=Q(status=AssignmentStatus.REJECTED)),
+        rejected=Count("id", filter=Q(status__in=REJECTED_STATUSES)),
         disputed=Count("id", filter=Q(status=AssignmentStatus.DISPUTED)),
         overturned=Count("id", filter=Q(dispute__outcome__in=OVERTURNED_OUTCOMES)),
     )

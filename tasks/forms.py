@@ -12,15 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from core.errors import DomainError
 from core.fields import MoneyFormField
+from tasks import limits
 from tasks.models import Campaign, Category, ProofKind
 from tasks.selectors import FEED_SORTS
-from tasks.services import AssignmentError, CampaignSpec
+from tasks.services import CampaignSpec
 
-PROOF_ROWS = 5
-REWARD_MAX_CENTS = 2_147_483_647  # Campaign.reward_cents is a PostgreSQL integer
-CSV_MAX_BYTES = 1024 * 1024
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+# Every bound below comes from tasks.limits, the numbers the campaign service enforces; the
+# fields repeat them only to put the message next to the field.
+PROOF_ROWS = limits.PROOF_FIELDS_MAX  # a row for each proof a campaign may ask for
 SCREENSHOT_TYPES = "image/jpeg,image/png,image/webp"
 
 
@@ -36,7 +37,7 @@ def parse_countries(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def attach_refusal(form: forms.Form, error: AssignmentError) -> None:
+def attach_refusal(form: forms.Form, error: DomainError) -> None:
     """A service's refusal, next to the field it is about (or above the form)."""
     for key, texts in (error.errors or {None: [error.message]}).items():
         for text in texts:
@@ -45,9 +46,9 @@ def attach_refusal(form: forms.Form, error: AssignmentError) -> None:
 
 def parse_task_csv(upload) -> tuple[dict, ...]:
     """An uploaded CSV → one dict per row keyed by the first row's column names."""
-    if upload.size > CSV_MAX_BYTES:
+    if upload.size > limits.TASK_FILE_MAX_BYTES:
         raise forms.ValidationError(
-            _("The file is larger than %(kb)s KB.") % {"kb": CSV_MAX_BYTES // 1024}
+            _("The file is larger than %(kb)s KB.") % {"kb": limits.TASK_FILE_MAX_BYTES // 1024}
         )
     try:
         text = upload.read().decode("utf-8-sig")
@@ -83,13 +84,13 @@ def parse_task_csv(upload) -> tuple[dict, ...]:
 class CampaignForm(forms.Form):
     """A draft's choices, except its proof fields (ProofFieldsForm)."""
 
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=limits.TITLE_MAX_CHARS)
     category = forms.ModelChoiceField(
         label=gettext_lazy("Category"), queryset=Category.objects.all(), empty_label=None
     )
     instructions = forms.CharField(
         label=gettext_lazy("Instructions"),
-        max_length=5000,
+        max_length=limits.INSTRUCTIONS_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=gettext_lazy(
             "Plain text, shown as written. {{column}} is replaced by that column of the task's "
@@ -98,7 +99,8 @@ class CampaignForm(forms.Form):
     )
     reward = MoneyFormField(
         label=gettext_lazy("Reward per task"),
-        maximum=REWARD_MAX_CENTS,
+        minimum=limits.REWARD_MIN_CENTS,
+        maximum=limits.REWARD_MAX_CENTS,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=gettext_lazy("What a worker earns for one approved task, for example 0.50."),
         error_messages={"invalid": gettext_lazy("Enter an amount such as 0.50.")},
@@ -106,34 +108,45 @@ class CampaignForm(forms.Form):
     positions = forms.IntegerField(
         label=gettext_lazy("Positions"),
         required=False,  # with a file, the rows decide
-        min_value=1,
-        max_value=100_000,
+        min_value=limits.POSITIONS_MIN,
+        max_value=limits.POSITIONS_MAX,
         help_text=gettext_lazy("How many tasks. With a file: one task a row."),
     )
     max_tasks_per_worker = forms.IntegerField(
-        label=gettext_lazy("Tasks one worker may do"), min_value=1, max_value=1000, initial=1
+        label=gettext_lazy("Tasks one worker may do"),
+        min_value=limits.MAX_TASKS_PER_WORKER_MIN,
+        max_value=limits.MAX_TASKS_PER_WORKER_MAX,
+        initial=limits.MAX_TASKS_PER_WORKER_DEFAULT,
     )
     time_to_complete_minutes = forms.IntegerField(
-        label=gettext_lazy("Minutes to complete a task"), min_value=5, max_value=10_080, initial=60
+        label=gettext_lazy("Minutes to complete a task"),
+        min_value=limits.TIME_TO_COMPLETE_MINUTES_MIN,
+        max_value=limits.TIME_TO_COMPLETE_MINUTES_MAX,
+        initial=limits.TIME_TO_COMPLETE_MINUTES_DEFAULT,
     )
     time_to_rate_hours = forms.IntegerField(
         label=gettext_lazy("Hours you take to review"),
-        min_value=1,
-        max_value=720,
-        initial=72,
+        min_value=limits.TIME_TO_RATE_HOURS_MIN,
+        max_value=limits.TIME_TO_RATE_HOURS_MAX,
+        initial=limits.TIME_TO_RATE_HOURS_DEFAULT,
         help_text=gettext_lazy("Work you have not reviewed by then is approved automatically."),
     )
     min_success_rate = forms.IntegerField(
-        label=gettext_lazy("Minimum worker success rate (%)"), min_value=0, max_value=100, initial=0
+        label=gettext_lazy("Minimum worker success rate (%)"),
+        min_value=limits.MIN_SUCCESS_RATE_MIN,
+        max_value=limits.MIN_SUCCESS_RATE_MAX,
+        initial=limits.MIN_SUCCESS_RATE_DEFAULT,
     )
     countries_include = forms.CharField(
         label=gettext_lazy("Only these countries"),
         required=False,
-        max_length=800,
+        max_length=limits.COUNTRIES_TEXT_MAX_CHARS,
         help_text=gettext_lazy("Two-letter codes separated by commas, such as BD, IN. Empty: all."),
     )
     countries_exclude = forms.CharField(
-        label=gettext_lazy("Not these countries"), required=False, max_length=800
+        label=gettext_lazy("Not these countries"),
+        required=False,
+        max_length=limits.COUNTRIES_TEXT_MAX_CHARS,
     )
     ends_at = forms.DateTimeField(
         label=gettext_lazy("End date"),
@@ -204,14 +217,7 @@ class CampaignForm(forms.Form):
         if inputs is None:
             inputs = () if data.get("remove_inputs") else self.stored_inputs
         if inputs:
-            data["positions"] = len(inputs)  # one task a row
-            used = set(PLACEHOLDER.findall(data.get("instructions") or ""))
-            missing = sorted(used - set(inputs[0]))
-            if missing:
-                self.add_error(
-                    "instructions",
-                    _("The file has no column named %(names)s.") % {"names": ", ".join(missing)},
-                )
+            data["positions"] = len(inputs)  # one task a row; the service checks the columns
         elif not data.get("positions") and "positions" not in self.errors:
             self.add_error("positions", _("How many tasks? Enter a number of positions."))
         data["task_inputs"] = tuple(inputs)
@@ -252,10 +258,12 @@ class ProofFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for i in range(PROOF_ROWS):
             self.fields[f"{i}_key"] = forms.CharField(
-                label=gettext_lazy("Key"), required=False, max_length=40
+                label=gettext_lazy("Key"), required=False, max_length=limits.PROOF_KEY_MAX_CHARS
             )
             self.fields[f"{i}_label"] = forms.CharField(
-                label=gettext_lazy("What to send"), required=False, max_length=200
+                label=gettext_lazy("What to send"),
+                required=False,
+                max_length=limits.PROOF_LABEL_MAX_CHARS,
             )
             self.fields[f"{i}_kind"] = forms.ChoiceField(
                 label=gettext_lazy("Kind"),
@@ -326,12 +334,20 @@ class FeedQueryForm(forms.Form):
 class CostPreviewForm(forms.Form):
     """The reward and positions typed so far; a value that is not valid yet is left out."""
 
-    reward = MoneyFormField(required=False, maximum=REWARD_MAX_CENTS)
-    positions = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    reward = MoneyFormField(
+        required=False, minimum=limits.REWARD_MIN_CENTS, maximum=limits.REWARD_MAX_CENTS
+    )
+    positions = forms.IntegerField(
+        required=False, min_value=limits.POSITIONS_MIN, max_value=limits.POSITIONS_MAX
+    )
 
 
 class AddPositionsForm(forms.Form):
-    count = forms.IntegerField(label=gettext_lazy("Add positions"), min_value=1, max_value=100_000)
+    count = forms.IntegerField(
+        label=gettext_lazy("Add positions"),
+        min_value=limits.POSITIONS_MIN,
+        max_value=limits.POSITIONS_MAX,
+    )
 
 
 def reason_field() -> forms.CharField:

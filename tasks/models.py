@@ -167,6 +167,18 @@ class TaskStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")  # its money went back to the employer
 
 
+# tasks.lifecycle.tasks moves a task only along these arrows: claimed (open → assigned);
+# its holder gone without pay while the campaign lives (assigned → open) or after it ended
+# (assigned → withdrawn, refunded); approved (assigned → paid); the campaign stopped before
+# anybody claimed it (open → withdrawn, refunded).
+TASK_TRANSITIONS = {
+    TaskStatus.OPEN: {TaskStatus.ASSIGNED, TaskStatus.WITHDRAWN},
+    TaskStatus.ASSIGNED: {TaskStatus.OPEN, TaskStatus.PAID, TaskStatus.WITHDRAWN},
+    TaskStatus.PAID: set(),
+    TaskStatus.WITHDRAWN: set(),
+}
+
+
 class Task(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="tasks")
     number = models.PositiveIntegerField()
@@ -199,8 +211,12 @@ class AssignmentStatus(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     EXPIRED = "expired", _("Expired")
     RELEASED = "released", _("Released")
+    CLOSED = "closed", _("Rejected, final")
 
 
+# tasks.lifecycle.assignments moves an assignment only along these arrows. A rejection stays
+# open to dispute until its window closes (rejected → closed) or a moderator decides for the
+# employer (disputed → closed); either way its task is released then.
 ASSIGNMENT_TRANSITIONS = {
     AssignmentStatus.CLAIMED: {
         AssignmentStatus.SUBMITTED,
@@ -217,11 +233,12 @@ ASSIGNMENT_TRANSITIONS = {
         AssignmentStatus.EXPIRED,
         AssignmentStatus.RELEASED,
     },
-    AssignmentStatus.REJECTED: {AssignmentStatus.DISPUTED},
-    AssignmentStatus.DISPUTED: {AssignmentStatus.APPROVED, AssignmentStatus.REJECTED},
+    AssignmentStatus.REJECTED: {AssignmentStatus.DISPUTED, AssignmentStatus.CLOSED},
+    AssignmentStatus.DISPUTED: {AssignmentStatus.APPROVED, AssignmentStatus.CLOSED},
     AssignmentStatus.APPROVED: set(),
     AssignmentStatus.EXPIRED: set(),
     AssignmentStatus.RELEASED: set(),
+    AssignmentStatus.CLOSED: set(),
 }
 # While an assignment is in one of these, its task belongs to it (and its money stays in
 # escrow). A rejected one holds its task until the dispute window closes.
@@ -234,6 +251,12 @@ HOLDING_STATUSES = (
 )
 # Claims a worker is working on: they count against MAX_OPEN_CLAIMS.
 WORKING_STATUSES = (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED)
+# Work the employer turned down, and the rejection stands (for now, or for good): what a
+# worker's success rate and an employer's record count as rejected. A disputed one counts
+# as neither until it is decided.
+REJECTED_STATUSES = (AssignmentStatus.REJECTED, AssignmentStatus.CLOSED)
+# Every decided review: approved, or rejected as above.
+REVIEWED_STATUSES = (AssignmentStatus.APPROVED, *REJECTED_STATUSES)
 
 
 class Assignment(models.Model):
@@ -254,9 +277,6 @@ class Assignment(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True)
     dispute_until = models.DateTimeField(null=True, blank=True)
-    window_closed = models.BooleanField(
-        default=False, help_text="A rejection that is final: its task was released."
-    )
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -266,7 +286,7 @@ class Assignment(models.Model):
             # The same position is never sold twice: one holding assignment per task.
             models.UniqueConstraint(
                 fields=["task"],
-                condition=Q(status__in=HOLDING_STATUSES) & Q(window_closed=False),
+                condition=Q(status__in=HOLDING_STATUSES),
                 name="tasks_one_holder_per_task",
             ),
         ]

@@ -29,6 +29,7 @@ from accounts.models import User
 
 from .models import (
     OVERTURNED_OUTCOMES,
+    REVIEWED_STATUSES,
     Assignment,
     AssignmentStatus,
     Campaign,
@@ -52,7 +53,7 @@ def with_employer_stats(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
     counts, the average time from submission to review, across all their campaigns, and
     how many of their rejections were overturned (by a moderator or by themselves)."""
     theirs = Assignment.objects.filter(campaign__employer=OuterRef("employer"))
-    reviewed = theirs.filter(status__in=(AssignmentStatus.APPROVED, AssignmentStatus.REJECTED))
+    reviewed = theirs.filter(status__in=REVIEWED_STATUSES)
     rating_time = ExpressionWrapper(
         F("reviewed_at") - F("submitted_at"), output_field=DurationField()
     )
@@ -111,6 +112,7 @@ def feed(*, worker: User, category: str | None = None, sort: str = "reward") -> 
     )
 
 
+_REVIEWED = ", ".join(f"'{status.value}'" for status in REVIEWED_STATUSES)
 # The feed's rules, on the query's own table (Django names it "tasks_campaign"). In order:
 # not past its end date; an open task left; not the worker's own; not blocked by the
 # employer; the worker's success rate (approved / reviewed over the window, rounded half to
@@ -136,14 +138,13 @@ AND "tasks_campaign"."min_success_rate" <= (
                  COUNT(*) AS reviewed
           FROM tasks_assignment a
           WHERE a.reviewed_at >= %s AND a.worker_id = %s
-            AND a.status IN ('{AssignmentStatus.APPROVED.value}',
-                             '{AssignmentStatus.REJECTED.value}')) r)
+            AND a.status IN ({_REVIEWED})) r)
 AND "tasks_campaign"."id" NOT IN (
     SELECT m.campaign_id FROM tasks_assignment m JOIN tasks_campaign mc ON mc.id = m.campaign_id
     WHERE m.worker_id = %s AND m.status NOT IN ('{AssignmentStatus.EXPIRED.value}',
                                                 '{AssignmentStatus.RELEASED.value}')
     GROUP BY m.campaign_id, mc.max_tasks_per_worker HAVING COUNT(*) >= mc.max_tasks_per_worker)
-AND NOT EXISTS (SELECT 1 FROM moderation_suspension s WHERE s.user_id = %s
+AND NOT EXISTS (SELECT 1 FROM accounts_suspension s WHERE s.user_id = %s
                 AND s.lifted_at IS NULL)
 """  # noqa: S608  (fixed values, the worker's through parameters)
 _FEED_COUNTRY = """
@@ -195,7 +196,7 @@ SELECT c.employer_id,
 FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
 LEFT JOIN tasks_dispute d ON d.assignment_id = a.id
 WHERE c.employer_id = ANY(%s)
-  AND a.status IN ('{AssignmentStatus.APPROVED.value}', '{AssignmentStatus.REJECTED.value}')
+  AND a.status IN ({_REVIEWED})
 GROUP BY c.employer_id
 """  # noqa: S608  (fixed status values, no input)
 

@@ -91,8 +91,8 @@ def root_client(client, superuser):
 @pytest.fixture
 def world(employer, worker, outsider, moderator, settings):
     """At least one row of every model of our apps, each made by the service that owns it."""
-    from accounts.services import token_issue
-    from moderation.services import audit_record, user_suspend
+    from accounts.services import audit_record, token_issue
+    from moderation.services import user_suspend
     from notifications.services import notify, preferences_save
     from payments.services import payout_method_add, payout_request
     from payments.services.deposits import deposit_start, sandbox_checkout_confirm

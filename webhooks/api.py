@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, ErrorSerializer, NamedChoiceField
+from core.api import ErrorSerializer, NamedChoiceField
 
 from . import selectors, services
 from .models import Delivery, DeliveryStatus, Endpoint, WebhookEvent
@@ -78,10 +78,6 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _api_error(error: services.WebhookError) -> ApiError:
-    return ApiError(error.status, error.code, error.message)
-
-
 class EndpointListView(ListAPIView):
     """Your webhook endpoints; ``POST`` adds one (its secret is in the answer)."""
 
@@ -108,10 +104,7 @@ class EndpointListView(ListAPIView):
     def post(self, request: Request) -> Response:
         data = EndpointCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            endpoint = services.endpoint_create(employer=request.user, **data.validated_data)
-        except services.WebhookError as error:
-            raise _api_error(error) from error
+        endpoint = services.endpoint_create(employer=request.user, **data.validated_data)
         return Response(EndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -169,8 +162,5 @@ class DeliveryResendView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         delivery = selectors.delivery_of(request.user, pk)
-        try:
-            delivery = services.delivery_resend(delivery=delivery, by=request.user)
-        except services.WebhookError as error:
-            raise _api_error(error) from error
+        delivery = services.delivery_resend(delivery=delivery, by=request.user)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

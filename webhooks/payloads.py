@@ -1,7 +1,8 @@
-"""The ``data`` of Kaaj's webhook events, built from the rows the emitting service holds.
+"""The ``data`` of Kaaj's webhook events, built from the rows the announcing service holds.
 
-Callers pass these builders to :func:`webhooks.services.webhook_emit` *uncalled* (a lambda)
-so nothing is built, and no query runs, when the employer has no endpoint for the event.
+The receivers (``webhooks.receivers``) pass assignment payloads to
+:func:`webhooks.services.webhook_emit_many` *unbuilt* (loaders), so nothing is built, and no
+query runs, when the employer has no endpoint for the event.
 """
 
 from __future__ import annotations

@@ -19,19 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import DomainError
 
 from .addresses import AddressRefused, host_addresses, host_normalise
 from .models import PING_EVENT, Delivery, DeliveryStatus, Endpoint, WebhookEvent, new_secret
 
 EventData = dict | Callable[[], dict]
-
-
-class WebhookError(Exception):
-    """A refused change: ``code`` for the API, ``message`` for people, ``field`` for forms."""
-
-    def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.field, self.status = code, message, field, status
 
 
 def http_allowed() -> bool:
@@ -134,13 +127,13 @@ def endpoint_url_check(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError on a bad port)
     except ValueError as error:
-        raise WebhookError("invalid_url", _("Enter a valid URL."), "url") from error
+        raise DomainError("invalid_url", _("Enter a valid URL."), field="url") from error
     allowed = ("https", "http") if http_allowed() else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
-        raise WebhookError("https_required", _("The URL must start with https://."), "url")
+        raise DomainError("https_required", _("The URL must start with https://."), field="url")
     if parts.username or parts.password:
-        raise WebhookError(
-            "invalid_url", _("Leave user names and passwords out of the URL."), "url"
+        raise DomainError(
+            "invalid_url", _("Leave user names and passwords out of the URL."), field="url"
         )
     try:
         if http_allowed():
@@ -149,9 +142,9 @@ def endpoint_url_check(url: str) -> str:
             host_addresses(parts.hostname, resolve=False)
     except AddressRefused as refused:
         if refused.code == "invalid_url":
-            raise WebhookError("invalid_url", _("Enter a valid URL."), "url") from refused
-        raise WebhookError(
-            "private_address", _("The URL must point to a public internet address."), "url"
+            raise DomainError("invalid_url", _("Enter a valid URL."), field="url") from refused
+        raise DomainError(
+            "private_address", _("The URL must point to a public internet address."), field="url"
         ) from refused
     return url
 
@@ -160,10 +153,10 @@ def _events_clean(events: Iterable[str] | None) -> list[str]:
     events = sorted(set(events or []))
     unknown = [event for event in events if event not in WebhookEvent.values]
     if unknown:
-        raise WebhookError(
+        raise DomainError(
             "invalid_event",
             _("Unknown event: %(event)s.") % {"event": ", ".join(unknown)},
-            "events",
+            field="events",
         )
     # Every event chosen is the same as none chosen: "all", including future ones.
     return [] if len(events) == len(WebhookEvent.values) else events
@@ -173,7 +166,7 @@ def endpoint_create(
     *, employer: User, url: str, events: Iterable[str] | None = None, description: str = ""
 ) -> Endpoint:
     """A new active endpoint with a fresh secret. ``events`` empty means every event.
-    Raises WebhookError (``https_required``, ``private_address``, ``invalid_url``,
+    Raises DomainError (``https_required``, ``private_address``, ``invalid_url``,
     ``invalid_event``, ``too_many_endpoints``). The employer's row is locked so two
     requests at once cannot pass the limit together."""
     url = endpoint_url_check(url)
@@ -182,7 +175,7 @@ def endpoint_create(
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=employer.pk).first()
         if Endpoint.objects.filter(employer=employer).count() >= limit:
-            raise WebhookError(
+            raise DomainError(
                 "too_many_endpoints",
                 _("You can have at most %(limit)s endpoints.") % {"limit": limit},
                 status=409,
@@ -283,7 +276,7 @@ def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
             .update(status=DeliveryStatus.PENDING, next_attempt_at=now, sending_until=None)
         )
         if not moved:
-            raise WebhookError(
+            raise DomainError(
                 "in_flight", _("This delivery is being sent right now; try again."), status=409
             )
         transaction.on_commit(lambda: _enqueue([delivery.pk]), robust=True)
@@ -293,4 +286,4 @@ def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
 
 def _own(endpoint: Endpoint, by: User) -> None:
     if endpoint.employer_id != by.pk:
-        raise WebhookError("not_found", _("Not found."), status=404)
+        raise DomainError("not_found", _("Not found."), status=404)

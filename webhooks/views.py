@@ -24,7 +24,7 @@ from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, VERIFY_SNI
 DELIVERIES_PAGE_SIZE = 25
 
 
-def _attach(error: services.WebhookError, form: EndpointForm) -> None:
+def _attach(error: services.DomainError, form: EndpointForm) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -61,7 +61,7 @@ def endpoints(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = services.endpoint_create(employer=request.user, **form.cleaned_data)
-        except services.WebhookError as error:
+        except services.DomainError as error:
             _attach(error, form)
         else:
             messages.success(request, _("Endpoint added. Copy its signing secret below."))
@@ -115,7 +115,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.endpoint_update(endpoint=found, by=request.user, **form.cleaned_data)
-        except services.WebhookError as error:
+        except services.DomainError as error:
             _attach(error, form)
         else:
             messages.success(request, _("Endpoint saved."))
@@ -175,7 +175,7 @@ def delivery_resend(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.delivery_of(request.user, pk)
     try:
         services.delivery_resend(delivery=found, by=request.user)
-    except services.WebhookError as error:
+    except services.DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Sending again now."))

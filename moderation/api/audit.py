@@ -7,11 +7,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
+from accounts.models import ModerationAction
 from accounts.permissions import IsModerator
 from core.api import ErrorSerializer
 from core.pagination import is_id
 from moderation import selectors
-from moderation.models import ModerationAction
 
 
 class AuditActorSerializer(serializers.Serializer):

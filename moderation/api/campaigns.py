@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
-from tasks.api.base import DomainErrors, errors, with_open_tasks
+from tasks.api.base import errors, with_open_tasks
 from tasks.api.serializers import CampaignSerializer, ReasonSerializer
 from tasks.models import Campaign, CampaignStatus
 from tasks.services import campaign_moderate
@@ -42,7 +42,7 @@ class ModerationCampaignListView(ListAPIView):
         )
 
 
-class _Decision(DomainErrors, APIView):
+class _Decision(APIView):
     permission_classes = [IsModerator]
     approve = True
 

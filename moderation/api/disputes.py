@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
-from tasks.api.base import DomainErrors, errors
+from tasks.api.base import errors
 from tasks.api.disputes import DisputeSerializer, dispute_response
 from tasks.dispute_selectors import open_disputes
 from tasks.models import Dispute
@@ -40,7 +40,7 @@ class ModerationDisputeListView(ListAPIView):
         return open_disputes()
 
 
-class ModerationResolveView(DomainErrors, APIView):
+class ModerationResolveView(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(

@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsModerator
 from core.api import ErrorSerializer
-from payments.api.payouts import PayoutSerializer, payout_api_error
+from payments.api.payouts import PayoutSerializer
 from payments.models import Payout
-from payments.services.payouts import PayoutError, payout_mark_paid, payout_reject
+from payments.services.payouts import payout_mark_paid, payout_reject
 
 
 class MarkPaidSerializer(serializers.Serializer):
@@ -36,10 +36,7 @@ class _ModerationView(APIView):
         data = self.body(data=request.data)
         data.is_valid(raise_exception=True)
         payout = get_object_or_404(Payout, pk=pk)
-        try:
-            payout = self.decide(payout=payout, by=request.user, **data.validated_data)
-        except PayoutError as error:
-            raise payout_api_error(error) from error
+        payout = self.decide(payout=payout, by=request.user, **data.validated_data)
         return Response(PayoutSerializer(payout).data)
 
 

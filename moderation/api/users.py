@@ -15,11 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.models import Suspension, User
 from accounts.permissions import IsModerator
-from core.api import ApiError, ErrorSerializer
-from moderation.models import Suspension
-from moderation.services import ModerationError, user_reinstate, user_suspend
+from core.api import ErrorSerializer
+from moderation.services import user_reinstate, user_suspend
 
 
 class SanctionSerializer(serializers.Serializer):
@@ -50,10 +49,6 @@ class SuspensionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _api_error(error: ModerationError) -> ApiError:
-    return ApiError(error.status, error.code, error.message)
-
-
 class _Sanction(APIView):
     permission_classes = [IsModerator]
     service = staticmethod(user_suspend)
@@ -63,12 +58,7 @@ class _Sanction(APIView):
         body = SanctionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = get_object_or_404(User, pk=pk)
-        try:
-            suspension = self.service(
-                user=user, by=request.user, reason=body.validated_data["reason"]
-            )
-        except ModerationError as error:
-            raise _api_error(error) from error
+        suspension = self.service(user=user, by=request.user, reason=body.validated_data["reason"])
         return Response(SuspensionSerializer(suspension).data, status=self.created)
 
 

@@ -11,10 +11,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import OwnCase, moderator_required
+from accounts.permissions import moderator_required
+from core.errors import DomainError
 from moderation.forms import CampaignDecisionForm
 from tasks.models import Campaign, CampaignStatus
-from tasks.services import CampaignError, campaign_moderate
+from tasks.services import campaign_moderate
 
 QUEUE_PAGE_SIZE = 20
 
@@ -62,7 +63,7 @@ def campaign_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
         campaign_moderate(
             campaign=campaign, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
         )
-    except (CampaignError, OwnCase) as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         text = (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import OwnCase, moderator_required
+from core.errors import DomainError
 from tasks.dispute_selectors import (
     disputes_with_parties,
     employer_record,
@@ -23,7 +24,6 @@ from tasks.dispute_selectors import (
 )
 from tasks.forms import attach_refusal
 from tasks.models import Dispute, DisputeOutcome
-from tasks.services import AssignmentError
 from tasks.services.disputes import MAX_STATEMENT, dispute_resolve
 from tasks.views.worker import instructions_for
 from workers.selectors import success_rate
@@ -105,7 +105,7 @@ def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
         except OwnCase as error:  # four eyes: the moderator is a party to it
             messages.error(request, error.message)
             return redirect("moderation:dispute", pk=dispute.pk)
-        except AssignmentError as error:
+        except DomainError as error:
             if not error.errors:  # decided meanwhile
                 messages.error(request, error.message)
                 return redirect("moderation:dispute", pk=dispute.pk)

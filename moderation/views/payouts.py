@@ -11,16 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import OwnCase, moderator_required
+from accounts.models import Suspension
+from accounts.permissions import moderator_required
+from core.errors import DomainError
 from core.money import format_cents
-from moderation.models import Suspension
 from payments.models import MANUAL_METHODS, Payout, PayoutStatus
-from payments.services.payouts import (
-    PayoutError,
-    payout_mark_paid,
-    payout_reject,
-    payouts_refusal,
-)
+from payments.services.payouts import payout_mark_paid, payout_reject, payouts_refusal
 
 QUEUE_PAGE_SIZE = 25
 
@@ -88,7 +84,7 @@ def _decide(request: HttpRequest, pk: int, form_class, which: str, decide) -> Ht
     if form.is_valid():
         try:
             done = decide(payout, form.cleaned_data)
-        except (PayoutError, OwnCase) as error:
+        except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return done

@@ -10,12 +10,12 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.models import Suspension, User
 from accounts.permissions import OwnCase, moderator_required
+from core.errors import DomainError
 from moderation import selectors
 from moderation.forms import ReasonForm, SuspendForm, UserLookupForm
-from moderation.models import Suspension
-from moderation.services import ModerationError, user_reinstate, user_suspend
+from moderation.services import user_reinstate, user_suspend
 from workers.selectors import success_rate
 
 SUSPENSIONS_PAGE_SIZE = 50
@@ -44,7 +44,7 @@ def suspensions(request: HttpRequest) -> HttpResponse:
         user = form.cleaned_data["email"]
         try:
             user_suspend(user=user, by=request.user, reason=form.cleaned_data["reason"])
-        except (ModerationError, OwnCase) as error:
+        except DomainError as error:
             form.add_error(_field(error, form), error.message)
         else:
             messages.success(request, _("%(email)s is suspended.") % {"email": user.email})
@@ -52,7 +52,7 @@ def suspensions(request: HttpRequest) -> HttpResponse:
     return _render_suspensions(request, form, status=400)
 
 
-def _field(error: ModerationError | OwnCase, form) -> str | None:
+def _field(error: DomainError | OwnCase, form) -> str | None:
     if error.field in form.fields:
         return error.field
     about_whom = error.code.startswith("cannot_") or isinstance(error, OwnCase)
@@ -114,7 +114,7 @@ def _sanction(request: HttpRequest, pk: int, which: str, service, done: str) -> 
         except OwnCase as error:  # four eyes; a moderator's record shows no form to err on
             messages.error(request, error.message)
             return redirect("moderation:user", pk=user.pk)
-        except ModerationError as error:
+        except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, done % {"email": user.email})

@@ -5,12 +5,10 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import ApiError, ErrorSerializer
+from core.api import ErrorSerializer
 from core.fields import MoneyField
 from payments.models import Deposit
 from payments.services.deposits import (
-    DepositAmountInvalid,
-    PaymentProviderUnavailable,
     deposit_start,
 )
 
@@ -67,18 +65,11 @@ class DepositListView(ListAPIView):
     def post(self, request: Request) -> Response:
         data = DepositStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            deposit = deposit_start(
-                user=request.user,
-                amount_cents=data.validated_data["amount_cents"],
-                base_url=request.build_absolute_uri("/"),
-            )
-        except DepositAmountInvalid as error:
-            raise ApiError(status.HTTP_400_BAD_REQUEST, error.code, error.message) from error
-        except PaymentProviderUnavailable as error:
-            raise ApiError(
-                status.HTTP_503_SERVICE_UNAVAILABLE, error.code, error.message
-            ) from error
+        deposit = deposit_start(
+            user=request.user,
+            amount_cents=data.validated_data["amount_cents"],
+            base_url=request.build_absolute_uri("/"),
+        )
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
 

@@ -11,28 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ApiError, ErrorSerializer
+from core.api import ErrorSerializer
 from core.fields import MoneyField
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
 from payments.services.payouts import (
-    PayoutError,
-    PayoutMethodInvalid,
     payout_method_add,
     payout_method_remove,
     payout_request,
 )
-
-# Errors that are about the state of things rather than the request's content.
-CONFLICT_CODES = {"insufficient_funds", "reference_used", "payout_not_pending"}
-
-
-def payout_api_error(error: PayoutError) -> ApiError:
-    """A payout service's refusal as the API answers it: 409 for the state of things, 403
-    for who may not, 400 for the request's content."""
-    code = status.HTTP_409_CONFLICT if error.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
-    if error.code in ("account_suspended", "payouts_disabled"):
-        code = status.HTTP_403_FORBIDDEN
-    return ApiError(code, error.code, error.message)
 
 
 class PayoutMethodSerializer(serializers.ModelSerializer):
@@ -143,16 +129,11 @@ class PayoutListView(ListAPIView):
         data = PayoutRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         method = PayoutMethod.objects.filter(pk=data.validated_data["method"]).first()
-        try:
-            if method is None:
-                raise PayoutMethodInvalid()
-            payout = payout_request(
-                user=request.user,
-                method=method,
-                amount_cents=data.validated_data["amount_cents"],
-            )
-        except PayoutError as error:
-            raise payout_api_error(error) from error
+        payout = payout_request(
+            user=request.user,
+            method=method,
+            amount_cents=data.validated_data["amount_cents"],
+        )
         return Response(PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,9 +1,6 @@
 """Every write to Kaaj's money goes through these services."""
 
 from .deposits import (
-    DepositAmountInvalid,
-    DepositError,
-    PaymentProviderUnavailable,
     WebhookInvalid,
     deposit_fulfil,
     deposit_start,
@@ -14,14 +11,6 @@ from .deposits import (
 from .escrow import TaskPayment, escrow_fund, escrow_pay, escrow_pay_many, escrow_refund
 from .ledger import IdempotencyConflict, InsufficientFunds
 from .payouts import (
-    PayoutAmountTooSmall,
-    PayoutBalanceTooLow,
-    PayoutError,
-    PayoutMethodInvalid,
-    PayoutNotManual,
-    PayoutNotPending,
-    PayoutReferenceUsed,
-    PayoutsDisabled,
     payout_fail,
     payout_mark_paid,
     payout_method_add,
@@ -37,19 +26,8 @@ from .payouts import (
 from .wallets import adjustment_post, bonus_transfer
 
 __all__ = [
-    "DepositAmountInvalid",
-    "DepositError",
     "IdempotencyConflict",
     "InsufficientFunds",
-    "PaymentProviderUnavailable",
-    "PayoutAmountTooSmall",
-    "PayoutBalanceTooLow",
-    "PayoutError",
-    "PayoutMethodInvalid",
-    "PayoutNotManual",
-    "PayoutNotPending",
-    "PayoutReferenceUsed",
-    "PayoutsDisabled",
     "TaskPayment",
     "WebhookInvalid",
     "adjustment_post",

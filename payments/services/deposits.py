@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from core.errors import DomainError
 from core.money import format_cents
 from payments import checkout
 from payments.models import (
@@ -54,29 +55,6 @@ PROVIDER_UNAVAILABLE = gettext_noop("The payment provider was not available.")
 PAYMENT_FAILED = gettext_noop("The payment did not go through.")
 
 
-class DepositError(Exception):
-    """A deposit could not be started. ``code`` is stable (the API's), ``message`` is for
-    people, in their language."""
-
-    code = "deposit_error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-
-class DepositAmountInvalid(DepositError):
-    """The amount is below ``DEPOSIT_MINIMUM_CENTS`` or above ``DEPOSIT_MAXIMUM_CENTS``."""
-
-
-class PaymentProviderUnavailable(DepositError):
-    """The provider gave no checkout session; the deposit is marked failed, nothing paid."""
-
-    code = "payment_provider_unavailable"
-
-
 class WebhookInvalid(Exception):
     """The event's signature (or shape) is wrong. Nothing was stored."""
 
@@ -85,17 +63,20 @@ class WebhookInvalid(Exception):
 
 
 def deposit_amount_check(amount_cents: int) -> None:
-    """Raise :class:`DepositAmountInvalid` unless the amount is within the settings' limits."""
+    """Raise DomainError ``amount_too_small`` / ``amount_too_large`` unless the amount is
+    within the settings' limits."""
     minimum, maximum = settings.DEPOSIT_MINIMUM_CENTS, settings.DEPOSIT_MAXIMUM_CENTS
     if not isinstance(amount_cents, int) or amount_cents < minimum:
-        raise DepositAmountInvalid(
+        raise DomainError(
+            "amount_too_small",
             _("The smallest deposit is %(minimum)s.") % {"minimum": format_cents(minimum)},
-            code="amount_too_small",
+            field="amount",
         )
     if amount_cents > maximum:
-        raise DepositAmountInvalid(
+        raise DomainError(
+            "amount_too_large",
             _("The largest deposit is %(maximum)s.") % {"maximum": format_cents(maximum)},
-            code="amount_too_large",
+            field="amount",
         )
 
 
@@ -112,8 +93,9 @@ def deposit_start(
     Requires: no transaction open by the caller (the provider call may go over the network).
     ``base_url`` makes the return URLs absolute (Stripe needs it). Guarantees: the provider
     is called once, outside any transaction; the wallet is not credited here (only the
-    webhook does that). Raises :class:`DepositAmountInvalid` (nothing created) and
-    :class:`PaymentProviderUnavailable` (the deposit is kept, marked failed).
+    webhook does that). Raises DomainError ``amount_too_small`` / ``amount_too_large``
+    (nothing created) and ``payment_provider_unavailable`` (503: the deposit is kept,
+    marked failed).
     """
     deposit_amount_check(amount_cents)
     provider = provider or checkout.checkout_provider()
@@ -128,11 +110,13 @@ def deposit_start(
     except checkout.CheckoutUnavailable as error:
         logger.warning("deposit %s: no checkout session: %s", deposit.pk, error)
         _deposit_close(deposit.pk, DepositStatus.FAILED, reason=PROVIDER_UNAVAILABLE)
-        raise PaymentProviderUnavailable(
+        raise DomainError(
+            "payment_provider_unavailable",
             _(
                 "The payment provider is not answering right now. Nothing was charged; "
                 "please try again in a few minutes."
-            )
+            ),
+            status=503,
         ) from error
     # One conditional UPDATE: the session is stored whatever happened meanwhile, and the
     # status moves to open only if no webhook has already moved it on (paid, expired).

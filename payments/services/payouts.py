@@ -37,13 +37,12 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Suspension, User
 from accounts.permissions import ensure_not_own_case
+from accounts.selectors import is_suspended
+from accounts.services import audit_record
+from core.errors import DomainError
 from core.money import format_cents
-from moderation.models import Suspension
-from moderation.selectors import is_suspended
-from moderation.services import audit_record
-from notifications import events as notifications
 from payments import transfers
 from payments.models import (
     MANUAL_METHODS,
@@ -56,6 +55,7 @@ from payments.models import (
     PayoutMethodKind,
     PayoutStatus,
 )
+from payments.signals import payout_decided
 from payments.transfers import Outcome, OutcomeStatus, PayoutProvider
 
 from .ledger import (
@@ -78,57 +78,15 @@ SEND_BATCH_SIZE = 20
 ATTEMPTS_BEFORE_ALARM = 12
 
 
-class PayoutError(Exception):
-    """A payout step that cannot go ahead. ``code`` is the API's error code; ``field`` the
-    form field the message belongs next to (None: the whole form)."""
-
-    code = "payout_error"
-    field: str | None = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+def _method_invalid() -> DomainError:
+    return DomainError(
+        "invalid_method", _("Choose one of your own payout methods."), field="method"
+    )
 
 
-class PayoutAmountTooSmall(PayoutError):
-    code, field = "amount_too_small", "amount"
-
-
-class PayoutBalanceTooLow(PayoutError):
-    code, field = "insufficient_funds", "amount"
-
-
-class PayoutMethodInvalid(PayoutError):
-    code, field = "invalid_method", "method"
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message or _("Choose one of your own payout methods."))
-
-
-class PayoutReferenceUsed(PayoutError):
-    code, field = "reference_used", "reference"
-
-
-class PayoutNotManual(PayoutError):
-    code = "not_manual"
-
-
-class PayoutAccountSuspended(PayoutError):
-    """The account is suspended: its money stays put (never taken) until reinstatement."""
-
-    code = "account_suspended"
-
-
-class PayoutNotPending(PayoutError):
+def _not_pending() -> DomainError:
     """Somebody else moved the payout first (a row count of 0)."""
-
-    code = "payout_not_pending"
-
-
-class PayoutsDisabled(PayoutError):
-    """No money may leave Kaaj here at all (a demo: its money is pretend)."""
-
-    code = "payouts_disabled"
+    return DomainError("payout_not_pending", _("This payout was already decided."), status=409)
 
 
 def payouts_refusal() -> str | None:
@@ -145,7 +103,7 @@ def payouts_refusal() -> str | None:
 def _require_payouts_enabled() -> None:
     refusal = payouts_refusal()
     if refusal is not None:
-        raise PayoutsDisabled(refusal)
+        raise DomainError("payouts_disabled", refusal, status=403)
 
 
 # --- Payout methods -------------------------------------------------------------------------
@@ -208,11 +166,11 @@ def payout_method_remove(*, user: User, method: PayoutMethod) -> bool:
     """Remove one of ``user``'s methods (soft: ``removed_at``).
 
     Payouts already requested keep their own snapshot of kind and destination and are paid
-    as asked. Returns False when it was already removed; raises PayoutMethodInvalid for
+    as asked. Returns False when it was already removed; raises DomainError ``invalid_method`` for
     somebody else's method.
     """
     if method.user_id != user.pk:
-        raise PayoutMethodInvalid()
+        raise _method_invalid()
     return bool(
         PayoutMethod.objects.filter(pk=method.pk, removed_at__isnull=True).update(
             removed_at=timezone.now()
@@ -223,30 +181,35 @@ def payout_method_remove(*, user: User, method: PayoutMethod) -> bool:
 # --- Requesting -----------------------------------------------------------------------------
 
 
-def payout_request(*, user: User, method: PayoutMethod, amount_cents: int) -> Payout:
+def payout_request(*, user: User, method: PayoutMethod | None, amount_cents: int) -> Payout:
     """Withdraw ``amount_cents`` from ``user``'s wallet to one of their active methods.
 
     In one transaction: creates the payout (``requested``, with the method's kind and
     destination copied), records its event, and reserves the money (wallet → payout
     account). A Stripe payout's send job is enqueued after commit. Raises
-    PayoutMethodInvalid (not the user's, or removed), PayoutAmountTooSmall (below
-    ``PAYOUT_MINIMUM_CENTS``), PayoutBalanceTooLow, PayoutAccountSuspended (a moderator
-    suspended the account) or PayoutsDisabled (demo mode); then nothing at all is written.
+    DomainError: ``invalid_method`` (none, not the user's, or removed), ``amount_too_small`` (below
+    ``PAYOUT_MINIMUM_CENTS``), ``insufficient_funds`` (409), ``account_suspended`` (403, a
+    moderator suspended the account) or ``payouts_disabled`` (403, demo mode); then nothing at
+    all is written.
     """
     _require_payouts_enabled()
-    if method.user_id != user.pk or method.removed_at is not None:
-        raise PayoutMethodInvalid()
+    if method is None or method.user_id != user.pk or method.removed_at is not None:
+        raise _method_invalid()
     if is_suspended(user):
-        raise PayoutAccountSuspended(
+        raise DomainError(
+            "account_suspended",
             _(
                 "Your account is suspended: withdrawals wait until a moderator reinstates it. "
                 "Your balance stays yours."
-            )
+            ),
+            status=403,
         )
     minimum = settings.PAYOUT_MINIMUM_CENTS
     if not isinstance(amount_cents, int) or amount_cents < max(minimum, 1):
-        raise PayoutAmountTooSmall(
-            _("The smallest withdrawal is %(minimum)s.") % {"minimum": format_cents(minimum)}
+        raise DomainError(
+            "amount_too_small",
+            _("The smallest withdrawal is %(minimum)s.") % {"minimum": format_cents(minimum)},
+            field="amount",
         )
     wallet, reserve = wallet_account(user), payout_account(user)
     with transaction.atomic():
@@ -268,12 +231,15 @@ def payout_request(*, user: User, method: PayoutMethod, amount_cents: int) -> Pa
                 by=user,
             )
         except InsufficientFunds as error:
-            raise PayoutBalanceTooLow(
+            raise DomainError(
+                "insufficient_funds",
                 _("Your available balance is %(available)s; you cannot withdraw %(amount)s.")
                 % {
                     "available": format_cents(error.available),
                     "amount": format_cents(amount_cents),
-                }
+                },
+                status=409,
+                field="amount",
             ) from error
         if payout.kind == PayoutMethodKind.STRIPE:
             transaction.on_commit(lambda: _enqueue_send(payout.pk), robust=True)
@@ -443,7 +409,7 @@ def payout_settle(*, payout_id: int, reference: str) -> Payout | None:
         if payout is None:
             return None
         _settle_post(payout, by=None)
-        notifications.payout_decided(payout=payout, paid=True)
+        payout_decided.send(sender=Payout, payout=payout, paid=True, reason="")
     return payout
 
 
@@ -466,7 +432,7 @@ def payout_fail(*, payout_id: int, reason: str) -> Payout | None:
         if payout is None:
             return None
         _return_post(payout, by=None)
-        notifications.payout_decided(payout=payout, paid=False, reason=reason)
+        payout_decided.send(sender=Payout, payout=payout, paid=False, reason=reason)
     return payout
 
 
@@ -492,28 +458,34 @@ def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
     ``reference`` is the provider's transaction id; one reference pays one payout per
     method kind. One transaction: the conditional update, its event, the ledger settle.
     Raises PermissionDenied (not a moderator), OwnCase (the moderator's own payout),
-    PayoutsDisabled (demo mode), PayoutNotManual, PayoutError (no reference),
-    PayoutReferenceUsed, PayoutAccountSuspended (held while the worker is suspended) or
-    PayoutNotPending (decided already).
+    DomainError: ``payouts_disabled`` (403, demo mode), ``not_manual``, ``reference_required``,
+    ``reference_used`` (409), ``account_suspended`` (403, held while the worker is suspended)
+    or ``payout_not_pending`` (409, decided already).
     """
     _require_moderator(by)
     _require_not_own(payout, by)
     _require_payouts_enabled()
     if payout.kind not in MANUAL_METHODS:
-        raise PayoutNotManual(_("Kaaj pays this payout through Stripe; it cannot be marked paid."))
+        raise DomainError(
+            "not_manual", _("Kaaj pays this payout through Stripe; it cannot be marked paid.")
+        )
     if is_suspended(payout.user_id):
-        raise PayoutAccountSuspended(
-            _("The worker's account is suspended: the payout waits until they are reinstated.")
+        raise DomainError(
+            "account_suspended",
+            _("The worker's account is suspended: the payout waits until they are reinstated."),
+            status=403,
         )
     reference = (reference or "").strip()
     if not reference:
-        raise PayoutError(_("Enter the payment's reference."))
+        raise DomainError(
+            "reference_required", _("Enter the payment's reference."), field="reference"
+        )
     used = _("Reference %(reference)s is already recorded for another %(kind)s payout.") % {
         "reference": reference,
         "kind": payout.get_kind_display(),
     }
     if Payout.objects.filter(kind=payout.kind, reference=reference).exclude(pk=payout.pk).exists():
-        raise PayoutReferenceUsed(used)
+        raise DomainError("reference_used", used, status=409, field="reference")
     try:
         with transaction.atomic():
             paid = _transition(
@@ -526,12 +498,12 @@ def payout_mark_paid(*, payout: Payout, reference: str, by: User) -> Payout:
                 decided_by=by,
             )
             if paid is None:
-                raise PayoutNotPending(_("This payout was already decided."))
+                raise _not_pending()
             _settle_post(paid, by=by)
-            notifications.payout_decided(payout=paid, paid=True)
+            payout_decided.send(sender=Payout, payout=paid, paid=True, reason="")
             _audit(paid, "payout.mark_paid", by=by, reason=reference)
     except IntegrityError as error:  # the same reference recorded at the same moment
-        raise PayoutReferenceUsed(used) from error
+        raise DomainError("reference_used", used, status=409, field="reference") from error
     return paid
 
 
@@ -540,14 +512,18 @@ def payout_reject(*, payout: Payout, reason: str, by: User) -> Payout:
 
     The reason is required and shown to the worker; the money goes back to the wallet in
     the same transaction. Raises PermissionDenied, OwnCase (the moderator's own payout),
-    PayoutError (no reason) or PayoutNotPending (decided already, or a Stripe payout already
-    being sent).
+    DomainError ``reason_required`` or ``payout_not_pending`` (409: decided already, or a
+    Stripe payout already being sent).
     """
     _require_moderator(by)
     _require_not_own(payout, by)
     reason = (reason or "").strip()
     if not reason:
-        raise PayoutError(_("Say why the payout is rejected; the worker will see it."))
+        raise DomainError(
+            "reason_required",
+            _("Say why the payout is rejected; the worker will see it."),
+            field="reason",
+        )
     with transaction.atomic():
         rejected = _transition(
             payout.pk,
@@ -559,9 +535,9 @@ def payout_reject(*, payout: Payout, reason: str, by: User) -> Payout:
             decided_by=by,
         )
         if rejected is None:
-            raise PayoutNotPending(_("This payout was already decided."))
+            raise _not_pending()
         _return_post(rejected, by=by)
-        notifications.payout_decided(payout=rejected, paid=False, reason=reason)
+        payout_decided.send(sender=Payout, payout=rejected, paid=False, reason=reason)
         _audit(rejected, "payout.reject", by=by, reason=reason)
     return rejected
 

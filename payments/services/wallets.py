@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import ensure_not_own_case
+from accounts.services import audit_record
 from core.money import fee_for
-from moderation.services import audit_record
 from payments.models import AccountKind, Movement, MovementKind
 
 from .ledger import Leg, Posting, ledger_post, system_account, wallet_account

@@ -20,13 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError, form_error
 from core.fields import MoneyFormField
 from core.money import format_cents
 from payments import checkout
 from payments.models import Deposit, DepositStatus
 from payments.services.deposits import (
-    DepositAmountInvalid,
-    PaymentProviderUnavailable,
     WebhookInvalid,
     deposit_start,
     sandbox_checkout_cancel,
@@ -77,10 +76,11 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
                 amount_cents=form.cleaned_data["amount"],
                 base_url=_base_url(request),
             )
-        except DepositAmountInvalid as error:
-            form.add_error("amount", error.message)
-        except PaymentProviderUnavailable as error:
-            messages.error(request, error.message)
+        except DomainError as error:
+            if error.field:
+                form_error(form, error)
+            else:  # the provider is down: nothing about the form is wrong
+                messages.error(request, error.message)
         else:
             return HttpResponseRedirect(deposit.checkout_url)
     return render(request, "payments/deposits/new.html", {"form": form})

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import DomainError
 from core.fields import MoneyFormField
 from core.money import format_cents
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
 from payments.selectors import balances_of
 from payments.services.payouts import (
-    PayoutError,
     payout_method_add,
     payout_method_remove,
     payout_request,
@@ -71,7 +71,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 method=form.cleaned_data["method"],
                 amount_cents=form.cleaned_data["amount"],
             )
-        except PayoutError as error:
+        except DomainError as error:
             form.add_error(error.field, error.message)
         else:
             messages.success(

@@ -26,7 +26,6 @@ from tasks.services import (
 )
 
 from .base import (
-    DomainErrors,
     assignment_of_employer,
     assignment_of_worker,
     campaign_for_worker,
@@ -53,7 +52,7 @@ def _render(request: Request, assignment: Assignment) -> Response:
 # --- the worker's side -----------------------------------------------------------------------
 
 
-class ClaimView(DomainErrors, APIView):
+class ClaimView(APIView):
     @extend_schema(
         request=None,
         responses={201: ClaimSerializer, **errors(401, 403, 404, 409)},
@@ -78,7 +77,7 @@ class ClaimView(DomainErrors, APIView):
         responses={200: AssignmentSerializer(many=True), **errors(400, 401)},
     )
 )
-class AssignmentListView(DomainErrors, ListAPIView):
+class AssignmentListView(ListAPIView):
     """Your own assignments as a worker, newest claim first."""
 
     serializer_class = AssignmentSerializer
@@ -92,7 +91,7 @@ class AssignmentListView(DomainErrors, ListAPIView):
         return with_proof(assignments).order_by("-claimed_at", "-id")
 
 
-class SubmitView(DomainErrors, APIView):
+class SubmitView(APIView):
     @extend_schema(
         request={
             "application/json": SubmitSerializer,
@@ -121,7 +120,7 @@ class SubmitView(DomainErrors, APIView):
         return answers, files
 
 
-class ReleaseView(DomainErrors, APIView):
+class ReleaseView(APIView):
     @extend_schema(
         request=None,
         responses={200: AssignmentSerializer, **errors(401, 404, 409)},
@@ -138,7 +137,7 @@ class ReleaseView(DomainErrors, APIView):
 # --- the employer's side ---------------------------------------------------------------------
 
 
-class ApproveView(DomainErrors, APIView):
+class ApproveView(APIView):
     @extend_schema(
         request=None,
         responses={200: AssignmentSerializer, **errors(401, 404, 409)},
@@ -162,7 +161,7 @@ def _reasoned_schema(description: str):
     )
 
 
-class _ReasonedReview(DomainErrors, APIView):
+class _ReasonedReview(APIView):
     service = None  # a staticmethod(assignment=, by=, reason=)
 
     def post(self, request: Request, pk: int) -> Response:
@@ -191,7 +190,7 @@ class RequestRevisionView(_ReasonedReview):
     service = staticmethod(submission_request_revision)
 
 
-class BulkReviewView(DomainErrors, APIView):
+class BulkReviewView(APIView):
     @extend_schema(
         request=BulkReviewSerializer,
         responses={200: BulkReviewResponseSerializer, **errors(400, 401)},

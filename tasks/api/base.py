@@ -1,4 +1,4 @@
-"""What the work loop's API views share: the domain errors' HTTP shape, and the helpers that
+"""What the work loop's API views share: the error statuses for the schema, and the helpers that
 fetch an object only if this user may see it (404 otherwise: existence never leaks)."""
 
 from __future__ import annotations
@@ -7,10 +7,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from core.api import ErrorSerializer
 from tasks.models import (
@@ -22,21 +19,7 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
-from tasks.services import AssignmentError, CampaignError
 
-CAMPAIGN_ERROR_STATUS = {
-    "permission_denied": status.HTTP_404_NOT_FOUND,
-    "invalid": status.HTTP_400_BAD_REQUEST,
-    "not_allowed": status.HTTP_400_BAD_REQUEST,
-    "reward_too_small": status.HTTP_400_BAD_REQUEST,
-    "reason_required": status.HTTP_400_BAD_REQUEST,
-    "insufficient_funds": status.HTTP_409_CONFLICT,
-    "invalid_status": status.HTTP_409_CONFLICT,
-    "not_draft": status.HTTP_409_CONFLICT,
-    "not_live": status.HTTP_409_CONFLICT,
-    "account_suspended": status.HTTP_403_FORBIDDEN,
-    "employer_suspended": status.HTTP_409_CONFLICT,
-}
 # Campaigns anybody signed in may know of; drafts, those in review and rejected ones are
 # their owner's (and moderators') business.
 PUBLIC_STATUSES = (
@@ -51,40 +34,6 @@ PUBLIC_STATUSES = (
 def errors(*codes: int) -> dict:
     """``responses=`` entries for the schema: these statuses answer the error shape."""
     return dict.fromkeys(codes, ErrorSerializer)
-
-
-def _not_found() -> Response:
-    return Response(
-        {"code": "not_found", "detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND
-    )
-
-
-def domain_error_response(error: Exception) -> Response | None:
-    """``{code, detail}`` (and ``errors`` per field) for a service's refusal, else None."""
-    if isinstance(error, AssignmentError):
-        if error.status == status.HTTP_404_NOT_FOUND:
-            return _not_found()
-        body = {"code": error.code, "detail": error.message}
-        if error.errors:
-            body["errors"] = {key: [str(m) for m in msgs] for key, msgs in error.errors.items()}
-        return Response(body, status=error.status)
-    if isinstance(error, CampaignError):
-        code = CAMPAIGN_ERROR_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST)
-        if code == status.HTTP_404_NOT_FOUND:
-            return _not_found()
-        body = {"code": error.code, "detail": error.message}
-        if error.field:
-            body["errors"] = {error.field: [error.message]}
-        return Response(body, status=code)
-    return None
-
-
-class DomainErrors:
-    """Mix into an API view: CampaignError and AssignmentError become 4xx responses, so
-    views call a service and let its refusal speak for itself."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        return domain_error_response(exc) or super().handle_exception(exc)
 
 
 # --- fetching what this user may see --------------------------------------------------------

@@ -22,7 +22,7 @@ from tasks.services import (
     campaign_update,
 )
 
-from .base import DomainErrors, errors, own_campaign, with_open_tasks
+from .base import errors, own_campaign, with_open_tasks
 from .serializers import (
     AddPositionsSerializer,
     AssignmentSerializer,
@@ -45,7 +45,7 @@ class CategoryListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class CampaignListView(DomainErrors, ListAPIView):
+class CampaignListView(ListAPIView):
     """Your own campaigns, newest first; ``POST`` creates a draft."""
 
     serializer_class = CampaignSerializer
@@ -72,7 +72,7 @@ class CampaignListView(DomainErrors, ListAPIView):
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
-class CampaignDetailView(DomainErrors, APIView):
+class CampaignDetailView(APIView):
     """One of your campaigns; anybody else's is a 404."""
 
     @extend_schema(responses={200: CampaignSerializer, **errors(401, 404)})
@@ -103,7 +103,7 @@ def _action_schema(description: str, request=None):
     )
 
 
-class _CampaignAction(DomainErrors, APIView):
+class _CampaignAction(APIView):
     """The owner moves their campaign: fetch it (404 if not theirs), call one service."""
 
     service = None  # a staticmethod(campaign=, by=)
@@ -144,7 +144,7 @@ class CampaignCancelView(_CampaignAction):
     "`insufficient_funds`, `not_live` (409).",
     request=AddPositionsSerializer,
 )
-class CampaignAddPositionsView(DomainErrors, APIView):
+class CampaignAddPositionsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         campaign = own_campaign(request, pk)
         data = AddPositionsSerializer(data=request.data)
@@ -171,7 +171,7 @@ class CampaignAddPositionsView(DomainErrors, APIView):
         responses={200: AssignmentSerializer(many=True), **errors(400, 401, 404)},
     )
 )
-class CampaignAssignmentsView(DomainErrors, ListAPIView):
+class CampaignAssignmentsView(ListAPIView):
     """The review queue of one of your campaigns: oldest submission first, with the latest
     answers and screenshot links."""
 

@@ -24,7 +24,7 @@ from tasks.services.disputes import (
     dispute_reverse,
 )
 
-from .base import DomainErrors, assignment_of_worker, errors
+from .base import assignment_of_worker, errors
 from .serializers import assignment_status_field
 
 # --- shapes ----------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def _employers(request: Request, pk: int) -> Dispute:
 # --- the worker ------------------------------------------------------------------------------
 
 
-class DisputeOpenView(DomainErrors, APIView):
+class DisputeOpenView(APIView):
     @extend_schema(
         request={
             "application/json": DisputeOpenSerializer,
@@ -157,7 +157,7 @@ class DisputeEvidenceView(APIView):
 # --- the employer ----------------------------------------------------------------------------
 
 
-class DisputeRespondView(DomainErrors, APIView):
+class DisputeRespondView(APIView):
     @extend_schema(
         request=StatementSerializer,
         responses={200: DisputeSerializer, **errors(400, 401, 404, 409)},
@@ -174,7 +174,7 @@ class DisputeRespondView(DomainErrors, APIView):
         return dispute_response(request, dispute)
 
 
-class DisputeReverseView(DomainErrors, APIView):
+class DisputeReverseView(APIView):
     @extend_schema(
         request=ReverseSerializer,
         responses={200: DisputeSerializer, **errors(400, 401, 404, 409)},

@@ -20,6 +20,7 @@ from rest_framework import serializers
 from core.api import NamedChoiceField
 from core.fields import MoneyField
 from core.money import fee_for
+from tasks import limits
 from tasks.models import (
     AssignmentStatus,
     Campaign,
@@ -33,11 +34,6 @@ from tasks.models import (
 from tasks.services import CampaignSpec, verification_code
 from tasks.services.reviews import BULK_ACTIONS
 
-# PostgreSQL's integer range, and deadlines that stay far from datetime's limits.
-INT_MAX = 2_147_483_647
-SMALLINT_MAX = 32_767
-MAX_TIME_TO_COMPLETE_MINUTES = 30 * 24 * 60
-MAX_TIME_TO_RATE_HOURS = 90 * 24
 COUNTRY_CODES = [code for code, _name in countries]
 
 
@@ -67,8 +63,10 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class ProofFieldSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=40, help_text=_("Letters, digits and underscores."))
-    label = serializers.CharField(max_length=200)
+    key = serializers.CharField(
+        max_length=limits.PROOF_KEY_MAX_CHARS, help_text=_("Letters, digits and underscores.")
+    )
+    label = serializers.CharField(max_length=limits.PROOF_LABEL_MAX_CHARS)
     kind = NamedChoiceField(component="ProofKindEnum", choices=ProofKind.choices)
     required = serializers.BooleanField(default=True)
 
@@ -82,8 +80,16 @@ def _countries_field(help_text: str) -> serializers.ListField:
     )
 
 
+def _task_input_field() -> serializers.DictField:
+    """One task's input: column name → text (the service checks the columns)."""
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=limits.TASK_INPUT_VALUE_MAX_CHARS)
+    )
+
+
 class CampaignSerializer(serializers.Serializer):
     """A campaign as its owner (or a moderator) sees it; also the body of create and edit.
+    Its bounds are ``tasks.limits``, which the service enforces whatever the serializer says.
 
     ``fee_cents`` and ``cost_cents`` of a draft are a preview at today's PLATFORM_FEE_PERCENT;
     launching fixes them. ``flags`` are the automatic checks' reasons for a moderator to look
@@ -91,29 +97,43 @@ class CampaignSerializer(serializers.Serializer):
     """
 
     id = serializers.IntegerField(read_only=True)
-    title = serializers.CharField(max_length=120)
+    title = serializers.CharField(max_length=limits.TITLE_MAX_CHARS)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
     instructions = serializers.CharField(
-        max_length=10_000,
+        max_length=limits.INSTRUCTIONS_MAX_CHARS,
         help_text=_("Plain text. {{column}} is replaced by the task's input."),
     )
-    reward_cents = MoneyField(minimum=1, maximum=INT_MAX)
-    positions = serializers.IntegerField(min_value=1, max_value=INT_MAX)
-    max_tasks_per_worker = serializers.IntegerField(min_value=1, max_value=SMALLINT_MAX, default=1)
+    reward_cents = MoneyField(minimum=limits.REWARD_MIN_CENTS, maximum=limits.REWARD_MAX_CENTS)
+    positions = serializers.IntegerField(
+        min_value=limits.POSITIONS_MIN, max_value=limits.POSITIONS_MAX
+    )
+    max_tasks_per_worker = serializers.IntegerField(
+        min_value=limits.MAX_TASKS_PER_WORKER_MIN,
+        max_value=limits.MAX_TASKS_PER_WORKER_MAX,
+        default=limits.MAX_TASKS_PER_WORKER_DEFAULT,
+    )
     time_to_complete_minutes = serializers.IntegerField(
-        min_value=1, max_value=MAX_TIME_TO_COMPLETE_MINUTES, default=60
+        min_value=limits.TIME_TO_COMPLETE_MINUTES_MIN,
+        max_value=limits.TIME_TO_COMPLETE_MINUTES_MAX,
+        default=limits.TIME_TO_COMPLETE_MINUTES_DEFAULT,
     )
     time_to_rate_hours = serializers.IntegerField(
-        min_value=1, max_value=MAX_TIME_TO_RATE_HOURS, default=72
+        min_value=limits.TIME_TO_RATE_HOURS_MIN,
+        max_value=limits.TIME_TO_RATE_HOURS_MAX,
+        default=limits.TIME_TO_RATE_HOURS_DEFAULT,
     )
     countries_include = _countries_field(_("Only workers from these countries (empty: any)."))
     countries_exclude = _countries_field(_("Never workers from these countries."))
-    min_success_rate = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    min_success_rate = serializers.IntegerField(
+        min_value=limits.MIN_SUCCESS_RATE_MIN,
+        max_value=limits.MIN_SUCCESS_RATE_MAX,
+        default=limits.MIN_SUCCESS_RATE_DEFAULT,
+    )
     ends_at = serializers.DateTimeField(allow_null=True, default=None)
-    proof_fields = ProofFieldSerializer(many=True, max_length=20)
+    proof_fields = ProofFieldSerializer(many=True, max_length=limits.PROOF_FIELDS_MAX)
     uses_verification_code = serializers.BooleanField(default=False)
     task_inputs = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000)),
+        child=_task_input_field(),
         write_only=True,
         required=False,
         max_length=settings.CAMPAIGN_CSV_MAX_ROWS,
@@ -160,12 +180,16 @@ class CampaignSerializer(serializers.Serializer):
             proof_fields=[dict(field) for field in values["proof_fields"]],
             reward_cents=values["reward_cents"],
             positions=values["positions"],
-            max_tasks_per_worker=values.get("max_tasks_per_worker", 1),
+            max_tasks_per_worker=values.get(
+                "max_tasks_per_worker", limits.MAX_TASKS_PER_WORKER_DEFAULT
+            ),
             countries_include=tuple(values.get("countries_include", ())),
             countries_exclude=tuple(values.get("countries_exclude", ())),
-            min_success_rate=values.get("min_success_rate", 0),
-            time_to_complete_minutes=values.get("time_to_complete_minutes", 60),
-            time_to_rate_hours=values.get("time_to_rate_hours", 72),
+            min_success_rate=values.get("min_success_rate", limits.MIN_SUCCESS_RATE_DEFAULT),
+            time_to_complete_minutes=values.get(
+                "time_to_complete_minutes", limits.TIME_TO_COMPLETE_MINUTES_DEFAULT
+            ),
+            time_to_rate_hours=values.get("time_to_rate_hours", limits.TIME_TO_RATE_HOURS_DEFAULT),
             ends_at=values.get("ends_at"),
             uses_verification_code=values.get("uses_verification_code", False),
             task_inputs=tuple(values.get("task_inputs", ())),
@@ -178,9 +202,9 @@ def _spec_values(campaign: Campaign) -> dict:
 
 
 class AddPositionsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(min_value=1, max_value=INT_MAX)
+    count = serializers.IntegerField(min_value=limits.POSITIONS_MIN, max_value=limits.POSITIONS_MAX)
     task_inputs = serializers.ListField(
-        child=serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=2000)),
+        child=_task_input_field(),
         required=False,
         max_length=settings.CAMPAIGN_CSV_MAX_ROWS,
         help_text=_("Optional: one object per new task; then count must equal its length."),
@@ -382,5 +406,6 @@ class SubmitSerializer(serializers.Serializer):
     their proof field's key instead."""
 
     answers = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=5000), default=dict
+        child=serializers.CharField(allow_blank=True, max_length=limits.PROOF_ANSWER_MAX_CHARS),
+        default=dict,
     )

@@ -1,7 +1,6 @@
 """Every write of the work loop goes through these services."""
 
 from .assignments import (
-    AssignmentError,
     assignment_release,
     assignment_submit,
     assignments_expire_due,
@@ -9,7 +8,6 @@ from .assignments import (
     verification_code,
 )
 from .campaigns import (
-    CampaignError,
     CampaignSpec,
     campaign_add_positions,
     campaign_cancel,
@@ -29,12 +27,9 @@ from .reviews import (
     submission_request_revision,
     submissions_auto_approve_due,
     submissions_bulk_review,
-    worker_block,
 )
 
 __all__ = [
-    "AssignmentError",
-    "CampaignError",
     "CampaignSpec",
     "assignment_release",
     "assignment_submit",
@@ -57,5 +52,4 @@ __all__ = [
     "submissions_bulk_review",
     "task_claim",
     "verification_code",
-    "worker_block",
 ]

@@ -26,12 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications import events as notifications
+from core.errors import DomainError, not_found
+from tasks.lifecycle.assignments import assignment_end, assignment_move
+from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import (
-    ASSIGNMENT_TRANSITIONS,
+    TASK_TRANSITIONS,
     WORKING_STATUSES,
     Assignment,
-    AssignmentEvent,
     AssignmentStatus,
     Campaign,
     CampaignStatus,
@@ -42,20 +43,7 @@ from tasks.models import (
     screenshot_name,
 )
 from tasks.proofs import answers_clean, hash_distance
-from webhooks.payloads import assignment_data
-from webhooks.services import webhook_emit
 from workers.selectors import success_rate
-
-
-class AssignmentError(Exception):
-    """A claim, release or submission refused: ``code`` for the API, ``message`` for
-    people, ``errors`` per proof field for a submission."""
-
-    def __init__(
-        self, code: str, message: str, errors: dict | None = None, status: int = 400
-    ) -> None:
-        super().__init__(message)
-        self.code, self.message, self.errors, self.status = code, str(message), errors, status
 
 
 def verification_code(*, campaign: Campaign, task_id: int, worker_id: int) -> str:
@@ -75,17 +63,17 @@ def claim_refusal(
     worker: User,
     standing: tuple[bool, int, int] | None = None,
     suspended: bool | None = None,
-) -> AssignmentError | None:
+) -> DomainError | None:
     """Why this worker may not claim from this campaign now, or None. ``standing`` is the
     worker's ``(blocked, done, working)`` with this campaign and ``suspended`` whether a
     moderator suspended the worker, when the caller read them already (:func:`task_claim`
     does); otherwise they are read here."""
     if suspended is None:
-        from moderation.selectors import is_suspended
+        from accounts.selectors import is_suspended
 
         suspended = is_suspended(worker)
     if suspended:
-        return AssignmentError(
+        return DomainError(
             "account_suspended",
             _("Your account is suspended: you cannot claim tasks."),
             status=403,
@@ -93,24 +81,22 @@ def claim_refusal(
     if campaign.status != CampaignStatus.ACTIVE or (
         campaign.ends_at and campaign.ends_at <= timezone.now()
     ):
-        return AssignmentError(
+        return DomainError(
             "campaign_not_active", _("This campaign is not open for work."), status=409
         )
     if campaign.employer_id == worker.pk:
-        return AssignmentError(
-            "own_campaign", _("You cannot work on your own campaign."), status=403
-        )
+        return DomainError("own_campaign", _("You cannot work on your own campaign."), status=403)
     country = worker.country.code or ""
     if (campaign.countries_include and country not in campaign.countries_include) or (
         country and country in campaign.countries_exclude
     ):
-        return AssignmentError(
+        return DomainError(
             "not_eligible", _("This campaign is not open to your country."), status=403
         )
     if campaign.min_success_rate:
         rate = success_rate(worker)
         if rate is not None and rate < campaign.min_success_rate:
-            return AssignmentError(
+            return DomainError(
                 "not_eligible",
                 _("This campaign needs a success rate of %(rate)s%%.")
                 % {"rate": campaign.min_success_rate},
@@ -118,17 +104,17 @@ def claim_refusal(
             )
     blocked, done, working = _standing(campaign, worker) if standing is None else standing
     if blocked:
-        return AssignmentError(
+        return DomainError(
             "not_eligible", _("This employer does not take your work any more."), status=403
         )
     if done >= campaign.max_tasks_per_worker:
-        return AssignmentError(
+        return DomainError(
             "limit_reached",
             _("You have done as many tasks of this campaign as it allows."),
             status=409,
         )
     if working >= settings.MAX_OPEN_CLAIMS:
-        return AssignmentError(
+        return DomainError(
             "too_many_claims",
             _("Finish or give back one of your %(n)s open tasks first.")
             % {"n": settings.MAX_OPEN_CLAIMS},
@@ -140,7 +126,7 @@ def claim_refusal(
 def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> Assignment:
     """Reserve one open task of ``campaign`` for ``worker`` until ``expires_at``.
 
-    Raises AssignmentError: ``no_task_left`` (409) when nothing is open, or why the worker
+    Raises DomainError: ``no_task_left`` (409) when nothing is open, or why the worker
     may not claim (see :func:`claim_refusal`). Nothing changes on error.
 
     The hot path of the marketplace (bench/claims.py): four statements, each written once
@@ -168,7 +154,7 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
         cursor.execute(take, values)
         row = cursor.fetchone()
         if row is None:
-            raise AssignmentError(
+            raise DomainError(
                 "no_task_left", _("Every task of this campaign is taken."), status=409
             )
         task = _saved(
@@ -219,9 +205,9 @@ CLAIM_VALUES = {
 _CAMPAIGN_COLUMNS = ", ".join(f'c."{field.column}"' for field in Campaign._meta.concrete_fields)
 _CLIENT_IP = Assignment._meta.get_field("client_ip")
 CLAIM_STATEMENTS = (
-    # ... and whether a moderator suspended the worker (moderation.selectors.is_suspended).
+    # ... and whether a moderator suspended the worker (accounts.selectors.is_suspended).
     "SELECT pg_advisory_xact_lock(%(lock)s, %(worker)s), EXISTS (SELECT 1 FROM"
-    " moderation_suspension s WHERE s.user_id = %(worker)s AND s.lifted_at IS NULL)",
+    " accounts_suspension s WHERE s.user_id = %(worker)s AND s.lifted_at IS NULL)",
     # The campaign, fresh and locked FOR KEY SHARE (as campaigns_share_lock), with the
     # worker's standing (as _standing): blocked by its employer, tasks of it held or done
     # (expired and released claims do not count), claims being worked on.
@@ -234,20 +220,25 @@ CLAIM_STATEMENTS = (
     " FROM tasks_assignment a WHERE a.worker_id = %(worker)s) s"
     " WHERE c.id = %(campaign)s FOR KEY SHARE OF c",
     # The first open task, locked FOR UPDATE SKIP LOCKED (concurrent claims take different
-    # tasks instead of waiting for each other) and marked assigned at once.
+    # tasks instead of waiting for each other) and marked assigned at once: the open →
+    # assigned move of TASK_TRANSITIONS, checked below.
     "UPDATE tasks_task SET status = %(assigned)s WHERE id = (SELECT id FROM tasks_task"
     " WHERE campaign_id = %(campaign)s AND status = %(open)s ORDER BY number LIMIT 1"
     " FOR UPDATE SKIP LOCKED) RETURNING id, number, input",
-    # The assignment and its first history row (as _event) in one statement.
+    # The assignment and its first history row (as tasks.lifecycle writes them) in one statement.
     "WITH a AS (INSERT INTO tasks_assignment (task_id, campaign_id, worker_id, status,"
     " claimed_at, expires_at, submitted_at, review_due_at, reviewed_at, review_reason,"
-    " dispute_until, window_closed, client_ip, updated_at) VALUES (%(task)s, %(campaign)s,"
-    " %(worker)s, %(claimed)s, %(now)s, %(expires_at)s, NULL, NULL, NULL, '', NULL, false,"
+    " dispute_until, client_ip, updated_at) VALUES (%(task)s, %(campaign)s,"
+    " %(worker)s, %(claimed)s, %(now)s, %(expires_at)s, NULL, NULL, NULL, '', NULL,"
     " %(ip)s, %(now)s) RETURNING id)"
     " INSERT INTO tasks_assignmentevent (assignment_id, from_status, to_status, actor_id,"
     " reason, created_at) SELECT id, '', %(claimed)s, %(worker)s, '', %(now)s FROM a"
     " RETURNING assignment_id",
 )
+
+
+if TaskStatus.ASSIGNED not in TASK_TRANSITIONS[TaskStatus.OPEN]:  # the claim's task move
+    raise ImportError("the claim moves a task open → assigned, which TASK_TRANSITIONS forbids")
 
 
 def _campaign_from_row(row) -> Campaign:
@@ -293,19 +284,17 @@ def _standing(campaign: Campaign, worker: User) -> tuple[bool, int, int]:
 def assignment_release(*, assignment: Assignment, worker: User) -> Assignment:
     """The worker gives the task back before submitting; it reopens (or is refunded)."""
     if assignment.worker_id != worker.pk:
-        raise AssignmentError("not_found", _("Not found."), status=404)
+        raise not_found()
     with transaction.atomic():
-        moved = _move(
+        if not assignment_end(
             assignment.pk,
             (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED),
             AssignmentStatus.RELEASED,
             by=worker,
-        )
-        if not moved:
-            raise AssignmentError(
+        ):
+            raise DomainError(
                 "invalid_status", _("Only a task you are working on can be given back."), status=409
             )
-        task_release(task_id=assignment.task_id, event=f"release:{assignment.pk}")
     assignment.refresh_from_db()
     return assignment
 
@@ -316,18 +305,18 @@ def assignment_submit(
     """Send proof for a claimed (or sent-back) assignment; it waits for review.
 
     Screenshots are checked and re-encoded first, outside the transaction. Raises
-    AssignmentError ``invalid`` with ``errors`` per proof field, ``expired`` or
+    DomainError ``invalid`` with ``errors`` per proof field, ``expired`` or
     ``invalid_status``; nothing is saved then.
     """
     if assignment.worker_id != worker.pk:
-        raise AssignmentError("not_found", _("Not found."), status=404)
+        raise not_found()
     campaign = assignment.campaign
     from django.core.exceptions import ValidationError
 
     try:
         clean, images = answers_clean(campaign.proof_fields, answers or {}, files or {})
     except ValidationError as error:
-        raise AssignmentError(
+        raise DomainError(
             "invalid", _("Some proofs are missing or wrong."), errors=error.message_dict
         ) from error
     stored = _screenshots_store(images)
@@ -336,13 +325,11 @@ def assignment_submit(
         with transaction.atomic():
             locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
             if locked.status not in (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED):
-                raise AssignmentError(
+                raise DomainError(
                     "invalid_status", _("This task is not waiting for proof."), status=409
                 )
             if locked.expires_at <= now:
-                raise AssignmentError(
-                    "expired", _("The time to do this task has run out."), status=409
-                )
+                raise DomainError("expired", _("The time to do this task has run out."), status=409)
             submission = Submission.objects.create(assignment=locked, answers=clean, created_at=now)
             Screenshot.objects.bulk_create(
                 [
@@ -359,20 +346,13 @@ def assignment_submit(
                     for key, image, name in stored
                 ]
             )
-            before = locked.status
-            locked.status, locked.submitted_at, locked.updated_at = (
+            assignment_move(
+                locked.pk,
+                (locked.status,),
                 AssignmentStatus.SUBMITTED,
-                now,
-                now,
-            )
-            locked.review_due_at = now + timedelta(hours=campaign.time_to_rate_hours)
-            locked.save(update_fields=["status", "submitted_at", "updated_at", "review_due_at"])
-            _event(locked, before, AssignmentStatus.SUBMITTED, by=worker)
-            notifications.submission_arrived(assignment=locked)
-            webhook_emit(
-                employer=campaign.employer_id,
-                event="assignment.submitted",
-                data=lambda: assignment_data(locked, answers=clean),
+                by=worker,
+                submitted_at=now,
+                review_due_at=now + timedelta(hours=campaign.time_to_rate_hours),
             )
     except Exception:
         for _key, _image, name in stored:  # nothing refers to them: leave no file behind
@@ -414,91 +394,11 @@ def assignments_expire_due(*, now: datetime | None = None, batch: int = 500) -> 
                 status__in=(AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED),
                 expires_at__lte=now,
             )
-            .values_list("pk", "task_id", "status", "campaign_id")[:batch]
+            .values_list("pk", "status", "campaign_id")[:batch]
         )
-        # All the batch's campaigns before any task or refund (see task_release).
-        campaigns_share_lock([row[3] for row in rows])
-        for pk, task_id, status, _campaign_id in rows:
-            if _move(pk, (status,), AssignmentStatus.EXPIRED, by=None):
-                task_release(task_id=task_id, event=f"expire:{pk}")
+        # All the batch's campaigns before any task or refund (see tasks.lifecycle).
+        campaigns_share_lock([row[2] for row in rows])
+        for pk, status, _campaign_id in rows:
+            if assignment_end(pk, (status,), AssignmentStatus.EXPIRED, by=None):
                 expired += 1
     return expired
-
-
-# --- shared with reviews ----------------------------------------------------------------
-
-
-def task_release(*, task_id: int, event: str) -> None:
-    """A task's holder is gone without pay: it reopens while its campaign is live, else it is
-    withdrawn and its reward and fee go back to the employer."""
-    from payments.services import escrow_refund
-
-    # Read the campaign's status under a share lock: without it a cancel committing between
-    # this read and the update below left the task open in a cancelled campaign, its money
-    # stuck in escrow for good. Batch callers lock all their campaigns first, in id order,
-    # so this is then a no-op and no refund's account lock is held while waiting here.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM tasks_campaign WHERE id = "
-            "(SELECT campaign_id FROM tasks_task WHERE id = %s) FOR KEY SHARE",
-            [task_id],
-        )
-    task = Task.objects.select_related("campaign", "campaign__employer").get(pk=task_id)
-    campaign = task.campaign
-    if campaign.status in (CampaignStatus.IN_REVIEW, CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
-        Task.objects.filter(pk=task_id, status=TaskStatus.ASSIGNED).update(status=TaskStatus.OPEN)
-        return
-    if Task.objects.filter(pk=task_id, status=TaskStatus.ASSIGNED).update(
-        status=TaskStatus.WITHDRAWN
-    ):
-        escrow_refund(
-            campaign_id=campaign.pk,
-            employer=campaign.employer,
-            amount_cents=campaign.cost_per_task_cents,
-            event=f"task:{task_id}",
-            by=None,
-        )
-
-
-def campaigns_share_lock(campaign_ids: list[int]) -> None:
-    """Take the campaigns' rows ``FOR KEY SHARE`` (in id order), so that none of them
-    changes status until this transaction ends; compatible with other share lockers (claims
-    on a hot campaign do not queue behind each other). Needs an open transaction."""
-    if not campaign_ids:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM tasks_campaign WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
-            [sorted(set(campaign_ids))],
-        )
-
-
-def _move(
-    pk: int, sources, target: AssignmentStatus, *, by: User | None, reason: str = "", **fields
-) -> bool:
-    """Lock the assignment if it is in one of ``sources`` and move it to ``target``, with
-    its history row. False when it is not (somebody else moved it first). Needs an open
-    transaction."""
-    if not all(target in ASSIGNMENT_TRANSITIONS[AssignmentStatus(s)] for s in sources):
-        raise ValueError(f"{sources} → {target} is not an allowed move")
-    previous = (
-        Assignment.objects.select_for_update()
-        .filter(pk=pk, status__in=sources)
-        .values_list("status", flat=True)
-        .first()
-    )
-    if previous is None:
-        return False
-    Assignment.objects.filter(pk=pk).update(status=target, updated_at=timezone.now(), **fields)
-    AssignmentEvent.objects.create(
-        assignment_id=pk, from_status=previous, to_status=target, actor=by, reason=reason
-    )
-    return True
-
-
-def _event(
-    assignment: Assignment, before: str, after: str, *, by: User | None, reason: str = ""
-) -> None:
-    AssignmentEvent.objects.create(
-        assignment=assignment, from_status=before, to_status=after, actor=by, reason=reason
-    )

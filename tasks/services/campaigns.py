@@ -11,42 +11,38 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from accounts.models import User
 from accounts.permissions import ensure_not_own_case
+from accounts.selectors import is_suspended
+from accounts.services import audit_record
+from core.errors import DomainError
 from core.money import fee_for, format_cents
-from notifications import events as notifications
-from payments.services import InsufficientFunds, escrow_fund, escrow_refund
-from tasks import rules
+from payments.services import InsufficientFunds, escrow_fund
+from tasks import limits, rules
+from tasks.lifecycle.campaigns import campaign_history, campaign_lock, campaign_move
+from tasks.lifecycle.tasks import tasks_create, tasks_withdraw_open
 from tasks.models import (
-    CAMPAIGN_TRANSITIONS,
+    LIVE_STATUSES,
     Campaign,
-    CampaignEvent,
     CampaignStatus,
     Category,
     ProofKind,
     Task,
     TaskStatus,
 )
-from webhooks.payloads import campaign_data
-from webhooks.services import webhook_emit
-
-
-class CampaignError(Exception):
-    """A campaign change refused. ``code`` is stable (the API's); ``message`` for people;
-    ``field`` names the form field it is about, if any."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, str(message), field
 
 
 @dataclass(frozen=True)
 class CampaignSpec:
-    """Everything an employer chooses about a campaign."""
+    """Everything an employer chooses about a campaign (its limits: ``tasks.limits``)."""
 
     title: str
     category: Category
@@ -54,84 +50,210 @@ class CampaignSpec:
     proof_fields: list[dict]
     reward_cents: int
     positions: int
-    max_tasks_per_worker: int = 1
+    max_tasks_per_worker: int = limits.MAX_TASKS_PER_WORKER_DEFAULT
     countries_include: tuple[str, ...] = ()
     countries_exclude: tuple[str, ...] = ()
-    min_success_rate: int = 0
-    time_to_complete_minutes: int = 60
-    time_to_rate_hours: int = 72
+    min_success_rate: int = limits.MIN_SUCCESS_RATE_DEFAULT
+    time_to_complete_minutes: int = limits.TIME_TO_COMPLETE_MINUTES_DEFAULT
+    time_to_rate_hours: int = limits.TIME_TO_RATE_HOURS_DEFAULT
     ends_at: datetime | None = None
     uses_verification_code: bool = False
     task_inputs: tuple[dict, ...] = ()
 
 
 def _check(spec: CampaignSpec) -> list[str]:
-    """Raise CampaignError for the first problem; return the moderator flags."""
-    if spec.reward_cents < spec.category.min_reward_cents:
-        raise CampaignError(
-            "reward_too_small",
-            _("The smallest reward for %(category)s is %(minimum)s.")
-            % {
-                "category": spec.category.display_name,
-                "minimum": format_cents(spec.category.min_reward_cents),
-            },
-            "reward_cents",
-        )
-    if spec.positions < 1:
-        raise CampaignError("invalid", _("A campaign needs at least one position."), "positions")
+    """Hold a spec to every limit of ``tasks.limits``: raise DomainError (``field`` set) for
+    the first problem; return the moderator flags. The page's form and the API's serializer
+    repeat some of these checks for a message next to the field; this one decides."""
+    _check_texts(spec)
+    _check_reward(spec)
+    for name, (low, high) in limits.NUMBERS.items():
+        _check_bounds(name, getattr(spec, name), low, high)
+    if spec.ends_at is not None and spec.ends_at <= timezone.now():
+        raise DomainError("invalid", _("The end date must be in the future."), field="ends_at")
+    _check_countries(spec)
+    _check_proof_fields(spec.proof_fields)
+    _check_task_inputs(spec.task_inputs, instructions=spec.instructions)
     if spec.task_inputs and len(spec.task_inputs) != spec.positions:
-        raise CampaignError(
+        raise DomainError(
             "invalid",
             _("Each row of the file is one task: positions must equal the number of rows."),
-            "positions",
+            field="positions",
         )
-    if len(spec.task_inputs) > settings.CAMPAIGN_CSV_MAX_ROWS:
-        raise CampaignError(
-            "invalid",
-            _("The file has more than %(n)s rows.") % {"n": settings.CAMPAIGN_CSV_MAX_ROWS},
-            "task_inputs",
-        )
-    if spec.ends_at is not None and spec.ends_at <= timezone.now():
-        raise CampaignError("invalid", _("The end date must be in the future."), "ends_at")
-    overlap = set(spec.countries_include) & set(spec.countries_exclude)
-    if overlap:
-        raise CampaignError(
-            "invalid", _("A country cannot be both included and excluded."), "countries_exclude"
-        )
-    _check_proof_fields(spec.proof_fields)
     refused = rules.refusals(spec.title, spec.instructions)
     if refused:
-        raise CampaignError("not_allowed", refused[0], "instructions")
+        raise DomainError("not_allowed", refused[0], field="instructions")
     return rules.flags(spec.title, spec.instructions)
+
+
+def _check_bounds(field: str, value: int, low: int, high: int) -> None:
+    """Django's own messages, the ones the form's and serializer's fields show."""
+    try:
+        MinValueValidator(low)(value)
+        MaxValueValidator(high)(value)
+    except ValidationError as error:
+        raise DomainError("invalid", error.messages[0], field=field) from None
+
+
+def _check_texts(spec: CampaignSpec) -> None:
+    texts = (
+        ("title", spec.title, limits.TITLE_MAX_CHARS),
+        ("instructions", spec.instructions, limits.INSTRUCTIONS_MAX_CHARS),
+    )
+    for field, text, most in texts:
+        if not text.strip():
+            raise DomainError("invalid", _("This field is required."), field=field)
+        try:
+            MaxLengthValidator(most)(text.strip())
+        except ValidationError as error:
+            raise DomainError("invalid", error.messages[0], field=field) from None
+
+
+def _check_reward(spec: CampaignSpec) -> None:
+    least = max(spec.category.min_reward_cents, limits.REWARD_MIN_CENTS)
+    if spec.reward_cents < least:
+        raise DomainError(
+            "reward_too_small",
+            _("The smallest reward for %(category)s is %(minimum)s.")
+            % {"category": spec.category.display_name, "minimum": format_cents(least)},
+            field="reward_cents",
+        )
+    if spec.reward_cents > limits.REWARD_MAX_CENTS:
+        raise DomainError(
+            "invalid",
+            _("At most %(amount)s.") % {"amount": format_cents(limits.REWARD_MAX_CENTS)},
+            field="reward_cents",
+        )
+
+
+def _check_countries(spec: CampaignSpec) -> None:
+    known = dict(countries)
+    for field in ("countries_include", "countries_exclude"):
+        unknown = [code for code in getattr(spec, field) if code not in known]
+        if unknown:
+            raise DomainError(
+                "invalid",
+                _("Not a country code: %(codes)s. Use two letters, such as BD or IN.")
+                % {"codes": ", ".join(map(str, unknown))},
+                field=field,
+            )
+    if set(spec.countries_include) & set(spec.countries_exclude):
+        raise DomainError(
+            "invalid",
+            _("A country cannot be both included and excluded."),
+            field="countries_exclude",
+        )
 
 
 def _check_proof_fields(fields: list[dict]) -> None:
     keys = [f.get("key") for f in fields]
     screenshots = [f for f in fields if f.get("kind") == ProofKind.SCREENSHOT]
     if not fields:
-        raise CampaignError("invalid", _("Ask for at least one proof."), "proof_fields")
+        raise DomainError("invalid", _("Ask for at least one proof."), field="proof_fields")
+    if len(fields) > limits.PROOF_FIELDS_MAX:
+        raise DomainError(
+            "invalid",
+            _("Ask for at most %(n)s proofs.") % {"n": limits.PROOF_FIELDS_MAX},
+            field="proof_fields",
+        )
     if len(set(keys)) != len(keys) or not all(
-        isinstance(k, str) and k.isidentifier() for k in keys
+        isinstance(k, str) and k.isidentifier() and len(k) <= limits.PROOF_KEY_MAX_CHARS
+        for k in keys
     ):
-        raise CampaignError(
+        raise DomainError(
             "invalid",
             _("Each proof needs its own short key (letters, digits, underscores)."),
-            "proof_fields",
+            field="proof_fields",
         )
     if any(
         f.get("kind") not in ProofKind.values or not str(f.get("label", "")).strip() for f in fields
     ):
-        raise CampaignError(
+        raise DomainError(
             "invalid",
             _("Each proof needs a label and a kind: text, link or screenshot."),
-            "proof_fields",
+            field="proof_fields",
+        )
+    if any(len(str(f["label"]).strip()) > limits.PROOF_LABEL_MAX_CHARS for f in fields):
+        raise DomainError(
+            "invalid",
+            _("Say what to send in at most %(n)s characters.")
+            % {"n": limits.PROOF_LABEL_MAX_CHARS},
+            field="proof_fields",
         )
     if len(screenshots) > settings.SCREENSHOTS_PER_SUBMISSION:
-        raise CampaignError(
+        raise DomainError(
             "invalid",
             _("Ask for at most %(n)s screenshots.") % {"n": settings.SCREENSHOTS_PER_SUBMISSION},
-            "proof_fields",
+            field="proof_fields",
         )
+
+
+def _check_task_inputs(rows, *, instructions: str, field: str = "task_inputs") -> None:
+    """Rows of task inputs, as a CSV file has them: at most CAMPAIGN_CSV_MAX_ROWS, every row
+    with the same named columns, short text values; and every ``{{column}}`` placeholder of
+    the instructions names one of the columns."""
+    if len(rows) > settings.CAMPAIGN_CSV_MAX_ROWS:
+        raise DomainError(
+            "invalid",
+            _("The file has more than %(n)s rows.") % {"n": settings.CAMPAIGN_CSV_MAX_ROWS},
+            field=field,
+        )
+    if not rows:
+        return
+    columns = set(rows[0]) if isinstance(rows[0], dict) else set()
+    if (
+        not columns
+        or len(columns) > limits.TASK_INPUT_COLUMNS_MAX
+        or not all(
+            isinstance(name, str) and 0 < len(name.strip()) <= limits.TASK_INPUT_COLUMN_MAX_CHARS
+            for name in columns
+        )
+        or any(not isinstance(row, dict) or set(row) != columns for row in rows)
+    ):
+        raise DomainError(
+            "invalid",
+            _(
+                "Every row needs the same named columns as the first: at most %(columns)s, "
+                "each name at most %(chars)s characters."
+            )
+            % {
+                "columns": limits.TASK_INPUT_COLUMNS_MAX,
+                "chars": limits.TASK_INPUT_COLUMN_MAX_CHARS,
+            },
+            field=field,
+        )
+    if any(
+        not isinstance(value, str) or len(value) > limits.TASK_INPUT_VALUE_MAX_CHARS
+        for row in rows
+        for value in row.values()
+    ):
+        raise DomainError(
+            "invalid",
+            _("A value of the task inputs may have at most %(n)s characters.")
+            % {"n": limits.TASK_INPUT_VALUE_MAX_CHARS},
+            field=field,
+        )
+    missing = sorted(limits.placeholders(instructions) - columns)
+    if missing:
+        raise DomainError(
+            "invalid",
+            _("The file has no column named %(names)s.") % {"names": ", ".join(missing)},
+            field="instructions",
+        )
+
+
+def _check_more_positions(campaign: Campaign, count: int, task_inputs: list[dict] | None) -> None:
+    """What ``campaign_add_positions`` may add: as many positions as one launch, and task
+    inputs held to the same rules as a draft's."""
+    _check_bounds("count", count, limits.POSITIONS_MIN, limits.POSITIONS_MAX)
+    if task_inputs:
+        if len(task_inputs) != count:
+            raise DomainError(
+                "invalid",
+                _("Each row of the file is one task: positions must equal the number of rows."),
+                field="count",
+            )
+        _check_task_inputs(task_inputs, instructions=campaign.instructions)
 
 
 def _fields(spec: CampaignSpec) -> dict:
@@ -164,10 +286,10 @@ def _fields(spec: CampaignSpec) -> dict:
 
 
 def campaign_create(*, employer: User, spec: CampaignSpec) -> Campaign:
-    """A new draft. Raises CampaignError (nothing saved)."""
+    """A new draft. Raises DomainError (nothing saved)."""
     flags = _check(spec)
     campaign = Campaign.objects.create(employer=employer, flags=flags, **_fields(spec))
-    _event(campaign, "", CampaignStatus.DRAFT, by=employer)
+    campaign_history(campaign, "", CampaignStatus.DRAFT, by=employer)
     return campaign
 
 
@@ -176,9 +298,9 @@ def campaign_update(*, campaign: Campaign, spec: CampaignSpec, by: User) -> Camp
     _require_owner(campaign, by)
     flags = _check(spec)
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        locked = campaign_lock(campaign)
         if locked.status != CampaignStatus.DRAFT:
-            raise CampaignError("not_draft", _("Only a draft can be edited."))
+            raise DomainError("not_draft", _("Only a draft can be edited."), status=409)
         for name, value in _fields(spec).items():
             setattr(locked, name, value)
         locked.flags, locked.updated_at = flags, timezone.now()
@@ -190,78 +312,78 @@ def campaign_launch(*, campaign: Campaign, by: User) -> Campaign:
     """Draft → in review: fix the fee, fund positions * (reward + fee) from the employer's
     wallet into the campaign's escrow, and create the tasks — one transaction.
 
-    Raises CampaignError ``insufficient_funds`` (nothing changes), ``not_draft`` or
+    Raises DomainError ``insufficient_funds`` (nothing changes), ``invalid_status`` or
     ``account_suspended``.
     """
     _require_owner(campaign, by)
     _require_not_suspended(by)
     with transaction.atomic():
-        locked = _transition(campaign, CampaignStatus.IN_REVIEW, by=by)
-        locked.fee_cents = fee_for(locked.reward_cents)
+        locked = campaign_lock(campaign)
+        fee = fee_for(locked.reward_cents)
+        cost = locked.positions * (locked.reward_cents + fee)
         try:
             escrow_fund(
                 campaign_id=locked.pk,
                 employer=locked.employer,
-                amount_cents=locked.cost_cents,
+                amount_cents=cost,
                 event="launch",
                 by=by,
             )
         except InsufficientFunds as error:
-            raise CampaignError(
+            raise DomainError(
                 "insufficient_funds",
                 _("Launching costs %(cost)s; your wallet has %(available)s. Add money first.")
-                % {
-                    "cost": format_cents(locked.cost_cents),
-                    "available": format_cents(error.available),
-                },
+                % {"cost": format_cents(cost), "available": format_cents(error.available)},
+                status=409,
             ) from error
-        _tasks_create(locked, first=1, count=locked.positions, inputs=locked.task_inputs)
-        locked.launched_at = timezone.now()
-        locked.task_inputs = []
-        locked.save(
-            update_fields=["status", "fee_cents", "launched_at", "task_inputs", "updated_at"]
+        inputs = locked.task_inputs
+        locked = campaign_move(
+            locked,
+            CampaignStatus.IN_REVIEW,
+            by=by,
+            expected=CampaignStatus.DRAFT,
+            fee_cents=fee,
+            launched_at=timezone.now(),
+            task_inputs=[],
         )
+        tasks_create(locked, first=1, count=locked.positions, inputs=inputs)
     return locked
 
 
 def campaign_moderate(*, campaign: Campaign, by: User, approve: bool, reason: str = "") -> Campaign:
     """A moderator's decision on a campaign in review: active, or rejected with a reason
-    (then every task is withdrawn and the whole escrow goes back to the employer). Raises
-    CampaignError, or OwnCase for the moderator's own campaign (four eyes)."""
+    (then every task is withdrawn and the whole escrow goes back to the employer). Recorded
+    in the audit log. Raises DomainError, or OwnCase for the moderator's own campaign (four
+    eyes)."""
     if not by.is_moderator:
-        raise CampaignError("permission_denied", _("Only moderators review campaigns."))
+        raise DomainError("permission_denied", _("Only moderators review campaigns."), status=403)
     _require_not_own(campaign, by)
-    if not approve and not reason.strip():
-        raise CampaignError("reason_required", _("Say why the campaign is rejected."), "reason")
-    from moderation.selectors import is_suspended
-    from moderation.services import audit_record
-
+    reason = reason.strip()
+    if not approve and not reason:
+        raise DomainError("reason_required", _("Say why the campaign is rejected."), field="reason")
     if approve and is_suspended(campaign.employer_id):
-        raise CampaignError(
+        raise DomainError(
             "employer_suspended",
             _("The employer's account is suspended: reject the campaign or reinstate them first."),
+            status=409,
         )
     with transaction.atomic():
-        target = CampaignStatus.ACTIVE if approve else CampaignStatus.REJECTED
-        locked = _transition(
-            campaign, target, by=by, note=reason.strip(), expected=CampaignStatus.IN_REVIEW
+        locked = campaign_move(
+            campaign_lock(campaign),
+            CampaignStatus.ACTIVE if approve else CampaignStatus.REJECTED,
+            by=by,
+            note=reason,
+            expected=CampaignStatus.IN_REVIEW,
+            decision_reason=reason,
         )
-        locked.decision_reason = reason.strip()
-        locked.save(update_fields=["status", "decision_reason", "updated_at"])
         audit_record(
             actor=by,
             action="campaign.approve" if approve else "campaign.reject",
             target=locked,
-            reason=reason.strip(),
+            reason=reason,
         )
         if not approve:
-            _withdraw_open_tasks(locked, event="rejected")
-        notifications.campaign_moderated(campaign=locked, approved=approve, reason=reason.strip())
-        webhook_emit(
-            employer=locked.employer_id,
-            event="campaign.approved" if approve else "campaign.rejected",
-            data=campaign_data(locked),
-        )
+            tasks_withdraw_open(locked, event="rejected")
     return locked
 
 
@@ -271,23 +393,26 @@ def campaign_pause(*, campaign: Campaign, by: User, as_moderator: bool = False) 
     moderator's own: OwnCase)."""
     if as_moderator:
         if not by.is_moderator:
-            raise CampaignError("permission_denied", _("Only moderators pause others' campaigns."))
+            raise DomainError(
+                "permission_denied", _("Only moderators pause others' campaigns."), status=403
+            )
         _require_not_own(campaign, by)
     else:
         _require_owner(campaign, by)
     with transaction.atomic():
-        locked = _transition(campaign, CampaignStatus.PAUSED, by=by, expected=CampaignStatus.ACTIVE)
-        locked.save(update_fields=["status", "updated_at"])
-    return locked
+        return campaign_move(
+            campaign_lock(campaign), CampaignStatus.PAUSED, by=by, expected=CampaignStatus.ACTIVE
+        )
 
 
 def campaign_resume(*, campaign: Campaign, by: User) -> Campaign:
+    """Paused → active, by its owner (not while their account is suspended)."""
     _require_owner(campaign, by)
     _require_not_suspended(by)
     with transaction.atomic():
-        locked = _transition(campaign, CampaignStatus.ACTIVE, by=by, expected=CampaignStatus.PAUSED)
-        locked.save(update_fields=["status", "updated_at"])
-    return locked
+        return campaign_move(
+            campaign_lock(campaign), CampaignStatus.ACTIVE, by=by, expected=CampaignStatus.PAUSED
+        )
 
 
 def campaign_add_positions(
@@ -295,16 +420,13 @@ def campaign_add_positions(
 ) -> Campaign:
     """More tasks for a live campaign, funded from the wallet at the campaign's price."""
     _require_owner(campaign, by)
-    if count < 1 or (task_inputs and len(task_inputs) != count):
-        raise CampaignError("invalid", _("Add at least one position."), "count")
+    _check_more_positions(campaign, count, task_inputs)
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if locked.status not in (
-            CampaignStatus.IN_REVIEW,
-            CampaignStatus.ACTIVE,
-            CampaignStatus.PAUSED,
-        ):
-            raise CampaignError("not_live", _("Positions can only be added to a live campaign."))
+        locked = campaign_lock(campaign)
+        if locked.status not in LIVE_STATUSES:
+            raise DomainError(
+                "not_live", _("Positions can only be added to a live campaign."), status=409
+            )
         first = locked.positions + 1
         try:
             escrow_fund(
@@ -315,7 +437,7 @@ def campaign_add_positions(
                 by=by,
             )
         except InsufficientFunds as error:
-            raise CampaignError(
+            raise DomainError(
                 "insufficient_funds",
                 _("%(n)s more positions cost %(cost)s; your wallet has %(available)s.")
                 % {
@@ -323,13 +445,14 @@ def campaign_add_positions(
                     "cost": format_cents(count * locked.cost_per_task_cents),
                     "available": format_cents(error.available),
                 },
-                "count",
+                status=409,
+                field="count",
             ) from error
-        _tasks_create(locked, first=first, count=count, inputs=task_inputs or [])
+        tasks_create(locked, first=first, count=count, inputs=task_inputs or [])
         locked.positions += count
         locked.updated_at = timezone.now()
         locked.save(update_fields=["positions", "updated_at"])
-        _event(locked, locked.status, locked.status, by=by, note=f"+{count} positions")
+        campaign_history(locked, locked.status, locked.status, by=by, note=f"+{count} positions")
     return locked
 
 
@@ -338,72 +461,54 @@ def campaign_cancel(*, campaign: Campaign, by: User) -> Campaign:
     already claimed or submitted run their course (and are refunded if not paid)."""
     _require_owner(campaign, by)
     with transaction.atomic():
-        locked = _transition(campaign, CampaignStatus.CANCELLED, by=by)
-        locked.save(update_fields=["status", "updated_at"])
+        locked = campaign_move(campaign_lock(campaign), CampaignStatus.CANCELLED, by=by)
         if locked.launched_at is not None:
-            _withdraw_open_tasks(locked, event="cancel")
+            tasks_withdraw_open(locked, event="cancel")
     return locked
 
 
 def campaigns_expire_due(*, now: datetime | None = None, batch: int = 100) -> int:
     """The clock: live campaigns past ``ends_at`` expire; their open tasks are refunded."""
     now = now or timezone.now()
+    running = (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
     ids = list(
-        Campaign.objects.filter(
-            status__in=(CampaignStatus.ACTIVE, CampaignStatus.PAUSED),
-            ends_at__lt=now,
-        ).values_list("pk", flat=True)[:batch]
+        Campaign.objects.filter(status__in=running, ends_at__lt=now).values_list("pk", flat=True)[
+            :batch
+        ]
     )
     done = 0
     for pk in ids:
         with transaction.atomic():
-            locked = Campaign.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if locked is None or locked.status not in (
-                CampaignStatus.ACTIVE,
-                CampaignStatus.PAUSED,
-            ):
+            locked = campaign_lock(pk, skip_locked=True)
+            if locked is None or locked.status not in running:
                 continue
-            locked = _transition(locked, CampaignStatus.EXPIRED, by=None, locked=locked)
-            locked.save(update_fields=["status", "updated_at"])
-            _withdraw_open_tasks(locked, event="expire")
-            webhook_emit(
-                employer=locked.employer_id, event="campaign.expired", data=campaign_data(locked)
-            )
+            campaign_move(locked, CampaignStatus.EXPIRED, by=None)
+            tasks_withdraw_open(locked, event="expire")
             done += 1
     return done
 
 
 def campaigns_complete_due(*, batch: int = 100) -> int:
     """The clock: live campaigns whose every task is paid are completed."""
-    from django.db.models import Exists, OuterRef
-
+    running = (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
     unpaid = Task.objects.filter(campaign=OuterRef("pk")).exclude(status=TaskStatus.PAID)
     ids = list(
-        Campaign.objects.filter(
-            status__in=(CampaignStatus.ACTIVE, CampaignStatus.PAUSED),
-        )
+        Campaign.objects.filter(status__in=running)
         .filter(~Exists(unpaid))
         .values_list("pk", flat=True)[:batch]
     )
     done = 0
     for pk in ids:
         with transaction.atomic():
-            locked = Campaign.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            locked = campaign_lock(pk, skip_locked=True)
             if (
                 locked is None
+                or locked.status not in running
                 or Task.objects.filter(campaign=locked).exclude(status=TaskStatus.PAID).exists()
             ):
                 continue
-            if locked.status in (CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
-                _transition(locked, CampaignStatus.COMPLETED, by=None, locked=locked).save(
-                    update_fields=["status", "updated_at"]
-                )
-                webhook_emit(
-                    employer=locked.employer_id,
-                    event="campaign.completed",
-                    data=campaign_data(locked),
-                )
-                done += 1
+            campaign_move(locked, CampaignStatus.COMPLETED, by=None)
+            done += 1
     return done
 
 
@@ -412,7 +517,7 @@ def campaigns_complete_due(*, batch: int = 100) -> int:
 
 def _require_owner(campaign: Campaign, by: User) -> None:
     if campaign.employer_id != by.pk:
-        raise CampaignError("permission_denied", _("This is not your campaign."))
+        raise DomainError("permission_denied", _("This is not your campaign."), status=403)
 
 
 def _require_not_own(campaign: Campaign, by: User) -> None:
@@ -425,67 +530,9 @@ def _require_not_own(campaign: Campaign, by: User) -> None:
 
 
 def _require_not_suspended(by: User) -> None:
-    from moderation.selectors import is_suspended
-
     if is_suspended(by):
-        raise CampaignError(
+        raise DomainError(
             "account_suspended",
             _("Your account is suspended: you cannot launch or resume campaigns."),
+            status=403,
         )
-
-
-def _transition(
-    campaign: Campaign,
-    target: CampaignStatus,
-    *,
-    by: User | None,
-    note: str = "",
-    expected: CampaignStatus | None = None,
-    locked: Campaign | None = None,
-) -> Campaign:
-    """Lock the campaign and move it to ``target`` if the map allows (caller saves)."""
-    locked = locked or Campaign.objects.select_for_update().get(pk=campaign.pk)
-    current = CampaignStatus(locked.status)
-    if (expected is not None and current != expected) or target not in CAMPAIGN_TRANSITIONS[
-        current
-    ]:
-        raise CampaignError(
-            "invalid_status",
-            _("A campaign that is %(status)s cannot be %(target)s.")
-            % {"status": current.label, "target": target.label},
-        )
-    _event(locked, current, target, by=by, note=note)
-    locked.status, locked.updated_at = target, timezone.now()
-    return locked
-
-
-def _event(campaign: Campaign, before: str, after: str, *, by: User | None, note: str = "") -> None:
-    CampaignEvent.objects.create(
-        campaign=campaign, from_status=before, to_status=after, actor=by, note=note
-    )
-
-
-def _tasks_create(campaign: Campaign, *, first: int, count: int, inputs: list[dict]) -> None:
-    Task.objects.bulk_create(
-        [
-            Task(campaign=campaign, number=first + n, input=inputs[n] if inputs else {})
-            for n in range(count)
-        ],
-        batch_size=1000,
-    )
-
-
-def _withdraw_open_tasks(campaign: Campaign, *, event: str) -> int:
-    """Open tasks leave the campaign and their money goes back (campaign locked)."""
-    withdrawn = Task.objects.filter(campaign=campaign, status=TaskStatus.OPEN).update(
-        status=TaskStatus.WITHDRAWN
-    )
-    if withdrawn:
-        escrow_refund(
-            campaign_id=campaign.pk,
-            employer=campaign.employer,
-            amount_cents=withdrawn * campaign.cost_per_task_cents,
-            event=event,
-            by=None,
-        )
-    return withdrawn

@@ -2,11 +2,12 @@
 moderator's decision.
 
 Lifecycle of the assignment (``ASSIGNMENT_TRANSITIONS``): ``rejected → disputed → approved |
-rejected (final)``. The task's money stays in escrow all along; it is paid exactly as an
-approval (``reviews._pay``, ledger key ``approve:assignment:<id>``) or released as after a
-closed window (``task_release``: reopened, or refunded when the campaign is over).
+closed``. The task's money stays in escrow all along; it is paid by the one approve-and-pay
+path (``tasks.lifecycle.assignments.assignments_approve``, ledger key
+``approve:assignment:<id>``) or released as after a closed window (``assignment_end``:
+reopened, or refunded when the campaign is over).
 
-Concurrency: every decision is one conditional move of the assignment (``_move``, under its
+Concurrency: every decision is one conditional move of the assignment (under its
 row lock) and the dispute row is written only by the mover, so a moderator, a second
 moderator, the employer reversing and the window sweeper (``dispute_windows_close_due``,
 which only takes rejected rows whose window is still open) can race: one wins, the others
@@ -22,13 +23,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import ensure_not_own_case
-from notifications.events import dispute_told
+from accounts.services import audit_record
+from core.errors import DomainError, not_found
+from tasks.lifecycle.assignments import assignment_end, assignment_move, assignments_approve
+from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import (
     Assignment,
     AssignmentStatus,
@@ -38,9 +41,7 @@ from tasks.models import (
     screenshot_name,
 )
 from tasks.proofs import CleanImage, image_clean
-
-from .assignments import AssignmentError, _move, campaigns_share_lock, task_release
-from .reviews import _emit, _pay
+from tasks.signals import dispute_answered, dispute_decided, dispute_opened
 
 MAX_STATEMENT = 2000
 MODERATOR_OUTCOMES = (DisputeOutcome.WORKER, DisputeOutcome.EMPLOYER)
@@ -49,9 +50,7 @@ MODERATOR_OUTCOMES = (DisputeOutcome.WORKER, DisputeOutcome.EMPLOYER)
 # --- checks ----------------------------------------------------------------------------------
 
 
-def dispute_refusal(
-    assignment: Assignment, *, now: datetime | None = None
-) -> AssignmentError | None:
+def dispute_refusal(assignment: Assignment, *, now: datetime | None = None) -> DomainError | None:
     """Why the assignment's worker may not dispute it now, or None (the form may show).
 
     Reads ``assignment`` as given; :func:`dispute_open` checks again under the row lock."""
@@ -60,19 +59,19 @@ def dispute_refusal(
         assignment.status == AssignmentStatus.DISPUTED
         or Dispute.objects.filter(assignment_id=assignment.pk).exists()
     ):
-        return AssignmentError(
+        return DomainError(
             "already_disputed", _("You already disputed this rejection."), status=409
         )
-    if assignment.status != AssignmentStatus.REJECTED:
-        return AssignmentError(
+    if assignment.status not in (AssignmentStatus.REJECTED, AssignmentStatus.CLOSED):
+        return DomainError(
             "invalid_status", _("Only a rejected submission can be disputed."), status=409
         )
     if (
-        assignment.window_closed
+        assignment.status == AssignmentStatus.CLOSED
         or assignment.dispute_until is None
-        or (assignment.dispute_until <= now)
+        or assignment.dispute_until <= now
     ):
-        return AssignmentError(
+        return DomainError(
             "dispute_window_closed",
             _("The time to dispute this rejection is over."),
             errors={"reason": [_("The time to dispute this rejection is over.")]},
@@ -84,10 +83,10 @@ def dispute_refusal(
 def _text(value: str | None, *, field: str, code: str, missing: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise AssignmentError(code, missing, errors={field: [missing]})
+        raise DomainError(code, missing, errors={field: [missing]})
     if len(value) > MAX_STATEMENT:
         message = _("Keep it under %(n)s characters.") % {"n": MAX_STATEMENT}
-        raise AssignmentError("invalid", message, errors={field: [message]})
+        raise DomainError("invalid", message, errors={field: [message]})
     return value
 
 
@@ -96,12 +95,12 @@ def _employer_of(dispute: Dispute, by: User) -> Assignment:
         pk=dispute.assignment_id
     )
     if assignment.campaign.employer_id != by.pk:
-        raise AssignmentError("not_found", _("Not found."), status=404)
+        raise not_found()
     return assignment
 
 
-def _decided() -> AssignmentError:
-    return AssignmentError("invalid_status", _("This dispute is already decided."), status=409)
+def _decided() -> DomainError:
+    return DomainError("invalid_status", _("This dispute is already decided."), status=409)
 
 
 # --- the worker ------------------------------------------------------------------------------
@@ -114,12 +113,12 @@ def dispute_open(
     statement and optionally one screenshot (checked and re-encoded as proofs are, stored
     before the transaction opens).
 
-    Raises AssignmentError: ``not_found`` (404, not the assignee); ``reason_required`` or
+    Raises DomainError: ``not_found`` (404, not the assignee); ``reason_required`` or
     ``invalid`` (400, with ``errors`` by field: ``reason``, ``evidence``);
     ``already_disputed``, ``invalid_status``, ``dispute_window_closed`` (409). Nothing is
     saved on error. Notifies the employer and emits ``assignment.disputed`` after commit."""
     if assignment.worker_id != by.pk:
-        raise AssignmentError("not_found", _("Not found."), status=404)
+        raise not_found()
     refusal = dispute_refusal(assignment)
     if refusal is not None:
         raise refusal
@@ -131,7 +130,7 @@ def dispute_open(
         try:
             image = image_clean(evidence)
         except ValidationError as error:
-            raise AssignmentError(
+            raise DomainError(
                 "invalid", error.messages[0], errors={"evidence": list(error.messages)}
             ) from error
     stored = (
@@ -157,7 +156,10 @@ def _open_locked(pk: int, by: User, reason: str, stored: str, image: CleanImage 
     refusal = dispute_refusal(locked, now=now)  # the sweeper may have closed it meanwhile
     if refusal is not None:
         raise refusal
-    _move(pk, (AssignmentStatus.REJECTED,), AssignmentStatus.DISPUTED, by=by, reason=reason)
+    if not assignment_move(
+        pk, (AssignmentStatus.REJECTED,), AssignmentStatus.DISPUTED, by=by, reason=reason
+    ):  # cannot happen under the row lock after the check above; never open a dispute anyway
+        raise DomainError("invalid_status", _("This rejection cannot be disputed now."), status=409)
     dispute = Dispute.objects.create(
         assignment=locked,
         worker_statement=reason,
@@ -165,26 +167,7 @@ def _open_locked(pk: int, by: User, reason: str, stored: str, image: CleanImage 
         evidence_content_type=image.content_type if image else "",
         created_at=now,
     )
-    campaign = locked.campaign
-    dispute_told(
-        campaign.employer,
-        "dispute_opened",
-        dispute,
-        locked,
-        url=reverse("tasks:employer_dispute", args=[dispute.pk]),
-    )
-    _webhook(
-        campaign.employer,
-        "assignment.disputed",
-        {
-            "assignment_id": locked.pk,
-            "campaign_id": campaign.pk,
-            "dispute_id": dispute.pk,
-            "status": AssignmentStatus.DISPUTED.value,
-            "reason": reason,
-            "disputed_at": now.isoformat(),
-        },
-    )
+    dispute_opened.send(sender=Dispute, dispute=dispute, assignment=locked)
     return dispute
 
 
@@ -193,7 +176,7 @@ def _open_locked(pk: int, by: User, reason: str, stored: str, image: CleanImage 
 
 def dispute_respond(*, dispute: Dispute, by: User, statement: str) -> Dispute:
     """The campaign's employer answers an open dispute (again and again while it is open:
-    the latest answer stands). Raises AssignmentError ``not_found`` (404, not theirs),
+    the latest answer stands). Raises DomainError ``not_found`` (404, not theirs),
     ``statement_required``/``invalid`` (400), ``invalid_status`` (409, decided). Notifies
     the worker."""
     assignment = _employer_of(dispute, by)
@@ -211,20 +194,14 @@ def dispute_respond(*, dispute: Dispute, by: User, statement: str) -> Dispute:
         if not updated:
             raise _decided()
         dispute.refresh_from_db()
-        dispute_told(
-            assignment.worker,
-            "dispute_answered",
-            dispute,
-            assignment,
-            url=reverse("tasks:assignment", args=[assignment.pk]),
-        )
+        dispute_answered.send(sender=Dispute, dispute=dispute, assignment=assignment)
     return dispute
 
 
 def dispute_reverse(*, dispute: Dispute, by: User, reason: str = "") -> Dispute:
     """The campaign's employer takes the rejection back: the assignment is approved and
     the task paid from escrow exactly as an approval (once, whatever races it). Raises
-    AssignmentError ``not_found`` (404), ``invalid_status`` (409, already decided)."""
+    DomainError ``not_found`` (404), ``invalid_status`` (409, already decided)."""
     _employer_of(dispute, by)
     reason = (reason or "").strip()[:MAX_STATEMENT]
     return _decide(dispute, by=by, outcome=DisputeOutcome.REVERSED, reason=reason)
@@ -239,12 +216,12 @@ def dispute_resolve(*, dispute: Dispute, by: User, outcome: str, reason: str) ->
     rejection is final; the task reopens (live campaign) or is refunded, as after a closed
     window. Recorded in the audit log.
 
-    Raises AssignmentError ``permission_denied`` (403, not a moderator); OwnCase (the
+    Raises DomainError ``permission_denied`` (403, not a moderator); OwnCase (the
     moderator is the worker or the employer of the disputed assignment: four eyes);
-    AssignmentError ``invalid`` / ``reason_required`` (400, ``errors`` on ``outcome`` /
+    DomainError ``invalid`` / ``reason_required`` (400, ``errors`` on ``outcome`` /
     ``reason``); ``invalid_status`` (409, already decided)."""
     if not getattr(by, "is_moderator", False):
-        raise AssignmentError("permission_denied", _("Moderators only."), status=403)
+        raise DomainError("permission_denied", _("Moderators only."), status=403)
     parties = Assignment.objects.values_list("worker_id", "campaign__employer_id").get(
         pk=dispute.assignment_id
     )
@@ -255,7 +232,7 @@ def dispute_resolve(*, dispute: Dispute, by: User, outcome: str, reason: str) ->
     )
     if outcome not in MODERATOR_OUTCOMES:
         message = _("Choose for the worker or for the employer.")
-        raise AssignmentError("invalid", message, errors={"outcome": [message]})
+        raise DomainError("invalid", message, errors={"outcome": [message]})
     reason = _text(
         reason,
         field="reason",
@@ -269,34 +246,26 @@ def dispute_resolve(*, dispute: Dispute, by: User, outcome: str, reason: str) ->
 
 
 def _decide(dispute: Dispute, *, by: User, outcome: DisputeOutcome, reason: str) -> Dispute:
-    """Move the disputed assignment once, pay or release its task, and record the decision
-    on the dispute; the loser of any race gets ``invalid_status``."""
+    """Move the disputed assignment once — approved and paid, or closed and its task
+    released — and record the decision on the dispute; the loser of any race gets
+    ``invalid_status``. Both sides hear the decision; a moderator's goes to the audit log."""
     now = timezone.now()
     with transaction.atomic():
-        row = Assignment.objects.values("campaign_id", "task_id").get(pk=dispute.assignment_id)
+        row = Assignment.objects.values("campaign_id").get(pk=dispute.assignment_id)
         campaigns_share_lock([row["campaign_id"]])  # campaign before assignment, task, ledger
-        pk = dispute.assignment_id
+        disputed = (AssignmentStatus.DISPUTED,)
         if outcome == DisputeOutcome.EMPLOYER:
-            if not _move(
-                pk,
-                (AssignmentStatus.DISPUTED,),
-                AssignmentStatus.REJECTED,
-                by=by,
-                reason=reason,
-                window_closed=True,
-            ):
-                raise _decided()
-            task_release(task_id=row["task_id"], event=f"dispute:{pk}")
-        else:
-            if not _move(
-                pk, (AssignmentStatus.DISPUTED,), AssignmentStatus.APPROVED, by=by, reason=reason
-            ):
-                raise _decided()
-            _pay(
-                [Assignment.objects.select_related("campaign__employer", "worker").get(pk=pk)],
-                by,
+            moved = assignment_end(
+                dispute.assignment_id, disputed, AssignmentStatus.CLOSED, by=by, reason=reason
             )
-        if not Dispute.objects.filter(pk=dispute.pk, status=DisputeStatus.OPEN).update(
+        else:
+            moved = next(
+                iter(assignments_approve([dispute.assignment_id], disputed, by=by, reason=reason)),
+                None,
+            )
+        if moved is None or not Dispute.objects.filter(
+            pk=dispute.pk, status=DisputeStatus.OPEN
+        ).update(
             status=DisputeStatus.DECIDED,
             outcome=outcome,
             decided_by=by,
@@ -305,61 +274,16 @@ def _decide(dispute: Dispute, *, by: User, outcome: DisputeOutcome, reason: str)
         ):
             raise _decided()
         dispute.refresh_from_db()
-        _announce(dispute, by=by)
-    return dispute
-
-
-def _announce(dispute: Dispute, *, by: User) -> None:
-    """Both sides hear the decision and its reason; the employer's endpoints get
-    ``dispute.resolved``; a moderator's decision goes to the audit log."""
-    assignment = Assignment.objects.select_related("campaign__employer", "worker").get(
-        pk=dispute.assignment_id
-    )
-    campaign = assignment.campaign
-    dispute_told(
-        assignment.worker,
-        "dispute_decided",
-        dispute,
-        assignment,
-        url=reverse("tasks:assignment", args=[assignment.pk]),
-    )
-    dispute_told(
-        campaign.employer,
-        "dispute_decided",
-        dispute,
-        assignment,
-        url=reverse("tasks:employer_dispute", args=[dispute.pk]),
-    )
-    _webhook(
-        campaign.employer,
-        "dispute.resolved",
-        {
-            "dispute_id": dispute.pk,
-            "assignment_id": assignment.pk,
-            "campaign_id": campaign.pk,
-            "outcome": dispute.outcome,
-            "reason": dispute.decision_reason,
-            "status": assignment.status,
-            "reward_cents": campaign.reward_cents,
-            "decided_at": dispute.decided_at.isoformat(),
-        },
-    )
-    if assignment.status == AssignmentStatus.APPROVED:
-        # Integrations that only follow assignments still learn the task was paid.
-        _emit(assignment, "assignment.approved")
-    if dispute.outcome != DisputeOutcome.REVERSED:
-        from moderation.services import audit_record
-
-        audit_record(
-            actor=by,
-            action="dispute.resolve",
-            target=dispute,
-            reason=dispute.decision_reason,
-            details={"outcome": dispute.outcome, "assignment_id": assignment.pk},
+        assignment = Assignment.objects.select_related("campaign__employer", "worker").get(
+            pk=dispute.assignment_id
         )
-
-
-def _webhook(employer: User, event: str, data: dict) -> None:
-    from webhooks.services import webhook_emit
-
-    webhook_emit(employer=employer, event=event, data=data)
+        dispute_decided.send(sender=Dispute, dispute=dispute, assignment=assignment, by=by)
+        if outcome != DisputeOutcome.REVERSED:
+            audit_record(
+                actor=by,
+                action="dispute.resolve",
+                target=dispute,
+                reason=reason,
+                details={"outcome": outcome, "assignment_id": assignment.pk},
+            )
+    return dispute

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
 from tasks.dispute_selectors import disputes_with_parties, employer_open_disputes
 from tasks.forms import attach_refusal
 from tasks.models import Assignment, Dispute
-from tasks.services import AssignmentError
 from tasks.services.disputes import (
     MAX_STATEMENT,
     dispute_open,
@@ -102,7 +102,7 @@ def dispute_open_view(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     evidence=form.cleaned_data["evidence"],
                 )
-            except AssignmentError as error:
+            except DomainError as error:
                 attach_refusal(form, error)
                 status = error.status if error.status != 404 else 400
             else:
@@ -207,7 +207,7 @@ def dispute_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
             dispute_respond(
                 dispute=dispute, by=request.user, statement=form.cleaned_data["statement"]
             )
-        except AssignmentError as error:
+        except DomainError as error:
             if not error.errors:
                 messages.error(request, error.message)
                 return redirect("tasks:employer_dispute", pk=dispute.pk)
@@ -227,7 +227,7 @@ def dispute_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _employer_page(request, dispute, {"reverse": form}, status=400)
     try:
         dispute_reverse(dispute=dispute, by=request.user, reason=form.cleaned_data["reason"])
-    except AssignmentError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("tasks:employer_dispute", pk=dispute.pk)
     messages.success(request, _("Rejection reversed: the worker is paid."))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
 from core.money import fee_basis_points, fee_for
 from core.pagination import is_id
 from payments.selectors import balances_of
@@ -41,8 +42,6 @@ from tasks.models import (
 )
 from tasks.selectors import review_queue
 from tasks.services import (
-    AssignmentError,
-    CampaignError,
     campaign_add_positions,
     campaign_cancel,
     campaign_create,
@@ -54,7 +53,6 @@ from tasks.services import (
     submission_reject,
     submission_request_revision,
     submissions_bulk_review,
-    worker_block,
 )
 
 CAMPAIGNS_PAGE_SIZE = 20
@@ -126,7 +124,7 @@ def my_campaigns(request: HttpRequest) -> HttpResponse:
     return render(request, "tasks/my_campaigns.html", {"page": page})
 
 
-def _attach(error: CampaignError, form: CampaignForm, proofs: ProofFieldsForm) -> None:
+def _attach(error: DomainError, form: CampaignForm, proofs: ProofFieldsForm) -> None:
     """Show a service's refusal next to the field it is about."""
     field = SERVICE_FIELDS.get(error.field or "", error.field)
     if field == "proof_fields":
@@ -147,7 +145,7 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
                     campaign = campaign_create(employer=request.user, spec=spec)
                 else:
                     campaign = campaign_update(campaign=campaign, spec=spec, by=request.user)
-            except CampaignError as error:
+            except DomainError as error:
                 _attach(error, form, proofs)
             else:
                 messages.success(request, _("Draft saved. Launch it when it is ready."))
@@ -287,7 +285,7 @@ def _lifecycle(service: Callable, done: str) -> Callable:
         campaign = _own_campaign(request, pk)
         try:
             service(campaign=campaign, by=request.user)
-        except CampaignError as error:
+        except DomainError as error:
             _refused(request, error)
         else:
             messages.success(request, _(done))
@@ -297,7 +295,7 @@ def _lifecycle(service: Callable, done: str) -> Callable:
     return view
 
 
-def _refused(request: HttpRequest, error: CampaignError) -> None:
+def _refused(request: HttpRequest, error: DomainError) -> None:
     if error.code == "insufficient_funds":
         messages.error(
             request,
@@ -335,7 +333,7 @@ def campaign_add_positions_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _manage(request, campaign, {"positions": form}, status=400)
     try:
         campaign_add_positions(campaign=campaign, by=request.user, count=form.cleaned_data["count"])
-    except CampaignError as error:
+    except DomainError as error:
         if error.code != "insufficient_funds":
             form.add_error("count", error.message)
             return _manage(request, campaign, {"positions": form}, status=400)
@@ -368,7 +366,7 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
         extra = {} if action == "approve" else {"reason": form.cleaned_data["reason"]}
         try:
             REVIEW_SERVICES[action](assignment=assignment, by=request.user, **extra)
-        except AssignmentError as error:
+        except DomainError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _(REVIEW_DONE[action]))
@@ -401,23 +399,6 @@ def submissions_bulk_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, campaign)
 
 
-@login_required
-@require_POST
-def worker_block_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Block the worker of this assignment from all the employer's campaigns."""
-    assignment = _own_assignment(request, pk)
-    try:
-        worker_block(employer=request.user, worker=assignment.worker)
-    except AssignmentError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s no longer sees your campaigns.") % {"name": assignment.worker.public_name},
-        )
-    return _back(request, assignment.campaign)
-
-
 urlpatterns = [
     path("campaigns/", my_campaigns, name="my_campaigns"),
     path("campaigns/new/", campaign_new, name="campaign_new"),
@@ -439,5 +420,4 @@ urlpatterns = [
         name="submissions_bulk_review",
     ),
     path("reviews/<int:pk>/", assignment_review, name="assignment_review"),
-    path("reviews/<int:pk>/block-worker/", worker_block_view, name="worker_block"),
 ]

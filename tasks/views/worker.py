@@ -19,9 +19,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import client_ip
+from accounts.selectors import is_suspended
+from core.errors import DomainError
 from core.pagination import count_free_page, page_number
-from moderation.selectors import is_suspended
-from tasks.forms import PLACEHOLDER, FeedQueryForm, SubmitForm
+from tasks.forms import FeedQueryForm, SubmitForm
+from tasks.limits import PLACEHOLDER
 from tasks.models import (
     WORKING_STATUSES,
     Assignment,
@@ -30,13 +32,7 @@ from tasks.models import (
     Category,
 )
 from tasks.selectors import employer_stats_attach, feed, with_employer_stats
-from tasks.services import (
-    AssignmentError,
-    assignment_release,
-    assignment_submit,
-    task_claim,
-    verification_code,
-)
+from tasks.services import assignment_release, assignment_submit, task_claim, verification_code
 from tasks.services.assignments import claim_refusal
 from workers.selectors import success_rate
 
@@ -164,7 +160,7 @@ def campaign_claim(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _visible_campaign(request, pk)
     try:
         assignment = task_claim(campaign=campaign, worker=request.user, ip=client_ip(request))
-    except AssignmentError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("tasks:campaign", pk=campaign.pk)
     messages.success(
@@ -214,7 +210,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
                 answers=form.answers(),
                 files=form.files_by_key(),
             )
-        except AssignmentError as error:
+        except DomainError as error:
             if error.errors:
                 form.add_service_errors(error.errors)
             else:
@@ -250,7 +246,7 @@ def assignment_release_view(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
     try:
         assignment_release(assignment=assignment, worker=request.user)
-    except AssignmentError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("You gave the task back."))

@@ -31,7 +31,6 @@ def reviewed(campaign, statuses: list[str], *, workers=None, days_ago: int = 1) 
             expires_at=at,
             submitted_at=at - timedelta(minutes=30),
             reviewed_at=at,
-            window_closed=True,
             updated_at=at,
         )
         for i, (task, status) in enumerate(zip(tasks, statuses, strict=True))

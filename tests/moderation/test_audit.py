@@ -7,8 +7,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from moderation.models import ModerationAction
-from moderation.services import audit_record
+from accounts.models import ModerationAction
+from accounts.services import audit_record
 from payments.models import PayoutMethod
 from payments.services import (
     adjustment_post,
@@ -17,8 +17,8 @@ from payments.services import (
     payout_reject,
     payout_request,
 )
-from payments.services.payouts import PayoutReferenceUsed
 from tasks.services import campaign_create, campaign_launch, campaign_moderate
+from tests.refusals import refused
 
 from ..payments.helpers import give
 from ..tasks.helpers import spec
@@ -100,7 +100,7 @@ def test_a_refused_payout_decision_leaves_no_row(worker, moderator):
     first = manual_payout(worker, 300)
     second = manual_payout(worker, 200)
     payout_mark_paid(payout=first, reference="TRX1", by=moderator)
-    with pytest.raises(PayoutReferenceUsed):
+    with refused("reference_used"):
         payout_mark_paid(payout=second, reference="TRX1", by=moderator)
     assert ModerationAction.objects.count() == 1
 

@@ -22,10 +22,9 @@ from django.db import transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import ModerationAction, Suspension, User
 from accounts.permissions import OwnCase
 from accounts.services import moderator_grant
-from moderation.models import ModerationAction, Suspension
 from moderation.services import user_reinstate, user_suspend
 from payments.models import Account, Movement, Payout, PayoutEvent
 from payments.selectors import ledger_violations

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from moderation.models import ModerationAction, Suspension
-from moderation.selectors import is_suspended
-from moderation.services import audit_record, user_suspend
+from accounts.models import ModerationAction, Suspension
+from accounts.selectors import is_suspended
+from accounts.services import audit_record
+from moderation.services import user_suspend
 from payments.models import Payout
 from payments.services import payout_method_add, payout_request
 from tasks.models import CampaignStatus

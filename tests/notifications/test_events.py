@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.errors import DomainError
 from notifications.models import Notification, NotificationKind
 from payments.services import payout_mark_paid, payout_method_add, payout_reject, payout_request
 from payments.services.payouts import payout_send
@@ -103,7 +104,7 @@ def test_the_worker_hears_what_to_revise(employer, worker, moderator):
 def test_a_review_that_loses_the_race_notifies_nobody(employer, worker, moderator):
     assignment = submitted(employer, worker, moderator)
     services.submission_approve(assignment=assignment, by=employer)
-    with pytest.raises(services.AssignmentError):
+    with pytest.raises(DomainError):
         services.submission_reject(assignment=assignment, by=employer, reason="late")
     assert len(of(worker, NotificationKind.SUBMISSION_APPROVED)) == 1
     assert not of(worker, NotificationKind.SUBMISSION_REJECTED)

@@ -10,7 +10,8 @@ from payments import checkout
 from payments.checkout import StripeCheckout
 from payments.models import Deposit, DepositStatus
 from payments.selectors import balances_of
-from payments.services import PaymentProviderUnavailable, deposit_start
+from payments.services import deposit_start
+from tests.refusals import refused
 
 from .test_deposits import deliver, event_payload
 
@@ -124,7 +125,7 @@ def test_a_retried_request_reuses_the_same_idempotency_key(employer):
 )
 def test_a_stripe_error_fails_the_deposit_cleanly(employer, answer):
     http = FakeStripeHttp(answer)
-    with pytest.raises(PaymentProviderUnavailable):
+    with refused("payment_provider_unavailable"):
         deposit_start(
             user=employer,
             amount_cents=1_000,

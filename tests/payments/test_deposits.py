@@ -8,12 +8,11 @@ import secrets
 import pytest
 from django.db import connection
 
+from core.errors import DomainError
 from payments import checkout
 from payments.models import AccountKind, Deposit, DepositStatus, Movement, WebhookEvent
 from payments.selectors import account_balance, balances_of, ledger_violations
 from payments.services import (
-    DepositAmountInvalid,
-    PaymentProviderUnavailable,
     WebhookInvalid,
     deposit_fulfil,
     deposit_start,
@@ -22,6 +21,7 @@ from payments.services import (
     webhook_receive,
 )
 from payments.services.ledger import system_account
+from tests.refusals import refused
 
 # --- Helpers shared by the test_deposit_*.py modules -------------------------------------
 
@@ -149,7 +149,7 @@ def test_sandbox_confirm_refuses_when_stripe_is_the_provider(employer, settings)
 def test_an_amount_outside_the_limits_creates_nothing(employer, settings, amount, code):
     settings.DEPOSIT_MINIMUM_CENTS, settings.DEPOSIT_MAXIMUM_CENTS = 500, 10_000
     provider = RecordingProvider()
-    with pytest.raises(DepositAmountInvalid) as raised:
+    with pytest.raises(DomainError) as raised:
         deposit_start(user=employer, amount_cents=amount, provider=provider)
     assert raised.value.code == code
     assert ("$5.00" if code == "amount_too_small" else "$100.00") in raised.value.message
@@ -157,7 +157,7 @@ def test_an_amount_outside_the_limits_creates_nothing(employer, settings, amount
 
 
 def test_a_provider_failure_marks_the_deposit_failed(employer):
-    with pytest.raises(PaymentProviderUnavailable) as raised:
+    with refused("payment_provider_unavailable") as raised:
         deposit_start(user=employer, amount_cents=1_000, provider=RecordingProvider(fail=True))
     assert raised.value.code == "payment_provider_unavailable"
     deposit = Deposit.objects.get()
@@ -358,6 +358,6 @@ def test_the_provider_is_never_called_inside_a_transaction(employer):
     deposit = deposit_start(user=employer, amount_cents=1_000, provider=provider)
     assert provider.calls == [(deposit.pk, False)]
     failing = RecordingProvider(fail=True)
-    with pytest.raises(PaymentProviderUnavailable):
+    with refused("payment_provider_unavailable"):
         deposit_start(user=employer, amount_cents=1_000, provider=failing)
     assert [in_transaction for _, in_transaction in failing.calls] == [False]

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import User
+from core.errors import DomainError
 from core.money import fee_for
 from payments import checkout, services
 from payments.models import AccountKind, PayoutStatus
@@ -148,7 +149,8 @@ class LedgerMachine(RuleBasedStateMachine):
             payout = services.payout_request(
                 user=self.users[user], method=self.methods[user], amount_cents=amount
             )
-        except services.PayoutBalanceTooLow:
+        except DomainError as refusal:
+            assert refusal.code == "insufficient_funds", refusal
             assert self.model[user, "wallet"] < amount
             return multiple()
         self.model[user, "wallet"] -= amount

@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core.errors import DomainError
 from payments.models import Movement, MovementKind, Payout, PayoutStatus
 from payments.selectors import balances_of, ledger_violations
 from payments.services.payouts import (
-    PayoutBalanceTooLow,
     payout_method_add,
     payout_request,
     payout_send,
@@ -52,7 +52,7 @@ def test_many_withdrawals_against_one_balance_never_overdraw(worker):
     )
 
     won = [r for r in results if isinstance(r, Payout)]
-    refused = [r for r in results if isinstance(r, PayoutBalanceTooLow)]
+    refused = [r for r in results if isinstance(r, DomainError) and r.code == "insufficient_funds"]
     assert (len(won), len(refused)) == (3, 7), results
     assert Payout.objects.count() == 3
     assert Movement.objects.filter(kind=MovementKind.PAYOUT_RESERVE).count() == 3

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from core.errors import DomainError
 from payments import jobs
 from payments.models import (
     AccountKind,
@@ -20,13 +21,6 @@ from payments.models import (
 )
 from payments.selectors import account_balance, balances_of, ledger_violations
 from payments.services import (
-    PayoutAmountTooSmall,
-    PayoutBalanceTooLow,
-    PayoutError,
-    PayoutMethodInvalid,
-    PayoutNotManual,
-    PayoutNotPending,
-    PayoutReferenceUsed,
     payout_mark_paid,
     payout_method_add,
     payout_method_remove,
@@ -35,6 +29,7 @@ from payments.services import (
 )
 from payments.services.ledger import system_account
 from tests.factories import UserFactory
+from tests.refusals import refused
 
 from .helpers import give
 
@@ -128,7 +123,7 @@ def test_removing_a_method_keeps_its_payouts_snapshot(funded_worker):
 
 def test_nobody_removes_someone_elses_method(worker, outsider):
     method = bkash(worker)
-    with pytest.raises(PayoutMethodInvalid):
+    with refused("invalid_method"):
         payout_method_remove(user=outsider, method=method)
     method.refresh_from_db()
     assert method.removed_at is None
@@ -157,21 +152,21 @@ def test_a_request_reserves_the_money_at_once(funded_worker):
 def test_below_the_minimum_is_refused_and_changes_nothing(funded_worker, settings):
     settings.PAYOUT_MINIMUM_CENTS = 200
     method = bkash(funded_worker)
-    with pytest.raises(PayoutAmountTooSmall, match=r"\$2\.00"):
+    with refused("amount_too_small", match=r"\$2\.00"):
         payout_request(user=funded_worker, method=method, amount_cents=199)
     assert nothing_changed(funded_worker, available=1_000)
 
 
 def test_a_short_balance_is_refused_and_changes_nothing(funded_worker):
     method = bkash(funded_worker)
-    with pytest.raises(PayoutBalanceTooLow, match=r"\$10\.00") as caught:
+    with refused("insufficient_funds", match=r"\$10\.00") as caught:
         payout_request(user=funded_worker, method=method, amount_cents=1_001)
     assert caught.value.code == "insufficient_funds"
     assert nothing_changed(funded_worker, available=1_000)
 
 
 def test_someone_elses_method_is_refused_and_changes_nothing(funded_worker, outsider):
-    with pytest.raises(PayoutMethodInvalid):
+    with refused("invalid_method"):
         payout_request(user=funded_worker, method=bkash(outsider), amount_cents=500)
     assert nothing_changed(funded_worker, available=1_000)
 
@@ -180,7 +175,7 @@ def test_a_removed_method_is_refused(funded_worker):
     method = bkash(funded_worker)
     payout_method_remove(user=funded_worker, method=method)
     method.refresh_from_db()
-    with pytest.raises(PayoutMethodInvalid):
+    with refused("invalid_method"):
         payout_request(user=funded_worker, method=method, amount_cents=500)
     assert nothing_changed(funded_worker, available=1_000)
 
@@ -266,7 +261,7 @@ def test_a_reference_already_used_for_that_method_is_refused(
     second = payout_request(
         user=funded_worker, method=paypal(funded_worker, "b@example.com"), amount_cents=300
     )
-    with pytest.raises(PayoutReferenceUsed, match="PP-1"):
+    with refused("reference_used", match="PP-1"):
         payout_mark_paid(payout=second, reference="PP-1", by=moderator)
     second.refresh_from_db()
     assert (second.status, second.reference) == ("requested", "")
@@ -292,7 +287,7 @@ def test_a_moderator_rejects_with_a_reason_and_the_money_comes_back(
 
 
 def test_a_rejection_needs_a_reason(manual_payout, moderator):
-    with pytest.raises(PayoutError, match="why"):
+    with pytest.raises(DomainError, match="why"):
         payout_reject(payout=manual_payout, reason="  ", by=moderator)
     manual_payout.refresh_from_db()
     assert manual_payout.status == "requested"
@@ -300,9 +295,9 @@ def test_a_rejection_needs_a_reason(manual_payout, moderator):
 
 def test_a_payout_is_decided_once(manual_payout, moderator, funded_worker):
     payout_reject(payout=manual_payout, reason="No", by=moderator)
-    with pytest.raises(PayoutNotPending):
+    with refused("payout_not_pending"):
         payout_mark_paid(payout=manual_payout, reference="PP-2", by=moderator)
-    with pytest.raises(PayoutNotPending):
+    with refused("payout_not_pending"):
         payout_reject(payout=manual_payout, reason="Again", by=moderator)
     assert balances_of(funded_worker).available_cents == 1_000
     assert ledger_violations() == []
@@ -324,7 +319,7 @@ def test_a_stripe_payout_cannot_be_marked_paid_by_hand(funded_worker, moderator)
         user=funded_worker, kind="stripe", destination="acct_1Kaaj2Worker3", label=""
     )
     payout = payout_request(user=funded_worker, method=method, amount_cents=300)
-    with pytest.raises(PayoutNotManual):
+    with refused("not_manual"):
         payout_mark_paid(payout=payout, reference="tr_x", by=moderator)
 
 

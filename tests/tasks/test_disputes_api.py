@@ -64,7 +64,7 @@ def test_a_moderator_decides_for_the_employer_and_the_task_reopens(
         format="json",
     )
     assert response.status_code == 200, response.json()
-    assert response.json()["assignment_status"] == "rejected"
+    assert response.json()["assignment_status"] == "closed"
     dispute.assignment.task.refresh_from_db()
     assert dispute.assignment.task.status == TaskStatus.OPEN
     assert balances_of(worker).available_cents == 0

@@ -311,7 +311,7 @@ def test_deciding_for_the_employer_from_the_page_reopens_the_task(
     )
     assert response.status_code == 302
     dispute.assignment.refresh_from_db()
-    assert dispute.assignment.status == AssignmentStatus.REJECTED
+    assert dispute.assignment.status == AssignmentStatus.CLOSED
     assert dispute.assignment.task.status == TaskStatus.OPEN
     assert balances_of(worker).available_cents == 0
     assert escrow_of(campaign) == 165

@@ -55,7 +55,7 @@ def test_moderators_the_employer_and_the_sweeper_race_and_pay_once(
     assignment.refresh_from_db()
     assert dispute.status == DisputeStatus.DECIDED
     if dispute.outcome == "employer":
-        assert assignment.status == AssignmentStatus.REJECTED and assignment.window_closed
+        assert assignment.status == AssignmentStatus.CLOSED
         assert paid(assignment.pk) == 0
         assert assignment.task.status == TaskStatus.OPEN
         assert escrow_of(campaign) == 165
@@ -106,12 +106,12 @@ def test_a_dispute_at_the_windows_end_either_opens_or_the_window_closes(
     if isinstance(opened, Exception):
         assert opened.code == "dispute_window_closed", opened
         assert closed == 1
-        assert assignment.status == AssignmentStatus.REJECTED and assignment.window_closed
+        assert assignment.status == AssignmentStatus.CLOSED
         assert assignment.task.status == TaskStatus.OPEN
         assert not Dispute.objects.exists()
     else:
         assert closed == 0
-        assert assignment.status == AssignmentStatus.DISPUTED and not assignment.window_closed
+        assert assignment.status == AssignmentStatus.DISPUTED
         assert assignment.task.status == TaskStatus.ASSIGNED
     assert escrow_of(campaign) == 165
     assert ledger_violations() == []

@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.models import ModerationAction
 from accounts.permissions import OwnCase
-from moderation.models import ModerationAction
+from core.errors import DomainError
 from notifications.models import Notification
 from payments.models import Movement
 from payments.selectors import balances_of, ledger_violations
@@ -22,7 +23,6 @@ from tasks.models import (
     TaskStatus,
 )
 from tasks.selectors import employer_stats_attach, with_employer_stats
-from tasks.services import AssignmentError
 from tasks.services.disputes import (
     dispute_open,
     dispute_resolve,
@@ -38,8 +38,8 @@ from .dispute_helpers import disputed, escrow_of, rejected
 pytestmark = pytest.mark.django_db
 
 
-def refused(code, service, **kwargs) -> AssignmentError:
-    with pytest.raises(AssignmentError) as error:
+def refused(code, service, **kwargs) -> DomainError:
+    with pytest.raises(DomainError) as error:
         service(**kwargs)
     assert error.value.code == code, error.value.message
     return error.value
@@ -101,7 +101,7 @@ def test_a_dispute_after_the_sweeper_closed_the_window_is_refused(employer, work
     assignment = rejected(employer, worker, moderator)
     services.dispute_windows_close_due(now=timezone.now() + timedelta(days=4))
     # The worker's page still holds the old row: the service reads it again under the lock.
-    assignment.window_closed = False
+    assignment.status = AssignmentStatus.REJECTED
     assignment.dispute_until = timezone.now() + timedelta(days=1)
     refused("dispute_window_closed", dispute_open, assignment=assignment, by=worker, reason="x")
 
@@ -219,7 +219,7 @@ def test_a_moderator_decides_for_the_employer_and_the_task_reopens(employer, wor
     dispute_resolve(dispute=dispute, by=moderator, outcome="employer", reason="Fake username.")
     assignment = dispute.assignment
     assignment.refresh_from_db()
-    assert assignment.status == AssignmentStatus.REJECTED and assignment.window_closed
+    assert assignment.status == AssignmentStatus.CLOSED
     assert assignment.task.status == TaskStatus.OPEN
     assert escrow_of(campaign) == 165
     assert balances_of(worker).available_cents == 0
@@ -315,7 +315,7 @@ def test_both_sides_are_told_and_the_employers_endpoint_hears_it(
     assert all(n.params["outcome"] == "worker" for n in decided)
     assert all(n.params["reason"] == "It exists." for n in decided)
     events = list(Delivery.objects.order_by("id").values_list("event", flat=True))
-    assert events[-3:] == ["assignment.disputed", "dispute.resolved", "assignment.approved"]
+    assert events[-3:] == ["assignment.disputed", "assignment.approved", "dispute.resolved"]
 
 
 def test_a_decision_for_the_employer_announces_no_approval(employer, worker, moderator):

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
 from payments.selectors import balances_of, ledger_violations
 from tasks import services
 from tasks.models import AssignmentStatus, CampaignStatus, TaskStatus
@@ -31,7 +32,7 @@ def test_launch_funds_escrow_with_the_fee_and_creates_the_tasks(employer, modera
 
 def test_launching_with_a_short_wallet_changes_nothing(employer):
     campaign = services.campaign_create(employer=employer, spec=spec())
-    with pytest.raises(services.CampaignError) as error:
+    with pytest.raises(DomainError) as error:
         services.campaign_launch(campaign=campaign, by=employer)
     assert error.value.code == "insufficient_funds"
     campaign.refresh_from_db()
@@ -48,7 +49,7 @@ def test_claim_submit_approve_pays_the_worker(employer, worker, moderator):
     assert assignment.status == AssignmentStatus.APPROVED
     assert balances_of(worker).available_cents == 50
     assert balances_of(employer).escrow_cents == 110
-    with pytest.raises(services.AssignmentError):
+    with pytest.raises(DomainError):
         services.submission_approve(assignment=assignment, by=employer)
     assert balances_of(worker).available_cents == 50
     assert ledger_violations() == []
@@ -59,10 +60,10 @@ def test_claims_stop_at_the_per_worker_cap_and_when_nothing_is_left(
 ):
     campaign = active_campaign(employer, moderator, positions=1)
     services.task_claim(campaign=campaign, worker=worker)
-    with pytest.raises(services.AssignmentError) as error:
+    with pytest.raises(DomainError) as error:
         services.task_claim(campaign=campaign, worker=worker)
     assert error.value.code == "limit_reached"
-    with pytest.raises(services.AssignmentError) as error:
+    with pytest.raises(DomainError) as error:
         services.task_claim(campaign=campaign, worker=outsider)
     assert error.value.code == "no_task_left"
 
@@ -107,7 +108,7 @@ def test_cancel_refunds_open_tasks_and_lets_claimed_ones_finish(employer, worker
 
 
 def test_refused_campaigns_say_why(employer):
-    with pytest.raises(services.CampaignError) as error:
+    with pytest.raises(DomainError) as error:
         services.campaign_create(
             employer=employer,
             spec=spec(instructions="Sell your Gmail account to us and send the password."),
@@ -187,7 +188,7 @@ def test_a_refused_submission_leaves_no_screenshot_behind(employer, worker, mode
             return 0
 
     before = stored()
-    with pytest.raises(services.AssignmentError):  # too late: the claim ran out of time
+    with pytest.raises(DomainError):  # too late: the claim ran out of time
         from tasks.models import Assignment
 
         Assignment.objects.filter(pk=assignment.pk).update(expires_at=timezone.now())

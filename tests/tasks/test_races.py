@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from core.errors import DomainError
 from payments.models import Account, Movement, MovementKind
 from payments.selectors import balances_of, ledger_violations
 from tasks import services
@@ -25,7 +26,6 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
-from tasks.services import AssignmentError
 
 from ..factories import UserFactory
 from ..payments.helpers import run_together
@@ -61,21 +61,21 @@ def escrow_of(campaign) -> int:
 
 
 def codes(results) -> Counter:
-    """How the threads ended: ``"ok"`` for a value, the code of an AssignmentError; any
+    """How the threads ended: ``"ok"`` for a value, the code of an DomainError; any
     other exception (a deadlock, an integrity error) is a bug and fails the test here."""
     unexpected = [r for r in results if isinstance(r, Exception) and not _known(r)]
     assert unexpected == [], unexpected
-    return Counter(r.code if isinstance(r, AssignmentError) else "ok" for r in results)
+    return Counter(r.code if isinstance(r, DomainError) else "ok" for r in results)
 
 
 def _known(error: Exception) -> bool:
-    return isinstance(error, (AssignmentError, services.CampaignError))
+    return isinstance(error, (DomainError, DomainError))
 
 
 def assert_one_holder_per_task(campaign) -> None:
     doubled = (
         Assignment.objects.filter(
-            campaign=campaign, status__in=HOLDING_STATUSES, window_closed=False
+            campaign=campaign, status__in=HOLDING_STATUSES
         )
         .values("task_id")
         .annotate(n=Count("id"))
@@ -85,7 +85,7 @@ def assert_one_holder_per_task(campaign) -> None:
     # a task is assigned exactly when somebody holds it
     for task in Task.objects.filter(campaign=campaign):
         held = Assignment.objects.filter(
-            task=task, status__in=HOLDING_STATUSES, window_closed=False
+            task=task, status__in=HOLDING_STATUSES
         ).exists()
         assert held == (task.status == TaskStatus.ASSIGNED), (task, task.status)
 
@@ -117,7 +117,7 @@ def test_many_workers_claiming_the_last_three_tasks_get_exactly_three(employer, 
     assert codes(results) == {"ok": 3, "no_task_left": 9}, results
     won = [r for r in results if isinstance(r, Assignment)]
     assert len({a.task_id for a in won}) == 3
-    assert all(r.status == 409 for r in results if isinstance(r, AssignmentError))  # the API's 409
+    assert all(r.status == 409 for r in results if isinstance(r, DomainError))  # the API's 409
     assert Task.objects.filter(campaign=campaign, status=TaskStatus.ASSIGNED).count() == 5
     assert Assignment.objects.filter(campaign=campaign).count() == 5
     assert_one_holder_per_task(campaign)
@@ -255,7 +255,7 @@ def test_the_employer_approving_against_the_auto_approve_job_pays_each_once(empl
             try:
                 services.submission_approve(assignment=assignment, by=employer)
                 outcomes.append("ok")
-            except AssignmentError as error:
+            except DomainError as error:
                 outcomes.append(error.code)
         return outcomes
 

@@ -16,10 +16,11 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from core.errors import DomainError
 from webhooks import sending
 from webhooks.addresses import address_is_public, embedded_ipv4
 from webhooks.models import Delivery, Endpoint
-from webhooks.services import WebhookError, endpoint_url_check, webhook_emit
+from webhooks.services import endpoint_url_check, webhook_emit
 
 from ..tasks.test_pages_worker import errors_of
 from .helpers import start_receiver
@@ -201,7 +202,7 @@ def url_of(host: str) -> str:
 
 @pytest.mark.parametrize("host", REFUSED_HOSTS)
 def test_every_form_of_a_local_address_is_refused_at_registration(production, dns, host):
-    with pytest.raises(WebhookError) as refused:
+    with pytest.raises(DomainError) as refused:
         endpoint_url_check(url_of(host))
     assert (refused.value.code, refused.value.field) == ("private_address", "url")
 
@@ -229,7 +230,7 @@ def test_the_page_refuses_every_form_of_a_local_address_next_to_the_url(
 
 @pytest.mark.parametrize("host", ["127.0.0.1 x", "a..example.com", "999.1.1.1", "hooks.example.0x"])
 def test_hosts_that_are_neither_a_name_nor_an_address_are_invalid(production, dns, host):
-    with pytest.raises(WebhookError) as refused:
+    with pytest.raises(DomainError) as refused:
         endpoint_url_check(url_of(host))
     assert refused.value.code == "invalid_url"
 
@@ -391,5 +392,5 @@ def test_any_host_is_either_accepted_or_refused_with_a_code(host):
     with override_settings(WEBHOOKS_ALLOW_HTTP=False, DEBUG=False):
         try:
             endpoint_url_check(f"https://{host}/hooks")
-        except WebhookError as refused:
+        except DomainError as refused:
             assert refused.code in {"invalid_url", "https_required", "private_address"}

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.errors import DomainError
 from webhooks import jobs
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.sending import delivery_send, retry_delay
@@ -209,7 +210,6 @@ def test_two_workers_sending_one_delivery_at_once_send_it_once(employer, receive
 def test_an_attempt_in_flight_is_not_resent_and_not_sent_by_the_sweeper(
     employer, receiver, django_capture_on_commit_callbacks
 ):
-    from webhooks.services import WebhookError
 
     endpoint_for(employer, receiver.url)
     delivery = emit(employer, django_capture_on_commit_callbacks)
@@ -218,7 +218,7 @@ def test_an_attempt_in_flight_is_not_resent_and_not_sent_by_the_sweeper(
     Delivery.objects.filter(pk=delivery.pk).update(
         attempts=1, sending_until=lease_end, next_attempt_at=lease_end
     )
-    with pytest.raises(WebhookError) as refused:
+    with pytest.raises(DomainError) as refused:
         delivery_resend(delivery=delivery, by=employer)
     assert refused.value.code == "in_flight"
     assert jobs.send_due_job() == 0

@@ -20,6 +20,7 @@ from PIL import Image
 
 from accounts.models import User
 from accounts.services import moderator_grant, user_ensure_verified
+from core.errors import DomainError
 from core.money import fee_for, format_cents
 from payments.checkout import SANDBOX
 from payments.models import DepositStatus
@@ -27,8 +28,6 @@ from payments.selectors import balances_of
 from payments.services.deposits import deposit_start, sandbox_checkout_confirm
 from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind
 from tasks.services import (
-    AssignmentError,
-    CampaignError,
     CampaignSpec,
     assignment_submit,
     campaign_cancel,
@@ -288,7 +287,7 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():  # a campaign is there whole, or not at all
                     campaign = self._build(plan, moderator, crew)
-            except (CampaignError, AssignmentError) as error:
+            except DomainError as error:
                 self.stdout.write(f"  skipped {plan.spec.title}: {error}")
                 continue
             made.append(campaign)
@@ -358,7 +357,7 @@ class Command(BaseCommand):
             self._turn += 1
             try:
                 return task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
-            except AssignmentError:
+            except DomainError:
                 continue
         return None
 

@@ -1,0 +1,111 @@
+"""What users hear when the apps below change something: each receiver turns one announced
+change (``tasks.signals``, ``payments.signals``, ``moderation.signals``) into notifications,
+written in the sender's transaction. Connected in ``NotificationsConfig.ready``."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+from django.urls import reverse
+
+from moderation.signals import account_sanctioned
+from payments.signals import payout_decided
+from tasks.models import AssignmentStatus, CampaignStatus
+from tasks.signals import (
+    assignments_moved,
+    campaign_moved,
+    dispute_answered,
+    dispute_decided,
+    dispute_opened,
+)
+
+from . import events
+from .models import NotificationKind as Kind
+from .services import notify
+
+# The worker hears the employer's (or the clock's) review.
+_REVIEW_KINDS = {
+    AssignmentStatus.APPROVED: Kind.SUBMISSION_APPROVED,
+    AssignmentStatus.REJECTED: Kind.SUBMISSION_REJECTED,
+    AssignmentStatus.REVISION_REQUESTED: Kind.REVISION_REQUESTED,
+}
+
+
+@receiver(campaign_moved, dispatch_uid="notifications.campaign_moved")
+def campaign_moderated(sender, *, campaign, source, target, note, **kwargs) -> None:
+    """The employer hears a moderator's decision on a campaign in review."""
+    if source == CampaignStatus.IN_REVIEW and target in (
+        CampaignStatus.ACTIVE,
+        CampaignStatus.REJECTED,
+    ):
+        events.campaign_moderated(
+            campaign=campaign, approved=target == CampaignStatus.ACTIVE, reason=note
+        )
+
+
+@receiver(assignments_moved, dispatch_uid="notifications.assignments_moved")
+def assignments_reviewed(sender, *, assignments, target, reason, **kwargs) -> None:
+    """A submission waits for the employer; a review reaches the worker (with the reason)."""
+    if target == AssignmentStatus.SUBMITTED:
+        for assignment in assignments:
+            events.submission_arrived(assignment=assignment)
+    elif target in _REVIEW_KINDS:
+        events.submissions_reviewed(
+            assignments=assignments,
+            kind=_REVIEW_KINDS[target],
+            reason="" if target == AssignmentStatus.APPROVED else reason,
+        )
+
+
+@receiver(dispute_opened, dispatch_uid="notifications.dispute_opened")
+def dispute_was_opened(sender, *, dispute, assignment, **kwargs) -> None:
+    events.dispute_told(
+        assignment.campaign.employer,
+        Kind.DISPUTE_OPENED,
+        dispute,
+        assignment,
+        url=reverse("tasks:employer_dispute", args=[dispute.pk]),
+    )
+
+
+@receiver(dispute_answered, dispatch_uid="notifications.dispute_answered")
+def dispute_was_answered(sender, *, dispute, assignment, **kwargs) -> None:
+    events.dispute_told(
+        assignment.worker,
+        Kind.DISPUTE_ANSWERED,
+        dispute,
+        assignment,
+        url=reverse("tasks:assignment", args=[assignment.pk]),
+    )
+
+
+@receiver(dispute_decided, dispatch_uid="notifications.dispute_decided")
+def dispute_was_decided(sender, *, dispute, assignment, **kwargs) -> None:
+    """Both sides hear the decision and its reason."""
+    events.dispute_told(
+        assignment.worker,
+        Kind.DISPUTE_DECIDED,
+        dispute,
+        assignment,
+        url=reverse("tasks:assignment", args=[assignment.pk]),
+    )
+    events.dispute_told(
+        assignment.campaign.employer,
+        Kind.DISPUTE_DECIDED,
+        dispute,
+        assignment,
+        url=reverse("tasks:employer_dispute", args=[dispute.pk]),
+    )
+
+
+@receiver(payout_decided, dispatch_uid="notifications.payout_decided")
+def payout_was_decided(sender, *, payout, paid, reason, **kwargs) -> None:
+    events.payout_decided(payout=payout, paid=paid, reason=reason)
+
+
+@receiver(account_sanctioned, dispatch_uid="notifications.account_sanctioned")
+def account_was_sanctioned(sender, *, user, suspended, reason, **kwargs) -> None:
+    notify(
+        user=user,
+        kind=Kind.ACCOUNT_SUSPENDED if suspended else Kind.ACCOUNT_REINSTATED,
+        params={"reason": reason},
+    )

@@ -1,0 +1,161 @@
+"""An assignment's status, moved along ``ASSIGNMENT_TRANSITIONS`` with its history row.
+
+Every move is a conditional one under the row's lock: the row is locked only if it is still
+in one of the expected statuses, then updated, and its ``AssignmentEvent`` written. A double
+click, two tabs, or an employer against the clock: exactly one mover wins, the others get
+nothing back (and report ``invalid_status`` cleanly). The moved rows are then announced
+once (``tasks.signals.assignments_moved``): notifications and webhooks react to that, so
+every path to a status has the same side effects.
+
+Two moves carry money and are whole here, never assembled by callers:
+
+- :func:`assignments_approve` — approve and pay: the task is paid, the reward goes from escrow
+  to the worker and the fee to Kaaj (ledger key ``approve:assignment:<id>``: paid once,
+  whatever races). The employer's approval, the clock's and a dispute decided for the worker
+  all come here.
+- :func:`assignments_end` — the holder is gone without pay (given back, expired, rejection
+  final): the task reopens, or is refunded when its campaign is over.
+
+The first history row (claimed) is written by the claim itself (``task_claim``, the hot path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from accounts.models import User
+from payments.services import TaskPayment, escrow_pay_many
+from tasks.models import (
+    ASSIGNMENT_TRANSITIONS,
+    Assignment,
+    AssignmentEvent,
+    AssignmentStatus,
+    TaskStatus,
+)
+from tasks.signals import assignments_moved
+
+from .tasks import task_release, tasks_move
+
+# Where the holder leaves without pay, and the task is released.
+ENDINGS = (AssignmentStatus.RELEASED, AssignmentStatus.EXPIRED, AssignmentStatus.CLOSED)
+
+
+def assignments_move(
+    pks: Iterable[int],
+    sources: Iterable[AssignmentStatus],
+    target: AssignmentStatus,
+    *,
+    by: User | None,
+    reason: str = "",
+    **fields,
+) -> list[Assignment]:
+    """Move each assignment still in one of ``sources`` to ``target`` (setting ``fields``
+    too), with its history row; announce the moved ones. Returns them, fresh, with campaign,
+    employer and worker loaded, in the order given; those that were not in ``sources``
+    (somebody moved them first) are left out. Needs an open transaction."""
+    sources = tuple(AssignmentStatus(s) for s in sources)
+    if not all(target in ASSIGNMENT_TRANSITIONS[s] for s in sources):
+        raise ValueError(f"{sources} → {target} is not an allowed move")
+    now = timezone.now()
+    moved, events = [], []
+    for pk in pks:
+        previous = (
+            Assignment.objects.select_for_update()
+            .filter(pk=pk, status__in=sources)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if previous is None:
+            continue
+        Assignment.objects.filter(pk=pk).update(status=target, updated_at=now, **fields)
+        events.append(
+            AssignmentEvent(
+                assignment_id=pk,
+                from_status=previous,
+                to_status=target,
+                actor=by,
+                reason=reason,
+                created_at=now,
+            )
+        )
+        moved.append(pk)
+    if not moved:
+        return []
+    AssignmentEvent.objects.bulk_create(events)
+    rows = Assignment.objects.select_related("campaign__employer", "worker").in_bulk(moved)
+    assignments = [rows[pk] for pk in moved]
+    assignments_moved.send(
+        sender=Assignment, assignments=assignments, target=target, by=by, reason=reason
+    )
+    return assignments
+
+
+def assignment_move(
+    pk: int,
+    sources: Iterable[AssignmentStatus],
+    target: AssignmentStatus,
+    *,
+    by: User | None,
+    reason: str = "",
+    **fields,
+) -> Assignment | None:
+    """:func:`assignments_move` for one: the moved row, or None when it was not in
+    ``sources``."""
+    moved = assignments_move([pk], sources, target, by=by, reason=reason, **fields)
+    return moved[0] if moved else None
+
+
+def assignments_approve(
+    pks: Iterable[int],
+    sources: Iterable[AssignmentStatus],
+    *,
+    by: User | None,
+    reason: str = "",
+    **fields,
+) -> list[Assignment]:
+    """Approve and pay the assignments still in ``sources``: each is moved to approved, its
+    task to paid, and its reward (to the worker) and fee (to Kaaj) leave the campaign's
+    escrow — all or nothing for the batch. Returns the approved ones. The caller holds the
+    campaigns' share locks when it approves many (the clock)."""
+    approved = assignments_move(
+        pks, sources, AssignmentStatus.APPROVED, by=by, reason=reason, **fields
+    )
+    if not approved:
+        return []
+    tasks_move([a.task_id for a in approved], TaskStatus.ASSIGNED, TaskStatus.PAID)
+    escrow_pay_many(
+        payments=[
+            TaskPayment(
+                assignment_id=a.pk,
+                campaign_id=a.campaign_id,
+                employer=a.campaign.employer,
+                worker=a.worker,
+                reward_cents=a.campaign.reward_cents,
+                fee_cents=a.campaign.fee_cents,
+            )
+            for a in approved
+        ],
+        by=by,
+    )
+    return approved
+
+
+def assignment_end(
+    pk: int,
+    sources: Iterable[AssignmentStatus],
+    target: AssignmentStatus,
+    *,
+    by: User | None,
+    reason: str = "",
+) -> Assignment | None:
+    """The holder leaves without pay (``target``: released, expired or closed): the
+    assignment moves and its task is released (reopened, or refunded when the campaign is
+    over). None when it was not in ``sources``. Lock the campaign first when ending many."""
+    if target not in ENDINGS:
+        raise ValueError(f"{target} does not end an assignment")
+    ended = assignment_move(pk, sources, target, by=by, reason=reason)
+    if ended is not None:
+        task_release(task_id=ended.task_id)
+    return ended

@@ -1,0 +1,28 @@
+"""What the work loop announces, for the apps above it to react to.
+
+Sent by ``tasks.lifecycle`` (and the dispute services) inside the transaction that made the
+change, after its history row is written; receivers write their own rows in that same
+transaction (notifications and webhook deliveries are outboxes, sent after commit), so a
+rolled back change announces nothing. Nothing below listens: notifications and webhooks
+connect their receivers in their ``AppConfig.ready`` — the lifecycle never imports them.
+
+Every move of a kind goes through one function that sends one signal, so every path to the
+same status (an employer's approval, the clock's, a dispute decided for the worker) has the
+same side effects.
+"""
+
+from django.dispatch import Signal
+
+# campaign: the row as saved; source, target: CampaignStatus; by: the actor (None for the
+# clock); note: the reason given, if any.
+campaign_moved = Signal()
+
+# assignments: the moved rows, fresh, with campaign (and its employer) and worker loaded;
+# target: AssignmentStatus; by: the actor (None for the clock); reason: the reason given.
+assignments_moved = Signal()
+
+# dispute: the row as saved; assignment: its assignment, with campaign (and its employer) and
+# worker loaded. ``dispute_decided`` also has by (the moderator, or the employer reversing).
+dispute_opened = Signal()
+dispute_answered = Signal()
+dispute_decided = Signal()
