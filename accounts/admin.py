@@ -4,11 +4,9 @@ Balances are shown, never edited: money moves only through the ledger services."
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import CappedCountPaginator, money
-from payments.selectors import balances_of
+from core.admin import CappedCountPaginator
 
 from .models import ApiToken, User
 
@@ -40,11 +38,10 @@ class UserAdmin(DjangoUserAdmin):
         ("date_joined", admin.DateFieldListFilter),
     ]
     search_fields = ["email", "display_name", "=id"]
-    readonly_fields = ["balances", "last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["display_name", "country", "language"]}),
-        (_("Money"), {"fields": ["balances"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -52,21 +49,6 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-
-    @admin.display(description=_("balances"))
-    def balances(self, user: User) -> str:
-        if user.pk is None:
-            return "-"
-        totals = balances_of(user)
-        return format_html_join(
-            ", ",
-            "{}: {}",
-            [
-                (_("available"), money(totals.available_cents)),
-                (_("in escrow"), money(totals.escrow_cents)),
-                (_("payouts in flight"), money(totals.payout_cents)),
-            ],
-        )
 
 
 @admin.register(ApiToken)

@@ -14,7 +14,7 @@ from core.api import ErrorSerializer
 from core.errors import DomainError
 
 from .models import ApiToken
-from .serializers import ApiTokenSerializer, MeSerializer, TokenRequestSerializer, TokenSerializer
+from .serializers import ApiTokenSerializer, TokenRequestSerializer, TokenSerializer
 from .services import token_issue, token_revoke
 from .throttling import ScopedRateThrottle
 
@@ -73,14 +73,6 @@ class TokenView(APIView):
         return Response(
             TokenSerializer({"id": token.pk, "token": key, "expiry": token.expiry}).data
         )
-
-
-class MeView(APIView):
-    """The signed-in user's profile and roles."""
-
-    @extend_schema(responses={200: MeSerializer, 401: ErrorSerializer})
-    def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
 
 
 def own_tokens(request: Request) -> QuerySet[ApiToken]:

@@ -47,11 +47,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "language": user.language,
             }
         )
-    from workers.selectors import success_rate
-
     context = {
         "form": form,
-        "success_rate": success_rate(user),
         "api_tokens": ApiToken.objects.filter(user=user).order_by("-created", "-id"),
         "token_ttl_days": settings.API_TOKEN_TTL_DAYS,
     }

@@ -4,12 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from payments.api import me as me_api
 
 from . import views
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
-    path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("me/", me_api.MeView.as_view(), name="me"),
     path("tokens/", accounts_api.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
     path("", include("payments.api.urls")),

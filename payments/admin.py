@@ -6,8 +6,11 @@ Movements and transfers grow with every approval: their lists never count the wh
 filter on a static date range rather than a date drill-down (which scans for distinct dates)."""
 
 from django.contrib import admin
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import UserAdmin
+from accounts.models import User
 from core.admin import BigTableAdmin, choices_filter, money, money_column, user_column
 
 from .models import (
@@ -21,7 +24,7 @@ from .models import (
     Transfer,
     WebhookEvent,
 )
-from .selectors import account_balance
+from .selectors import account_balance, balances_of
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -186,3 +189,33 @@ class PayoutEventAdmin(ReadOnlyAdmin):
     list_select_related = ["payout", "actor"]
     ordering = ["-id"]
     actor_email = user_column("actor", _("actor"))
+
+
+# The user's page in the admin shows their money: the accounts app's UserAdmin, extended here
+# (accounts sits below payments and knows nothing of wallets).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithBalancesAdmin(UserAdmin):
+    readonly_fields = ["balances", *UserAdmin.readonly_fields]
+    fieldsets = [
+        *UserAdmin.fieldsets[:2],
+        (_("Money"), {"fields": ["balances"]}),
+        *UserAdmin.fieldsets[2:],
+    ]
+
+    @admin.display(description=_("balances"))
+    def balances(self, user: User) -> str:
+        if user.pk is None:
+            return "-"
+        totals = balances_of(user)
+        return format_html_join(
+            ", ",
+            "{}: {}",
+            [
+                (_("available"), money(totals.available_cents)),
+                (_("in escrow"), money(totals.escrow_cents)),
+                (_("payouts in flight"), money(totals.payout_cents)),
+            ],
+        )

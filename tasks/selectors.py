@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from payments.selectors import Violation
 
 from .models import (
     OVERTURNED_OUTCOMES,
@@ -223,10 +224,10 @@ def review_queue(*, campaign: Campaign, status: str | None = None) -> QuerySet[A
     )
 
 
-def escrow_violations() -> list[tuple[int, int, int]]:
-    """Campaigns whose escrow differs from what their unpaid tasks still owe:
-    ``[(campaign id, escrow balance, owed)]``. Owed = tasks open or assigned (including
-    rejected ones inside their dispute window) times (reward + fee)."""
+def escrow_violations() -> list[Violation]:
+    """Campaigns whose escrow differs from what their unpaid tasks still owe (tasks open or
+    assigned — rejected ones inside their dispute window too — times reward + fee).
+    Registered with payments' ledger check (``TasksConfig.ready``)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -242,4 +243,7 @@ def escrow_violations() -> list[tuple[int, int, int]]:
             LIMIT 50
             """
         )
-        return cursor.fetchall()
+        return [
+            Violation("escrow", f"campaign {pk}: escrow {balance}, unpaid tasks owe {owed}")
+            for pk, balance, owed in cursor.fetchall()
+        ]

@@ -47,8 +47,8 @@ VIEW_ONLY = {
     "payments.payoutevent",
     "notifications.notification",
     "webhooks.delivery",
-    "moderation.moderationaction",
-    "moderation.suspension",
+    "accounts.moderationaction",
+    "accounts.suspension",
     "notifications.notificationpreferences",
 }
 
@@ -93,6 +93,7 @@ def world(employer, worker, outsider, moderator, settings):
     """At least one row of every model of our apps, each made by the service that owns it."""
     from accounts.services import audit_record, token_issue
     from moderation.services import user_suspend
+    from workers.services import worker_block
     from notifications.services import notify, preferences_save
     from payments.services import payout_method_add, payout_request
     from payments.services.deposits import deposit_start, sandbox_checkout_confirm
@@ -107,7 +108,7 @@ def world(employer, worker, outsider, moderator, settings):
     disputed = submitted(employer, worker, moderator, shot=2, title="Review our app")
     services.submission_reject(assignment=disputed, by=employer, reason="Wrong username")
     dispute_open(assignment=disputed, by=worker, reason="I did sign up", evidence=png(3))
-    services.worker_block(employer=employer, worker=outsider, reason="Spam")
+    worker_block(employer=employer, worker=outsider, reason="Spam")
 
     give(worker, 5_000, key="payout")
     method = payout_method_add(user=worker, kind="bkash", destination="01712345678")

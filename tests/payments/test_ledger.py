@@ -175,13 +175,16 @@ def test_system_accounts_store_no_balance(employer):
     assert account_balance(deposits) == -100
 
 
-def test_ledger_violations_spots_a_tampered_balance(employer):
+def test_ledger_violations_spots_a_tampered_balance_and_unbalanced_books(employer):
     give(employer, 100)
+    assert ledger_violations() == []
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE payments_account SET balance = 99 WHERE key = %s", [f"wallet:{employer.pk}"]
         )
-    assert [v.rule for v in ledger_violations()] == ["stored_balance"]
+    violations = ledger_violations()
+    assert [v.rule for v in violations] == ["stored_balance", "balanced"]
+    assert "add up to -1" in violations[1].detail
 
 
 def test_ledger_check_command_passes_on_clean_books_and_fails_on_tampering(employer, capsys):
@@ -194,7 +197,7 @@ def test_ledger_check_command_passes_on_clean_books_and_fails_on_tampering(emplo
         cursor.execute(
             "UPDATE payments_account SET balance = 1 WHERE key = %s", [f"wallet:{employer.pk}"]
         )
-    with pytest.raises(CommandError, match="1 ledger invariant"):
+    with pytest.raises(CommandError, match="2 ledger invariant"):
         call_command("ledger_check")
 
 
@@ -207,7 +210,7 @@ def test_the_daily_job_logs_an_error_when_the_books_are_wrong(employer, caplog):
         cursor.execute(
             "UPDATE payments_account SET balance = 1 WHERE key = %s", [f"wallet:{employer.pk}"]
         )
-    assert ledger_check_daily() == 1
+    assert ledger_check_daily() == 2
     assert any(
         r.levelname == "ERROR" and "stored_balance" in r.getMessage() for r in caplog.records
     )

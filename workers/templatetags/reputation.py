@@ -1,0 +1,14 @@
+"""A worker's reputation, for templates of apps that sit below workers (the profile page)."""
+
+from django import template
+
+from accounts.models import User
+from workers.selectors import success_rate
+
+register = template.Library()
+
+
+@register.simple_tag
+def success_rate_of(user: User) -> int | None:
+    """``{% success_rate_of user as rate %}``: percent, or None before any review."""
+    return success_rate(user)
