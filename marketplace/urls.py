@@ -29,6 +29,7 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("moderation/", include("moderation.urls")),
     path("", include("tasks.urls")),
+    path("", include("workers.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),

@@ -421,7 +421,7 @@ def test_review_and_block_are_for_the_campaigns_owner_only(
     _, add = queue
     assignment = add(1)
     review = reverse("tasks:assignment_review", args=[assignment.pk])
-    block = reverse("tasks:worker_block", args=[assignment.pk])
+    block = reverse("workers:block_from_review", args=[assignment.pk])
     client.force_login(employer)
     assert client.get(review).status_code == 405 and client.get(block).status_code == 405
     for other in (outsider, assignment.worker, moderator):
@@ -439,7 +439,7 @@ def test_blocking_a_worker_hides_the_employers_campaigns(client, employer, moder
     assignment = add(1)
     other = active_campaign(employer, moderator, title="Another of mine")
     client.force_login(employer)
-    client.post(reverse("tasks:worker_block", args=[assignment.pk]))
+    client.post(reverse("workers:block_from_review", args=[assignment.pk]))
     assert Block.objects.filter(employer=employer, worker=assignment.worker).exists()
     client.force_login(assignment.worker)
     assert other.title not in client.get("/work/").content.decode()
