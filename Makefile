@@ -13,9 +13,10 @@ run: $(STAMP) ## Start Kaaj with demo data: web, Celery worker and beat (Ctrl-C 
 test: $(STAMP) ## Run the whole test suite on PostgreSQL
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff: lint and formatting check
+lint: $(STAMP) ## ruff (lint and formatting) and import-linter (apps import downward only)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
