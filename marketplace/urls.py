@@ -15,6 +15,7 @@ api_v1 = [
     path("tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
     path("", include("payments.api.urls")),
     path("", include("tasks.api.urls")),
+    path("", include("workers.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("webhooks.api_urls")),
     path("", include("moderation.api.urls")),

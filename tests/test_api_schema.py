@@ -67,6 +67,7 @@ ID_SOURCES = {
     "webhook-endpoints": "endpoints",
     "webhook-deliveries": "deliveries",
     "tokens": "tokens",
+    "blocks": "blocks",
 }
 REPORT = Path(__file__).resolve().parent.parent / "var" / "schemathesis-report.json"
 
@@ -117,7 +118,10 @@ def _build(employer, worker, moderator) -> dict[str, list[int]]:
     from tasks.services.disputes import dispute_open
     from webhooks.models import Delivery, Endpoint
     from webhooks.services import endpoint_create, endpoint_ping
+    from workers.models import Block
+    from workers.services import worker_block
 
+    from .factories import UserFactory
     from .payments.helpers import give
     from .tasks.api_helpers import SHOT_FIELDS, submitted
     from .tasks.helpers import active_campaign, spec
@@ -142,6 +146,9 @@ def _build(employer, worker, moderator) -> dict[str, list[int]]:
         payout_request(user=worker, method=method, amount_cents=1_000)
         endpoint = endpoint_create(employer=employer, url="http://127.0.0.1:9/kaaj")
         endpoint_ping(endpoint=endpoint, by=employer)
+        # Somebody the employer blocked (not the world's worker, who must still meet the
+        # employer's campaigns).
+        worker_block(employer=employer, worker=UserFactory(), reason="Schema")
     del proof, claim, dispute, draft, review
     return {
         "campaigns": _pks(active.__class__.objects),
@@ -154,6 +161,7 @@ def _build(employer, worker, moderator) -> dict[str, list[int]]:
         "notifications": _pks(Notification.objects),
         "endpoints": _pks(Endpoint.objects),
         "deliveries": _pks(Delivery.objects),
+        "blocks": _pks(Block.objects),
     }
 
 
