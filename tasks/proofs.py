@@ -17,10 +17,10 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from tasks.limits import PROOF_ANSWER_MAX_CHARS
 from tasks.models import ProofKind
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-MAX_TEXT = 2000
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def answers_clean(proof_fields: list[dict], answers: dict, files: dict) -> tuple
             if required:
                 errors[key] = [_("This proof is required.")]
             continue
-        if len(value) > MAX_TEXT:
-            errors[key] = [_("Keep it under %(n)s characters.") % {"n": MAX_TEXT}]
+        if len(value) > PROOF_ANSWER_MAX_CHARS:
+            errors[key] = [_("Keep it under %(n)s characters.") % {"n": PROOF_ANSWER_MAX_CHARS}]
         elif kind == ProofKind.URL:
             try:
                 URLValidator(schemes=["http", "https"])(value)
@@ -126,7 +126,3 @@ def difference_hash(image: Image.Image) -> int:
             left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
             bits = (bits << 1) | (left > right)
     return bits - (1 << 64) if bits >= 1 << 63 else bits
-
-
-def hash_distance(a: int, b: int) -> int:
-    return ((a ^ b) & ((1 << 64) - 1)).bit_count()

@@ -247,3 +247,26 @@ def escrow_violations() -> list[Violation]:
             Violation("escrow", f"campaign {pk}: escrow {balance}, unpaid tasks owe {owed}")
             for pk, balance, owed in cursor.fetchall()
         ]
+
+
+def screenshot_duplicates(*, campaign_id: int, phashes: list[int]) -> dict[int, int]:
+    """For each perceptual hash, the oldest screenshot already sent to the campaign that looks
+    the same (at most ``SCREENSHOT_DUPLICATE_DISTANCE`` bits differ): ``{phash: screenshot
+    id}``, hashes without one left out. One query, the distance counted by PostgreSQL."""
+    if not phashes:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT h.phash, (
+                SELECT s.id FROM tasks_screenshot s
+                JOIN tasks_submission sub ON sub.id = s.submission_id
+                JOIN tasks_assignment a ON a.id = sub.assignment_id
+                WHERE a.campaign_id = %s
+                  AND bit_count((s.phash # h.phash)::bit(64)) <= %s
+                ORDER BY s.id LIMIT 1)
+            FROM unnest(%s::bigint[]) AS h(phash)
+            """,
+            [campaign_id, settings.SCREENSHOT_DUPLICATE_DISTANCE, sorted(set(phashes))],
+        )
+        return {phash: pk for phash, pk in cursor.fetchall() if pk is not None}

@@ -42,7 +42,8 @@ from tasks.models import (
     TaskStatus,
     screenshot_name,
 )
-from tasks.proofs import answers_clean, hash_distance
+from tasks.proofs import answers_clean
+from tasks.selectors import screenshot_duplicates
 from workers.selectors import success_rate
 
 
@@ -320,6 +321,11 @@ def assignment_submit(
             "invalid", _("Some proofs are missing or wrong."), errors=error.message_dict
         ) from error
     stored = _screenshots_store(images)
+    # Looked up before the row lock: a heuristic for the employer's eye, not a rule, so a
+    # look-alike sent in the same instant by someone else may go unnoticed.
+    duplicates = screenshot_duplicates(
+        campaign_id=campaign.pk, phashes=[image.phash for _key, image, _name in stored]
+    )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -341,7 +347,7 @@ def assignment_submit(
                         width=image.width,
                         height=image.height,
                         phash=image.phash,
-                        duplicate_of=_duplicate(campaign, image.phash),
+                        duplicate_of_id=duplicates.get(image.phash),
                     )
                     for key, image, name in stored
                 ]
@@ -369,17 +375,6 @@ def _screenshots_store(images: dict) -> list[tuple[str, object, str]]:
         for key, cleaned in images.items()
         for image in cleaned
     ]
-
-
-def _duplicate(campaign: Campaign, phash: int) -> Screenshot | None:
-    """A screenshot already sent to this campaign that looks the same, if any."""
-    candidates = Screenshot.objects.filter(submission__assignment__campaign=campaign).only(
-        "id", "phash"
-    )
-    for shot in candidates.iterator():
-        if hash_distance(shot.phash, phash) <= settings.SCREENSHOT_DUPLICATE_DISTANCE:
-            return shot
-    return None
 
 
 def assignments_expire_due(*, now: datetime | None = None, batch: int = 500) -> int:
