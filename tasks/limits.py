@@ -1,0 +1,118 @@
+"""The limits of a campaign: one set, for every way in.
+
+The campaign service enforces every number here (``tasks.services.campaigns``), so a caller
+that skips the page's form and the API's serializer is refused too. The form and the
+serializer take their bounds from this module as well, only to put a message next to the
+field before the service is asked; they never hold a number of their own. Before these were
+gathered the page and the API disagreed (instructions 5,000 or 10,000 characters, up to 100,000
+positions or 2.1 billion, ...); where they did, the stricter copy won unless real use needs
+more, and each number says why it is what it is.
+
+The rows of an uploaded file (task inputs) are limited by the ``CAMPAIGN_CSV_MAX_ROWS``
+setting, which stays a setting: an operator may raise it for a big server.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django_countries import countries
+
+# The largest PostgreSQL ``integer``: the columns of Campaign's amounts and counts.
+INT_MAX = 2_147_483_647
+
+# The model's column (varchar 120); a title is read in a feed on a phone.
+TITLE_MAX_CHARS = 120
+
+# The page's 5,000 won over the API's 10,000: a micro-task is explained in a few paragraphs,
+# read on a cheap phone over a slow connection, and every feed item carries them.
+INSTRUCTIONS_MAX_CHARS = 5_000
+
+# A reward is at least the category's minimum (Category.min_reward_cents, checked by the
+# service) and at most what Campaign.reward_cents (a PostgreSQL integer) holds.
+REWARD_MIN_CENTS = 1
+REWARD_MAX_CENTS = INT_MAX
+
+# The page's 100,000 won over the API's 2.1 billion: launching creates every task in the one
+# transaction that funds the escrow (``tasks.lifecycle.tasks.tasks_create``, rows written
+# 1,000 at a time), and 100,000 rows is what that transaction writes in a few seconds while
+# it holds the employer's wallet; the same bound holds for one request to add positions.
+# A bigger job adds positions again once it runs.
+POSITIONS_MIN = 1
+POSITIONS_MAX = 100_000
+
+# The page's 1,000 won over the API's 32,767 (only the smallint column's end): the cap is
+# there to spread a campaign's work over many workers (against task hoarding), and a cap of
+# a thousand tasks of one campaign already leaves one worker a week's full-time work.
+MAX_TASKS_PER_WORKER_MIN = 1
+MAX_TASKS_PER_WORKER_MAX = 1_000
+
+# The page's minimum (5 minutes: a claim that expires sooner expires while the worker reads
+# the instructions) and the API's maximum (30 days: a task such as "use the app for a week,
+# then review it" needs days; longer would hold a position nobody else can claim).
+TIME_TO_COMPLETE_MINUTES_MIN = 5
+TIME_TO_COMPLETE_MINUTES_MAX = 30 * 24 * 60
+
+# The page's 30 days won over the API's 90: work not reviewed in time is approved
+# automatically, and an employer who leaves workers waiting longer than a month is the
+# complaint this clock answers (Mechanical Turk's longest auto-approval is 30 days too).
+TIME_TO_RATE_HOURS_MIN = 1
+TIME_TO_RATE_HOURS_MAX = 30 * 24
+
+# A percentage.
+MIN_SUCCESS_RATE_MIN = 0
+MIN_SUCCESS_RATE_MAX = 100
+
+# The page's 5 won over the API's 20: each proof is one more input to fill on a phone, and 5
+# is also how many screenshots a submission may carry (SCREENSHOTS_PER_SUBMISSION). The page
+# shows exactly this many rows.
+PROOF_FIELDS_MAX = 5
+# Both copies agreed: a key is a short name in answers and in the results' CSV header; a
+# label is one sentence saying what to send.
+PROOF_KEY_MAX_CHARS = 40
+PROOF_LABEL_MAX_CHARS = 200
+# One text or link answer. The service's 2,000 won over the API serializer's 5,000 (the page
+# had none of its own): a username, a link or a short review fits.
+PROOF_ANSWER_MAX_CHARS = 2_000
+
+# Task inputs (the rows of an uploaded CSV, or ``task_inputs`` in the API). Both ways now see
+# the same shape: every row has the same named columns (a CSV can have nothing else), at most
+# TASK_INPUT_COLUMNS_MAX of them, each name at most TASK_INPUT_COLUMN_MAX_CHARS; a value is
+# at most TASK_INPUT_VALUE_MAX_CHARS (the API's 2,000: a URL, or an item to review; the file
+# had no bound but its size). The file itself may have TASK_FILE_MAX_BYTES, as JSON bodies
+# are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE.
+TASK_INPUT_COLUMNS_MAX = 50
+TASK_INPUT_COLUMN_MAX_CHARS = 100
+TASK_INPUT_VALUE_MAX_CHARS = 2_000
+TASK_FILE_MAX_BYTES = 1024 * 1024
+
+# What a campaign gets when its employer says nothing (the page's first values, the API's
+# defaults, CampaignSpec's): one task a worker, an hour to do it, three days to review it.
+MAX_TASKS_PER_WORKER_DEFAULT = 1
+TIME_TO_COMPLETE_MINUTES_DEFAULT = 60
+TIME_TO_RATE_HOURS_DEFAULT = 72
+MIN_SUCCESS_RATE_DEFAULT = 0
+
+# The numbers of a campaign and their (least, greatest) values, as the service checks them.
+NUMBERS = {
+    "positions": (POSITIONS_MIN, POSITIONS_MAX),
+    "max_tasks_per_worker": (MAX_TASKS_PER_WORKER_MIN, MAX_TASKS_PER_WORKER_MAX),
+    "time_to_complete_minutes": (TIME_TO_COMPLETE_MINUTES_MIN, TIME_TO_COMPLETE_MINUTES_MAX),
+    "time_to_rate_hours": (TIME_TO_RATE_HOURS_MIN, TIME_TO_RATE_HOURS_MAX),
+    "min_success_rate": (MIN_SUCCESS_RATE_MIN, MIN_SUCCESS_RATE_MAX),
+}
+
+# Targeting: at most every country once. The page takes codes typed as "BD, IN": room for
+# each code with its separator, so the page can name as many as the API's list.
+COUNTRIES_MAX = len(countries)
+COUNTRIES_TEXT_MAX_CHARS = len("XX, ") * COUNTRIES_MAX
+
+# ``{{column}}`` (spaces inside the braces allowed) in the instructions is replaced by that
+# column of the task's input; with task inputs, every placeholder must name one of their
+# columns (the service checks it).
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+def placeholders(text: str) -> set[str]:
+    """The column names ``{{column}}`` placeholders in ``text`` ask for."""
+    return set(PLACEHOLDER.findall(text or ""))
