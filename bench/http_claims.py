@@ -87,8 +87,9 @@ def run(args) -> None:
 
 
 def _setup(positions: int, clients: int) -> tuple[int, list[str]]:
-    """One funded, approved campaign (text proof, no per-worker cap that a run could reach)
-    and ``clients`` workers with a password, built through the services."""
+    """One funded, approved campaign (text proof, the highest per-worker cap, which the
+    default runs never reach) and ``clients`` workers with a password, built through the
+    services."""
     from accounts.services import user_ensure_verified
 
     run_id = uuid.uuid4().hex[:8]
@@ -97,8 +98,12 @@ def _setup(positions: int, clients: int) -> tuple[int, list[str]]:
         user_ensure_verified(
             email=email, password=PASSWORD, display_name=f"Bench Worker {n}", country="BD"
         )
+    from tasks.limits import MAX_TASKS_PER_WORKER_MAX
+
     campaign = hot_campaign(
-        positions=positions, max_tasks_per_worker=min(positions, 32767), prefix="http"
+        positions=positions,
+        max_tasks_per_worker=min(positions, MAX_TASKS_PER_WORKER_MAX),
+        prefix="http",
     )
     return campaign.pk, emails
 
