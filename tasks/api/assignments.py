@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import client_ip
+from tasks.files import screenshot_for, screenshot_response
 from tasks.models import Assignment, AssignmentStatus
 from tasks.services import (
     assignment_release,
@@ -31,7 +32,6 @@ from .base import (
     campaign_for_worker,
     errors,
     fresh,
-    visible_screenshot,
     with_proof,
 )
 from .serializers import (
@@ -221,8 +221,4 @@ class ScreenshotView(APIView):
         }
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        shot = visible_screenshot(request, pk)
-        response = FileResponse(shot.file.open("rb"), content_type=shot.content_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return screenshot_response(screenshot_for(request.user, pk))

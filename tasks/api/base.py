@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.request import Request
 
@@ -14,7 +13,6 @@ from tasks.models import (
     Assignment,
     Campaign,
     CampaignStatus,
-    Screenshot,
     Submission,
     Task,
     TaskStatus,
@@ -87,17 +85,3 @@ def assignment_of_employer(request: Request, pk: int) -> Assignment:
 def fresh(assignment: Assignment) -> Assignment:
     """The assignment as it is now, ready to render."""
     return with_proof(Assignment.objects).get(pk=assignment.pk)
-
-
-def visible_screenshot(request: Request, pk: int) -> Screenshot:
-    """A screenshot for the worker who sent it, the campaign's employer or a moderator."""
-    shot = get_object_or_404(
-        Screenshot.objects.select_related("submission__assignment__campaign"), pk=pk
-    )
-    assignment = shot.submission.assignment
-    user = request.user
-    if user.pk not in (assignment.worker_id, assignment.campaign.employer_id) and not (
-        user.is_moderator
-    ):
-        raise Http404
-    return shot

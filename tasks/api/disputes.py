@@ -4,7 +4,7 @@ or reverses it. Moderators list and decide them under /api/v1/moderation/
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks.dispute_selectors import disputes_with_parties
+from tasks.files import dispute_for, evidence_response
 from tasks.models import Dispute, DisputeOutcome, DisputeStatus
 from tasks.services.disputes import (
     MAX_STATEMENT,
@@ -91,15 +92,6 @@ def dispute_response(
     return Response(DisputeSerializer(fresh, context={"request": request}).data, status=code)
 
 
-def _visible(request: Request, pk: int) -> Dispute:
-    """A dispute for its worker, the campaign's employer or a moderator; 404 otherwise."""
-    dispute = get_object_or_404(disputes_with_parties(Dispute.objects), pk=pk)
-    parties = (dispute.assignment.worker_id, dispute.assignment.campaign.employer_id)
-    if request.user.pk not in parties and not request.user.is_moderator:
-        raise Http404
-    return dispute
-
-
 def _employers(request: Request, pk: int) -> Dispute:
     return get_object_or_404(Dispute.objects, pk=pk, assignment__campaign__employer=request.user)
 
@@ -136,22 +128,14 @@ class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeSerializer, **errors(401, 404)})
     def get(self, request: Request, pk: int) -> Response:
         """A dispute, for its worker, the campaign's employer and moderators."""
-        return dispute_response(request, _visible(request, pk))
+        return dispute_response(request, dispute_for(request.user, pk))
 
 
 class DisputeEvidenceView(APIView):
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, **errors(401, 404)})
     def get(self, request: Request, pk: int) -> FileResponse:
         """The dispute's extra screenshot, for the two sides and moderators."""
-        dispute = _visible(request, pk)
-        if not dispute.evidence:
-            raise Http404
-        response = FileResponse(
-            dispute.evidence.open("rb"), content_type=dispute.evidence_content_type
-        )
-        response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return evidence_response(dispute_for(request.user, pk))
 
 
 # --- the employer ----------------------------------------------------------------------------

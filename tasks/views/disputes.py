@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError
 from tasks.dispute_selectors import disputes_with_parties, employer_open_disputes
+from tasks.files import dispute_for, evidence_response
 from tasks.forms import attach_refusal
 from tasks.models import Assignment, Dispute
 from tasks.services.disputes import (
@@ -121,36 +122,11 @@ def dispute_open_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _visible_dispute(request: HttpRequest, pk: int) -> Dispute:
-    """A dispute for its worker, the campaign's employer or a moderator; 404 otherwise."""
-    dispute = get_object_or_404(disputes_with_parties(Dispute.objects), pk=pk)
-    assignment = dispute.assignment
-    if (
-        request.user.pk
-        not in (
-            assignment.worker_id,
-            assignment.campaign.employer_id,
-        )
-        and not request.user.is_moderator
-    ):
-        raise Http404
-    return dispute
-
-
 @login_required
 @require_GET
 def dispute_evidence(request: HttpRequest, pk: int) -> FileResponse:
     """The dispute's extra screenshot, streamed only to those who may see the proof."""
-    dispute = _visible_dispute(request, pk)
-    if not dispute.evidence:
-        raise Http404
-    response = FileResponse(dispute.evidence.open("rb"), content_type=dispute.evidence_content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = (
-        f'inline; filename="dispute-{dispute.pk}.{dispute.evidence_extension}"'
-    )
-    return response
+    return evidence_response(dispute_for(request.user, pk))
 
 
 # --- the employer ----------------------------------------------------------------------------
