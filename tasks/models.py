@@ -1,9 +1,8 @@
 """The work loop's rows: categories, campaigns, tasks, assignments, submissions, screenshots.
 
 Lifecycles (DESIGN.md): every status is a TextChoices with its allowed transitions beside it;
-``tasks/services`` performs each transition with a conditional update or under a row lock and
-writes a history row. Locking order, everywhere: campaign → task → assignment → ledger
-accounts (the ledger locks its own rows last, in id order).
+``tasks.lifecycle`` performs each transition with a conditional update under a row lock and
+writes a history row (its package docstring states the locking order).
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .limits import PLACEHOLDER
 
 
 class ProofKind(models.TextChoices):
@@ -158,6 +159,15 @@ class Campaign(models.Model):
     @property
     def cost_cents(self) -> int:
         return self.positions * self.cost_per_task_cents
+
+    def instructions_for(self, task_input: dict | None) -> str:
+        """The instructions with ``{{column}}`` replaced by the task's values — plain text,
+        which templates escape (``urlize|linebreaks``): the employer's words are never HTML."""
+        if not task_input:
+            return self.instructions
+        return PLACEHOLDER.sub(
+            lambda match: str(task_input.get(match.group(1), match.group(0))), self.instructions
+        )
 
 
 class TaskStatus(models.TextChoices):

@@ -71,7 +71,8 @@ def _task_payment_posting(
 
 
 def escrow_pay(*, payment: TaskPayment, by: User | None) -> tuple[Movement, bool]:
-    """Pay one approved task from escrow: reward to the worker, fee recognised as revenue.
+    """Pay one approved task from escrow: reward to the worker, fee recognised as revenue
+    (:func:`escrow_pay_many` for one; the ledger's own tests use it).
 
     One movement, keyed by the assignment: paying the same assignment twice pays once
     (``created`` is False the second time). Raises InsufficientFunds if the escrow is short.
@@ -82,7 +83,9 @@ def escrow_pay(*, payment: TaskPayment, by: User | None) -> tuple[Movement, bool
 def escrow_pay_many(
     *, payments: Sequence[TaskPayment], by: User | None
 ) -> list[tuple[Movement, bool]]:
-    """:func:`escrow_pay` for many assignments in one transaction (bulk review, the clock).
+    """Pay approved tasks from escrow, in one transaction: the one approve-and-pay path
+    (``tasks.lifecycle.assignments.assignments_approve``) calls it for every approval — one
+    assignment for the employer's or a dispute's, a batch for the clock's.
 
     All or nothing: if one escrow is short, nothing of the batch is paid.
     """

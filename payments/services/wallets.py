@@ -21,7 +21,9 @@ def bonus_transfer(
 ) -> Movement:
     """An employer's bonus to a worker, from the employer's wallet, with Kaaj's fee on top.
 
-    ``event`` names the occasion (``assignment:12``) so one bonus is paid once.
+    ``event`` names the occasion (``assignment:12``) so one bonus is paid once. The ledger
+    half of bonuses, proven under races (tests/payments); no page or endpoint offers bonuses
+    yet — the employer tools will, through a service that checks who may pay whom.
     """
     if employer.pk == worker.pk:
         raise ValueError("a bonus goes to somebody else")
