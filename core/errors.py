@@ -54,13 +54,19 @@ def not_found() -> DomainError:
     return DomainError("not_found", _("Not found."), status=404)
 
 
-def form_error(form, error: DomainError) -> None:
+def form_error(
+    form, error: DomainError, *, fields: dict[str, str] | None = None, default: str | None = None
+) -> None:
     """Put a refusal on a bound form: each message next to its field when the form has that
-    field, otherwise at the top of the form."""
-    placed = False
-    for field, messages in (error.errors or {}).items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+    field (``fields`` maps the service's field names to the form's where they differ),
+    otherwise next to ``default`` (None: at the top of the form)."""
+    fields = fields or {}
+
+    def place(field: str | None) -> str | None:
+        field = fields.get(field or "", field)
+        return field if field in form.fields else default
+
+    messages = error.errors or {error.field: [error.message]}
+    for field, texts in messages.items():
+        for text in texts:
+            form.add_error(place(field), text)

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import form_error
+
 from . import selectors, services
 from .forms import EndpointForm
 from .models import DeliveryStatus
@@ -22,10 +24,6 @@ from .sending import retry_delay
 from .signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, VERIFY_SNIPPET
 
 DELIVERIES_PAGE_SIZE = 25
-
-
-def _attach(error: services.DomainError, form: EndpointForm) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _wait(seconds: int) -> str:
@@ -62,7 +60,7 @@ def endpoints(request: HttpRequest) -> HttpResponse:
         try:
             endpoint = services.endpoint_create(employer=request.user, **form.cleaned_data)
         except services.DomainError as error:
-            _attach(error, form)
+            form_error(form, error)
         else:
             messages.success(request, _("Endpoint added. Copy its signing secret below."))
             return redirect("webhooks:endpoint", pk=endpoint.pk)
@@ -116,7 +114,7 @@ def endpoint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.endpoint_update(endpoint=found, by=request.user, **form.cleaned_data)
         except services.DomainError as error:
-            _attach(error, form)
+            form_error(form, error)
         else:
             messages.success(request, _("Endpoint saved."))
             return redirect("webhooks:endpoint", pk=found.pk)

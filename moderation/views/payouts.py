@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Suspension
 from accounts.permissions import moderator_required
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from core.money import format_cents
 from payments.models import MANUAL_METHODS, Payout, PayoutStatus
 from payments.services.payouts import payout_mark_paid, payout_reject, payouts_refusal
@@ -85,7 +85,7 @@ def _decide(request: HttpRequest, pk: int, form_class, which: str, decide) -> Ht
         try:
             done = decide(payout, form.cleaned_data)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            form_error(form, error)
         else:
             return done
     return _render_queue(request, {(payout.pk, which): form}, status=400)

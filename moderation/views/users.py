@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Suspension, User
 from accounts.permissions import OwnCase, moderator_required
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from moderation import selectors
 from moderation.forms import ReasonForm, SuspendForm, UserLookupForm
 from moderation.services import user_reinstate, user_suspend
@@ -45,16 +45,16 @@ def suspensions(request: HttpRequest) -> HttpResponse:
         try:
             user_suspend(user=user, by=request.user, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            form.add_error(_field(error, form), error.message)
+            form_error(form, error, default=_about_whom(error, form))
         else:
             messages.success(request, _("%(email)s is suspended.") % {"email": user.email})
             return redirect("moderation:suspensions")
     return _render_suspensions(request, form, status=400)
 
 
-def _field(error: DomainError | OwnCase, form) -> str | None:
-    if error.field in form.fields:
-        return error.field
+def _about_whom(error: DomainError, form) -> str | None:
+    """A refusal about the account itself (a moderator, the moderator's own) belongs next to
+    the email that named it."""
     about_whom = error.code.startswith("cannot_") or isinstance(error, OwnCase)
     return "email" if "email" in form.fields and about_whom else None
 
@@ -115,7 +115,7 @@ def _sanction(request: HttpRequest, pk: int, which: str, service, done: str) -> 
             messages.error(request, error.message)
             return redirect("moderation:user", pk=user.pk)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            form_error(form, error)
         else:
             messages.success(request, done % {"email": user.email})
             back = request.POST.get("next")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from core.fields import MoneyFormField
 from core.money import format_cents
 from payments.models import Payout, PayoutMethod, PayoutMethodKind
@@ -72,7 +72,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 amount_cents=form.cleaned_data["amount"],
             )
         except DomainError as error:
-            form.add_error(error.field, error.message)
+            form_error(form, error)
         else:
             messages.success(
                 request,

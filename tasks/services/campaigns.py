@@ -23,7 +23,7 @@ from accounts.models import User
 from accounts.permissions import ensure_not_own_case
 from accounts.selectors import is_suspended
 from accounts.services import audit_record
-from core.errors import DomainError
+from core.errors import DomainError, not_found
 from core.money import fee_for, format_cents
 from payments.services import InsufficientFunds, escrow_fund
 from tasks import limits, rules
@@ -516,8 +516,9 @@ def campaigns_complete_due(*, batch: int = 100) -> int:
 
 
 def _require_owner(campaign: Campaign, by: User) -> None:
+    """Only its employer manages a campaign; to anybody else it does not exist (404)."""
     if campaign.employer_id != by.pk:
-        raise DomainError("permission_denied", _("This is not your campaign."), status=403)
+        raise not_found()
 
 
 def _require_not_own(campaign: Campaign, by: User) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from core.money import fee_basis_points, fee_for
 from core.pagination import is_id
 from payments.selectors import balances_of
@@ -126,11 +126,10 @@ def my_campaigns(request: HttpRequest) -> HttpResponse:
 
 def _attach(error: DomainError, form: CampaignForm, proofs: ProofFieldsForm) -> None:
     """Show a service's refusal next to the field it is about."""
-    field = SERVICE_FIELDS.get(error.field or "", error.field)
-    if field == "proof_fields":
-        proofs.add_error(None, error.message)
+    if error.field == "proof_fields":
+        form_error(proofs, error)  # the proof rows' own form, at its top
     else:
-        form.add_error(field if field in form.fields else None, error.message)
+        form_error(form, error, fields=SERVICE_FIELDS)
 
 
 def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:

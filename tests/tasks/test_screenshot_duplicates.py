@@ -1,4 +1,4 @@
-"""The duplicate-screenshot check, counted by PostgreSQL (``tasks.selectors.screenshot_duplicates``)."""
+"""The duplicate-screenshot check, counted by PostgreSQL (tasks.selectors)."""
 
 import pytest
 from django.utils import timezone
