@@ -6,15 +6,7 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import exceptions, serializers
-
-
-class ApiError(exceptions.APIException):
-    """A DRF-level error with its own code, e.g. ``ApiError(409, "no_task_left", "...")``."""
-
-    def __init__(self, status_code: int, code: str, detail: str) -> None:
-        self.status_code = status_code
-        super().__init__(detail=detail, code=code)
+from rest_framework import serializers
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -14,7 +14,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.api import ApiError
 from core.errors import DomainError
 
 
@@ -47,6 +46,10 @@ def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, with every error reshaped to ``{code, detail}``."""
+    if isinstance(exc, RequestDataTooBig):  # a body over a limit while it was read: 413
+        from .limits import too_large_detail
+
+        exc = DomainError("payload_too_large", too_large_detail(exc), status=413)
     if isinstance(exc, DomainError):  # a service's refusal, from any app
         response = Response({"code": exc.code, "detail": exc.message}, status=exc.status)
         if exc.errors:
@@ -54,10 +57,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    if isinstance(exc, RequestDataTooBig):  # a body over a limit while it was read: 413
-        from .limits import too_large_detail
-
-        exc = ApiError(413, "payload_too_large", too_large_detail(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # An unexpected exception: a bug, left to Django's 500 handling.

@@ -18,7 +18,7 @@ from rest_framework import exceptions, parsers, status
 
 from .limits import NUL, PayloadTooLarge, has_nul, null_character_detail
 
-# DRF's exceptions rather than marketplace.api.ApiError: DRF imports these parsers while
+# DRF's exceptions rather than core.errors.DomainError: DRF imports these parsers while
 # marketplace.api is itself still importing DRF.
 
 
