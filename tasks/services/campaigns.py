@@ -7,6 +7,7 @@ tasks, then the ledger's accounts (the ledger does that itself, last, in id orde
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -188,7 +189,7 @@ def _check_proof_fields(fields: list[dict]) -> None:
         )
 
 
-def _check_task_inputs(rows, *, instructions: str, field: str = "task_inputs") -> None:
+def _check_task_inputs(rows: Sequence[dict], *, instructions: str) -> None:
     """Rows of task inputs, as a CSV file has them: at most CAMPAIGN_CSV_MAX_ROWS, every row
     with the same named columns, short text values; and every ``{{column}}`` placeholder of
     the instructions names one of the columns."""
@@ -196,7 +197,7 @@ def _check_task_inputs(rows, *, instructions: str, field: str = "task_inputs") -
         raise DomainError(
             "invalid",
             _("The file has more than %(n)s rows.") % {"n": settings.CAMPAIGN_CSV_MAX_ROWS},
-            field=field,
+            field="task_inputs",
         )
     if not rows:
         return
@@ -220,7 +221,7 @@ def _check_task_inputs(rows, *, instructions: str, field: str = "task_inputs") -
                 "columns": limits.TASK_INPUT_COLUMNS_MAX,
                 "chars": limits.TASK_INPUT_COLUMN_MAX_CHARS,
             },
-            field=field,
+            field="task_inputs",
         )
     if any(
         not isinstance(value, str) or len(value) > limits.TASK_INPUT_VALUE_MAX_CHARS
@@ -231,7 +232,7 @@ def _check_task_inputs(rows, *, instructions: str, field: str = "task_inputs") -
             "invalid",
             _("A value of the task inputs may have at most %(n)s characters.")
             % {"n": limits.TASK_INPUT_VALUE_MAX_CHARS},
-            field=field,
+            field="task_inputs",
         )
     missing = sorted(limits.placeholders(instructions) - columns)
     if missing:
