@@ -7,9 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from accounts.models import User
+from accounts.services import moderator_grant
 from tasks.models import Assignment, Campaign
 from tasks.services import campaign_create, campaign_launch, task_claim
 
+from ..factories import UserFactory
+from ..module_db import module_transaction
 from .api_helpers import SHOT_FIELDS, campaign_body, submitted
 from .helpers import active_campaign, spec
 
@@ -19,40 +23,48 @@ API = "/api/v1"
 ROLES = ["owner", "other_employer", "worker", "moderator", "anonymous"]
 
 
-@pytest.fixture
-def world(employer, worker, moderator):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
     """The owner's campaigns in several states; the worker's submitted proof (with a
-    screenshot) on one, and an open claim on another."""
-    active = active_campaign(employer, moderator, title="Active", proof_fields=SHOT_FIELDS)
-    proof = submitted(employer, worker, moderator, campaign=active, shot=1)
-    other = active_campaign(employer, moderator, title="Other")
-    claim = task_claim(campaign=other, worker=worker)
-    draft = campaign_create(employer=employer, spec=spec(title="Draft"))
-    review = campaign_launch(
-        campaign=campaign_create(employer=employer, spec=spec(title="Review")), by=employer
-    )
-    shot = proof.submissions.get().screenshots.get()
-    return SimpleNamespace(
-        active=active.pk,
-        draft=draft.pk,
-        review=review.pk,
-        proof=proof.pk,
-        claim=claim.pk,
-        shot=shot.pk,
-    )
+    screenshot) on one, and an open claim on another. Built once for the module (the
+    matrix has over a hundred cases); each case runs in a savepoint rolled back after it,
+    and only ids are kept here, so no case sees another's writes."""
+    with module_transaction(django_db_blocker):
+        employer = UserFactory(email="employer@example.com", display_name="Rahim Traders")
+        worker = UserFactory(email="worker@example.com", display_name="Karim")
+        outsider = UserFactory(email="outsider@example.com", display_name="Someone Else")
+        moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+        active = active_campaign(employer, moderator, title="Active", proof_fields=SHOT_FIELDS)
+        proof = submitted(employer, worker, moderator, campaign=active, shot=1)
+        other = active_campaign(employer, moderator, title="Other")
+        claim = task_claim(campaign=other, worker=worker)
+        draft = campaign_create(employer=employer, spec=spec(title="Draft"))
+        review = campaign_launch(
+            campaign=campaign_create(employer=employer, spec=spec(title="Review")), by=employer
+        )
+        shot = proof.submissions.get().screenshots.get()
+        yield SimpleNamespace(
+            users={
+                "owner": employer.pk,
+                "other_employer": outsider.pk,
+                "worker": worker.pk,
+                "moderator": moderator.pk,
+            },
+            active=active.pk,
+            draft=draft.pk,
+            review=review.pk,
+            proof=proof.pk,
+            claim=claim.pk,
+            shot=shot.pk,
+        )
 
 
 @pytest.fixture
-def client_as(api_client, api_as, employer, outsider, worker, moderator):
-    users = {
-        "owner": employer,
-        "other_employer": outsider,
-        "worker": worker,
-        "moderator": moderator,
-    }
-
+def client_as(api_client, api_as, world):
     def login(role):
-        return api_client if role == "anonymous" else api_as(users[role])
+        if role == "anonymous":
+            return api_client
+        return api_as(User.objects.get(pk=world.users[role]))
 
     return login
 
