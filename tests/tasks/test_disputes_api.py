@@ -3,15 +3,20 @@ employer answers or reverses, moderators list and decide — each way with the l
 after, the refusals' codes, and who may call each endpoint."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 
+from accounts.models import User
+from accounts.services import moderator_grant
 from payments.selectors import balances_of, ledger_violations
 from tasks.models import Assignment, AssignmentStatus, Dispute, DisputeStatus, TaskStatus
 from tasks.services import submission_approve
 from tasks.services.disputes import dispute_resolve
 
+from ..factories import UserFactory
+from ..module_db import module_transaction
 from .api_helpers import png, submitted
 from .dispute_helpers import disputed, escrow_of, rejected
 
@@ -239,27 +244,56 @@ ENDPOINTS = {
 }
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_each_dispute_endpoint_answers_each_role(
-    endpoint, role, api_client, api_as, employer, worker, outsider, moderator
-):
-    method, path, body, expected = ENDPOINTS[endpoint]
-    dispute = disputed(employer, worker, moderator, positions=3)
-    fresh = rejected(employer, worker, moderator, title="Second")
-    users = {"worker": worker, "employer": employer, "outsider": outsider, "moderator": moderator}
-    client = api_client if role == "anonymous" else api_as(users[role])
-    url = f"{API}/" + path.format(assignment=fresh.pk, dispute=dispute.pk)
-    before = sorted(Dispute.objects.values_list("pk", "status", "employer_statement"))
-    states = sorted(Assignment.objects.values_list("pk", "status"))
-    response = getattr(client, method)(url, body, format="json")
-    status = expected.get(role, 401)
-    assert response.status_code == status, getattr(response, "data", response)
-    if status >= 400:
-        assert response.json()["code"] and response.json()["detail"]
-        assert sorted(Dispute.objects.values_list("pk", "status", "employer_statement")) == before
-        assert sorted(Assignment.objects.values_list("pk", "status")) == states
-    assert ledger_violations() == []
+@pytest.fixture(scope="class")
+def matrix_world(django_db_setup, django_db_blocker):
+    """An open dispute and a fresh rejection (ids only), and who may call: built once for
+    the class below, rolled back when it ends, so the tests after it never meet it."""
+    with module_transaction(django_db_blocker):
+        employer = UserFactory(email="employer@example.com", display_name="Rahim Traders")
+        worker = UserFactory(email="worker@example.com", display_name="Karim")
+        outsider = UserFactory(email="outsider@example.com", display_name="Someone Else")
+        moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+        dispute = disputed(employer, worker, moderator, positions=3)
+        fresh = rejected(employer, worker, moderator, title="Second")
+        yield SimpleNamespace(
+            users={
+                "worker": worker.pk,
+                "employer": employer.pk,
+                "outsider": outsider.pk,
+                "moderator": moderator.pk,
+            },
+            dispute=dispute.pk,
+            assignment=fresh.pk,
+        )
+
+
+class TestWhoMayCall:
+    """A class only to scope ``matrix_world``: one world for the matrix's thirty cases."""
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+    def test_each_dispute_endpoint_answers_each_role(
+        self, endpoint, role, api_client, api_as, matrix_world
+    ):
+        method, path, body, expected = ENDPOINTS[endpoint]
+        if role == "anonymous":
+            client = api_client
+        else:
+            client = api_as(User.objects.get(pk=matrix_world.users[role]))
+        url = f"{API}/" + path.format(
+            assignment=matrix_world.assignment, dispute=matrix_world.dispute
+        )
+        before = sorted(Dispute.objects.values_list("pk", "status", "employer_statement"))
+        states = sorted(Assignment.objects.values_list("pk", "status"))
+        response = getattr(client, method)(url, body, format="json")
+        status = expected.get(role, 401)
+        assert response.status_code == status, getattr(response, "data", response)
+        if status >= 400:
+            assert response.json()["code"] and response.json()["detail"]
+            disputes = sorted(Dispute.objects.values_list("pk", "status", "employer_statement"))
+            assert disputes == before
+            assert sorted(Assignment.objects.values_list("pk", "status")) == states
+        assert ledger_violations() == []
 
 
 def test_the_feed_tells_workers_how_many_rejections_were_overturned(
