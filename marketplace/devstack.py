@@ -248,10 +248,21 @@ def postgres_stop(stack: Stack) -> None:
 # --- Redis ------------------------------------------------------------------------------
 
 
-def _redis_client(stack: Stack):
+def _local_redis(socket: Path, *, timeout: float):
+    """A client for a Redis on a local socket that does not retry: redis-py's default
+    retries with a growing back-off, which made every SHUTDOWN (the server hangs up, as
+    expected) and every probe of a server not up yet wait seconds for nothing."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    return redis.Redis(unix_socket_path=str(stack.redis_socket), socket_timeout=2)
+    return redis.Redis(
+        unix_socket_path=str(socket), socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+
+
+def _redis_client(stack: Stack):
+    return _local_redis(stack.redis_socket, timeout=2)
 
 
 def redis_running(stack: Stack) -> bool:
@@ -352,7 +363,7 @@ class ThrowawayRedis:
         import redis
 
         try:
-            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1).ping())
+            return bool(_local_redis(self.socket, timeout=1).ping())
         except redis.RedisError:
             return False
 
