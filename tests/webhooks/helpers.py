@@ -60,8 +60,14 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/kaaj"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return receiver, server
+
+
+def serve_in_background(server: ThreadingHTTPServer) -> None:
+    """Serve on a daemon thread that notices ``shutdown()`` within 10 ms (the default poll
+    of half a second made every test with a receiver wait that long at its end)."""
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
 
 
 def closed_port_url() -> str:

@@ -6,7 +6,6 @@ import ipaddress
 import shutil
 import ssl
 import subprocess
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,7 +14,7 @@ import requests
 from webhooks import sending
 from webhooks.addresses import AddressRefused, host_addresses
 
-from .helpers import start_receiver
+from .helpers import serve_in_background, start_receiver
 
 NAME = "hooks.kaaj-receiver.example"  # resolves nowhere: only the pinned address can work
 LOOPBACK = ipaddress.ip_address("127.0.0.1")  # what the patched check answers
@@ -71,7 +70,7 @@ def test_https_is_pinned_and_still_checks_the_certificate_for_the_name(
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     port = server.server_address[1]
     monkeypatch.setattr(sending, "host_addresses", lambda host: [LOOPBACK])
     post = requests.Session.post

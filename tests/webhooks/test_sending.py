@@ -67,7 +67,7 @@ def _failing_receiver(kind, receiver, employer):
     if kind == "refused":
         return endpoint_for(employer, closed_port_url()), lambda: 0
     if kind == "timeout":
-        receiver.delay = 1.0  # the test's read timeout is 0.5 s
+        receiver.delay = 1.0  # longer than any read timeout these tests set
     else:
         receiver.status = 500
     return endpoint_for(employer, receiver.url), lambda: len(receiver.requests)
@@ -78,6 +78,10 @@ def test_a_failing_endpoint_is_retried_with_backoff_by_the_sweeper_then_failed(
     kind, employer, receiver, eager_jobs, settings, django_capture_on_commit_callbacks
 ):
     settings.WEBHOOKS_MAX_ATTEMPTS = 4
+    if kind == "timeout":
+        # Four attempts each wait out the read timeout: a short one makes them as surely
+        # time out (the receiver answers after a second) in a fifth of the time.
+        settings.WEBHOOKS_TIMEOUT_SECONDS = 0.1
     _endpoint, received = _failing_receiver(kind, receiver, employer)
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
