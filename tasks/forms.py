@@ -12,11 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from core.errors import DomainError
 from core.fields import MoneyFormField
 from tasks import limits
 from tasks.models import Campaign, Category, ProofKind
-from tasks.selectors import FEED_SORTS
 from tasks.services import CampaignSpec
 
 # Every bound below comes from tasks.limits, the numbers the campaign service enforces; the
@@ -35,13 +33,6 @@ def parse_countries(text: str) -> tuple[str, ...]:
             % {"codes": ", ".join(unknown)}
         )
     return tuple(dict.fromkeys(codes))
-
-
-def attach_refusal(form: forms.Form, error: DomainError) -> None:
-    """A service's refusal, next to the field it is about (or above the form)."""
-    for key, texts in (error.errors or {None: [error.message]}).items():
-        for text in texts:
-            form.add_error(key if key in form.fields else None, text)
 
 
 def parse_task_csv(upload) -> tuple[dict, ...]:
@@ -324,13 +315,6 @@ class ProofFieldsForm(forms.Form):
         return data
 
 
-class FeedQueryForm(forms.Form):
-    """The feed page's filters, held to what the API's FeedQuerySerializer accepts."""
-
-    category = forms.SlugField(required=False)
-    sort = forms.ChoiceField(choices=[(s, s) for s in FEED_SORTS], required=False)
-
-
 class CostPreviewForm(forms.Form):
     """The reward and positions typed so far; a value that is not valid yet is left out."""
 
@@ -354,7 +338,7 @@ def reason_field() -> forms.CharField:
     return forms.CharField(
         label=gettext_lazy("Reason"),
         required=False,
-        max_length=1000,
+        max_length=limits.REASON_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Needed to reject or ask for a revision; the worker sees it."),
     )

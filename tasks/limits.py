@@ -109,6 +109,13 @@ NUMBERS = {
 COUNTRIES_MAX = len(countries)
 COUNTRIES_TEXT_MAX_CHARS = len("XX, ") * COUNTRIES_MAX
 
+# A reason the other side reads (a rejection, a revision request, a dispute's statements):
+# long enough to quote the instructions back, short enough to read on a phone.
+REASON_MAX_CHARS = 2_000
+# Submissions reviewed by one bulk request: a page of the review queue and more, while one
+# request's transactions stay short.
+BULK_REVIEW_MAX = 200
+
 # ``{{column}}`` (spaces inside the braces allowed) in the instructions is replaced by that
 # column of the task's input; with task inputs, every placeholder must name one of their
 # columns (the service checks it).

@@ -7,8 +7,6 @@ or the arguments of one service call.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -213,17 +211,22 @@ class AddPositionsSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=2000, allow_blank=True, default="", help_text=_("Shown to the other side.")
+        max_length=limits.REASON_MAX_CHARS,
+        allow_blank=True,
+        default="",
+        help_text=_("Shown to the other side."),
     )
 
 
 class BulkReviewSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=limits.BULK_REVIEW_MAX,
     )
     action = serializers.ChoiceField(choices=sorted(BULK_ACTIONS))
     reason = serializers.CharField(
-        max_length=2000,
+        max_length=limits.REASON_MAX_CHARS,
         allow_blank=True,
         default="",
         help_text=_("Required to reject or to request a revision."),
@@ -241,68 +244,8 @@ class BulkReviewResponseSerializer(serializers.Serializer):
     results = BulkReviewResultSerializer(many=True)
 
 
-class FeedQuerySerializer(serializers.Serializer):
-    category = serializers.SlugField(required=False)
-    sort = serializers.ChoiceField(choices=["reward", "newest"], default="reward")
-
-
 class StatusQuerySerializer(serializers.Serializer):
     status = assignment_status_field(required=False)
-
-
-class EmployerStatsSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    approval_rate = serializers.IntegerField(
-        allow_null=True, help_text=_("Percent of reviewed work approved; null before any.")
-    )
-    average_time_to_rate_hours = serializers.FloatField(
-        allow_null=True, help_text=_("From submission to review, on average; null before any.")
-    )
-    overturned_rejections = serializers.IntegerField(
-        help_text=_("Rejections overturned on dispute (by a moderator or the employer).")
-    )
-
-
-class FeedItemSerializer(serializers.ModelSerializer):
-    """A campaign as a worker finds it in the feed, with its employer's track record."""
-
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    proof_fields = ProofFieldSerializer(many=True, read_only=True)
-    open_tasks = serializers.IntegerField(read_only=True)
-    employer = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Campaign
-        fields = [
-            "id",
-            "title",
-            "category",
-            "instructions",
-            "reward_cents",
-            "proof_fields",
-            "time_to_complete_minutes",
-            "time_to_rate_hours",
-            "ends_at",
-            "launched_at",
-            "open_tasks",
-            "uses_verification_code",
-            "employer",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(EmployerStatsSerializer)
-    def get_employer(self, campaign: Campaign) -> dict:
-        reviewed, average = campaign.employer_reviewed, campaign.employer_time_to_rate
-        return {
-            "name": campaign.employer.public_name,
-            "approval_rate": round(100 * campaign.employer_approved / reviewed)
-            if reviewed
-            else None,
-            "average_time_to_rate_hours": round(average / timedelta(hours=1), 1)
-            if average is not None
-            else None,
-            "overturned_rejections": campaign.employer_overturned,
-        }
 
 
 class TaskSerializer(serializers.Serializer):

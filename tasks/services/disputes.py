@@ -30,6 +30,7 @@ from accounts.models import User
 from accounts.permissions import ensure_not_own_case
 from accounts.services import audit_record
 from core.errors import DomainError, not_found
+from tasks import limits
 from tasks.lifecycle.assignments import assignment_end, assignment_move, assignments_approve
 from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import (
@@ -43,7 +44,7 @@ from tasks.models import (
 from tasks.proofs import CleanImage, image_clean
 from tasks.signals import dispute_answered, dispute_decided, dispute_opened
 
-MAX_STATEMENT = 2000
+MAX_STATEMENT = limits.REASON_MAX_CHARS
 MODERATOR_OUTCOMES = (DisputeOutcome.WORKER, DisputeOutcome.EMPLOYER)
 
 

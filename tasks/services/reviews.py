@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, not_found
+from tasks import limits
 from tasks.lifecycle.assignments import assignment_end, assignment_move, assignments_approve
 from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import Assignment, AssignmentStatus
@@ -34,6 +35,12 @@ def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason_required", _("Give the worker a reason."), field="reason")
+    if len(reason) > limits.REASON_MAX_CHARS:
+        raise DomainError(
+            "invalid",
+            _("Keep it under %(n)s characters.") % {"n": limits.REASON_MAX_CHARS},
+            field="reason",
+        )
     return reason
 
 
@@ -111,6 +118,12 @@ def submissions_bulk_review(
             "invalid",
             _("Choose approve, reject or request a revision."),
             errors={"action": [_("Not a review action.")]},
+        )
+    if len(ids) > limits.BULK_REVIEW_MAX:
+        raise DomainError(
+            "invalid",
+            _("Review at most %(n)s submissions at once.") % {"n": limits.BULK_REVIEW_MAX},
+            field="ids",
         )
     if action != "approve":
         reason = _require_reason(reason)

@@ -383,12 +383,16 @@ def submissions_bulk_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     ids = list(
         campaign.assignments.filter(pk__in=form.cleaned_data["ids"]).values_list("pk", flat=True)
     )
-    results = submissions_bulk_review(
-        ids=ids,
-        action=form.cleaned_data["action"],
-        by=request.user,
-        reason=form.cleaned_data["reason"],
-    )
+    try:
+        results = submissions_bulk_review(
+            ids=ids,
+            action=form.cleaned_data["action"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as error:
+        form_error(form, error)
+        return _manage(request, campaign, {"bulk": form}, status=400)
     done = sum(1 for outcome in results.values() if outcome == "done")
     messages.success(
         request,
