@@ -10,15 +10,17 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.services import moderator_grant
 from core.admin import CappedCountPaginator
 from tasks import services
 from tasks.models import Assignment, Campaign, CampaignStatus
 
 from .factories import UserFactory
+from .module_db import module_transaction
 from .payments.helpers import give
 from .tasks.api_helpers import png, submitted
 from .tasks.helpers import active_campaign
@@ -88,8 +90,30 @@ def root_client(client, superuser):
     return client
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _world(django_db_setup, django_db_blocker) -> dict[str, int]:
+    """The world, built once for the module (see tests/module_db.py): every test here meets
+    it, each in a savepoint rolled back after it. Its own users, not the shared fixtures'."""
+    with module_transaction(django_db_blocker):
+        with override_settings(PAYMENTS_PROVIDER="sandbox"):
+            ids = _build_world(
+                employer=UserFactory(email="admin.employer@example.com"),
+                worker=UserFactory(email="admin.worker@example.com", display_name="Karim"),
+                outsider=UserFactory(email="admin.outsider@example.com"),
+                moderator=moderator_grant(user=UserFactory(email="admin.moderator@example.com")),
+            )
+        yield ids
+
+
 @pytest.fixture
-def world(employer, worker, outsider, moderator, settings):
+def world(_world, settings) -> dict[str, Assignment]:
+    """The world's assignments the tests name, read afresh for each test; the sandbox
+    provider, as when the world was built."""
+    settings.PAYMENTS_PROVIDER = "sandbox"
+    return {name: Assignment.objects.get(pk=pk) for name, pk in _world.items()}
+
+
+def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
     """At least one row of every model of our apps, each made by the service that owns it."""
     from accounts.services import audit_record, token_issue
     from moderation.services import user_suspend
@@ -100,7 +124,6 @@ def world(employer, worker, outsider, moderator, settings):
     from tasks.services.disputes import dispute_open
     from webhooks.services import endpoint_create, webhook_emit
 
-    settings.PAYMENTS_PROVIDER = "sandbox"
     sandbox_checkout_confirm(deposit=deposit_start(user=employer, amount_cents=1_000))
 
     kept = submitted(employer, worker, moderator, shot=1)
@@ -121,7 +144,7 @@ def world(employer, worker, outsider, moderator, settings):
     user_suspend(user=outsider, by=moderator, reason="Fake proofs")
     audit_record(actor=moderator, action="campaign.approve", target=kept.campaign, reason="ok")
     token_issue(user=worker, name="Karim's phone")
-    return {"assignment": kept, "disputed": disputed}
+    return {"assignment": kept.pk, "disputed": disputed.pk}
 
 
 class FormValues(HTMLParser):
@@ -375,8 +398,8 @@ def test_the_assignment_list_is_a_few_queries_whatever_the_rows(
 def test_the_capped_paginator_counts_exactly_up_to_its_limit_then_estimates(
     employer, moderator, monkeypatch
 ):
-    _claims(employer, moderator, 12, "Counted")
-    rows = Assignment.objects.all()
+    counted = _claims(employer, moderator, 12, "Counted")
+    rows = Assignment.objects.filter(campaign=counted)  # not the module's world
     assert CappedCountPaginator(rows, 5).count == 12
     monkeypatch.setattr(CappedCountPaginator, "exact_limit", 10)
     estimated = CappedCountPaginator(rows, 5).count
