@@ -2,14 +2,14 @@
 raw SQL, in the same run.
 
 Many distinct workers claim tasks of ONE campaign from 1, 4 and 8 threads at once, first
-through ``tasks.services.task_claim`` (Django, with every eligibility check), then through
+through ``workers.claims.task_claim`` (Django, with every eligibility check), then through
 psycopg2 directly running the very statements the service runs
-(``tasks.services.assignments.CLAIM_STATEMENTS``: advisory lock on the worker; the campaign
-``FOR KEY SHARE`` with the worker's standing; the first open task taken ``FOR UPDATE SKIP
-LOCKED`` and marked assigned; the assignment and its event INSERTed in one statement) with
-the same parameters, in one transaction, without the service's Python (model instances,
-eligibility checks). The ratio service/raw is the figure (target ≥ 0.5). It also counts the
-queries one service claim runs. Runs on its own embedded PostgreSQL cluster
+(``workers.claims.CLAIM_STATEMENTS``: advisory lock on the worker; the campaign ``FOR KEY
+SHARE`` with the worker's standing, ``workers.eligibility.STANDING_SQL``; the first open task
+taken ``FOR UPDATE SKIP LOCKED`` and marked assigned; the assignment and its event INSERTed in
+one statement) with the same parameters, in one transaction, without the service's Python
+(model instances, eligibility rules). The ratio service/raw is the figure (target ≥ 0.5).
+It also counts the queries one service claim runs. Runs on its own embedded PostgreSQL cluster
 (``var/postgres-bench``, durable) unless DATABASE_URL names another server; ends with
 ``ledger_check``.
 
@@ -60,7 +60,7 @@ def run(args) -> None:
     from accounts.models import User
     from payments.selectors import ledger_violations
     from tasks.models import Assignment, AssignmentStatus, Task, TaskStatus
-    from tasks.services.assignments import CLAIM_STATEMENTS
+    from workers.claims import CLAIM_STATEMENTS
 
     call_command("migrate", verbosity=0)
     campaign = hot_campaign(positions=args.tasks)
@@ -127,7 +127,7 @@ def _profile(campaign, worker, show: bool) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tasks.services import task_claim
+    from workers.claims import task_claim
 
     with CaptureQueriesContext(connection) as captured:
         task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
@@ -138,7 +138,7 @@ def _profile(campaign, worker, show: bool) -> int:
 
 
 def _service_claimer(campaign):
-    from tasks.services import task_claim
+    from workers.claims import task_claim
 
     def claim(worker) -> None:
         task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
@@ -150,7 +150,8 @@ def _raw_claimer(campaign_id: int):
     import psycopg2
     from django.db import connection as django_connection
 
-    from tasks.services.assignments import CLAIM_LOCK, CLAIM_STATEMENTS, CLAIM_VALUES
+    from workers.claims import CLAIM_LOCK, CLAIM_STATEMENTS, CLAIM_VALUES
+    from workers.eligibility import standing_values
 
     params = django_connection.get_connection_params()
     local = threading.local()
@@ -163,8 +164,8 @@ def _raw_claimer(campaign_id: int):
         now = datetime.now(UTC)
         values = {
             **CLAIM_VALUES,
+            **standing_values(worker_id=worker.pk, scope=campaign_id, now=now),
             "lock": CLAIM_LOCK,
-            "worker": worker.pk,
             "campaign": campaign_id,
             "now": now,
             "expires_at": now + timedelta(minutes=60),  # the campaign's time to complete

@@ -2,11 +2,12 @@
 
 Generates the rows in bulk (INSERT … SELECT generate_series), with a realistic sprinkle of
 country rules, success-rate minimums, end dates, sold-out campaigns and about 50,000
-assignments in every state, runs ANALYZE, then times ``tasks.selectors.feed(worker=…)``'s
-first page (20 campaigns) with its employers' track records attached, as the feed's page and
-API do (``employer_stats_attach``), for workers of different countries and both sorts: p50
-and p95 in milliseconds (target p95 ≤ 20 ms). Runs on its own embedded
-PostgreSQL cluster (``var/postgres-bench``) unless DATABASE_URL names another server.
+assignments in every state, runs ANALYZE, then times ``workers.selectors.feed(worker=…)``'s
+first page (20 campaigns: the worker's standing, then the page) with its employers' track
+records attached, as the feed's page and API do (``tasks.selectors.employer_stats_attach``),
+for workers of different countries and both sorts: p50 and p95 in milliseconds (target p95
+≤ 20 ms). Runs on its own embedded PostgreSQL cluster (``var/postgres-bench``) unless
+DATABASE_URL names another server.
 
     .venv/bin/python bench/feed.py [--campaigns 10000] [--requests 200] [--explain]
 """
@@ -55,7 +56,8 @@ def run(args) -> None:
 
     from accounts.models import User
     from tasks.models import Campaign
-    from tasks.selectors import employer_stats_attach, feed
+    from tasks.selectors import employer_stats_attach
+    from workers.selectors import feed
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -22,7 +22,7 @@ def _campaign_url(campaign_id: int) -> str:
 
 
 def _assignment_url(assignment_id: int) -> str:
-    return reverse("tasks:assignment", args=[assignment_id])
+    return reverse("workers:assignment", args=[assignment_id])
 
 
 def campaign_moderated(*, campaign: Campaign, approved: bool, reason: str = "") -> None:

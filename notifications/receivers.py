@@ -74,7 +74,7 @@ def dispute_was_answered(sender, *, dispute, assignment, **kwargs) -> None:
         Kind.DISPUTE_ANSWERED,
         dispute,
         assignment,
-        url=reverse("tasks:assignment", args=[assignment.pk]),
+        url=reverse("workers:assignment", args=[assignment.pk]),
     )
 
 
@@ -86,7 +86,7 @@ def dispute_was_decided(sender, *, dispute, assignment, **kwargs) -> None:
         Kind.DISPUTE_DECIDED,
         dispute,
         assignment,
-        url=reverse("tasks:assignment", args=[assignment.pk]),
+        url=reverse("workers:assignment", args=[assignment.pk]),
     )
     events.dispute_told(
         assignment.campaign.employer,

@@ -411,7 +411,7 @@ def claims_warn_expiring(*, now: datetime | None = None, batch: int = 500) -> in
                     "campaign_title": a.campaign.title,
                     "expires_at": a.expires_at.isoformat(),
                 },
-                url=reverse("tasks:assignment", args=[a.pk]),
+                url=reverse("workers:assignment", args=[a.pk]),
                 dedupe_key=keys[a.pk],
             )
     return warned

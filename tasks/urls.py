@@ -1,11 +1,10 @@
 """The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from tasks.views import disputes, employer, screenshots, worker
+from tasks.views import disputes, employer, screenshots
 
 app_name = "tasks"
 
 urlpatterns = [
-    *worker.urlpatterns,
     *employer.urlpatterns,
     *screenshots.urlpatterns,
     *disputes.urlpatterns,

@@ -18,6 +18,7 @@ from accounts.services import moderator_grant
 from core.admin import CappedCountPaginator
 from tasks import services
 from tasks.models import Assignment, Campaign, CampaignStatus
+from workers.claims import task_claim
 
 from .factories import UserFactory
 from .module_db import module_transaction
@@ -371,7 +372,7 @@ def test_staff_without_permissions_cannot_open_a_list(client, moderator):
 def _claims(employer, moderator, count: int, title: str) -> Campaign:
     campaign = active_campaign(employer, moderator, positions=count, title=title)
     for _ in range(count):
-        services.task_claim(campaign=campaign, worker=UserFactory())
+        task_claim(campaign=campaign, worker=UserFactory())
     return campaign
 
 

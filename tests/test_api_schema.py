@@ -38,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from marketplace.wsgi import application
+from workers.claims import task_claim
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -133,7 +134,7 @@ def _build(employer, worker, moderator) -> dict[str, list[int]]:
         services.submission_reject(assignment=rejected, by=employer, reason="Wrong username")
         rejected.refresh_from_db()
         dispute = dispute_open(assignment=rejected, by=worker, reason="It is right.")
-        claim = services.task_claim(
+        claim = task_claim(
             campaign=active_campaign(employer, moderator, title="Schema 3"), worker=worker
         )
         draft = services.campaign_create(employer=employer, spec=spec(title="Schema draft"))

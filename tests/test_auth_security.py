@@ -254,7 +254,7 @@ def test_a_claim_on_the_page_records_the_same_ip(client, employer, worker, moder
     campaign = active_campaign(employer, moderator)
     client.force_login(worker)
     client.post(
-        reverse("tasks:campaign_claim", args=[campaign.pk]),
+        reverse("workers:campaign_claim", args=[campaign.pk]),
         REMOTE_ADDR=PROXY,
         HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
     )

@@ -12,8 +12,8 @@ from django.test import override_settings
 
 from payments.models import Deposit, Payout
 from payments.services.payouts import payout_method_add
-from tasks import services
 from tasks.models import Campaign, Category
+from workers.claims import task_claim
 
 from .payments.helpers import give
 from .tasks.api_helpers import campaign_body
@@ -313,7 +313,7 @@ def test_a_nul_in_a_task_inputs_value_is_a_400(api_as, employer):
 
 def test_a_nul_in_a_multipart_proof_answer_is_a_400(api_as, employer, worker, moderator):
     campaign = active_campaign(employer, moderator)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     response = api_as(worker).post(
         f"/api/v1/assignments/{assignment.pk}/submit/",
         {"username": "kar\x00im"},
@@ -326,7 +326,7 @@ def test_a_nul_in_a_multipart_proof_answer_is_a_400(api_as, employer, worker, mo
 
 def test_a_nul_in_a_multipart_field_name_is_a_400(api_as, employer, worker, moderator):
     campaign = active_campaign(employer, moderator)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     response = api_as(worker).post(
         f"/api/v1/assignments/{assignment.pk}/submit/",
         {"username": "karim", "x\x00": "y"},

@@ -13,8 +13,8 @@ from django.test import override_settings
 from django.test.client import RequestFactory
 
 from marketplace.limits import LimitedUploadHandler, PayloadTooLarge
-from tasks import services
 from tasks.models import AssignmentStatus
+from workers.claims import task_claim
 
 from .tasks.api_helpers import SHOT_FIELDS, png
 from .tasks.helpers import active_campaign
@@ -109,7 +109,7 @@ def assert_too_large(response) -> dict:
 @pytest.fixture
 def claimed(employer, worker, moderator):
     campaign = active_campaign(employer, moderator, proof_fields=SHOT_FIELDS)
-    return services.task_claim(campaign=campaign, worker=worker)
+    return task_claim(campaign=campaign, worker=worker)
 
 
 # --- Refused before reading -----------------------------------------------------------------

@@ -1,20 +1,39 @@
 """An employer's blocks: list them, block a worker, lift a block. Only the employer who made
-a block sees it (anybody else's is a 404)."""
+a block sees it (anybody else's is a 404). The worker's side of the loop: the feed, claiming,
+their assignments, submitting proof, giving a task back."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from accounts.http import client_ip
 from accounts.models import User
 from core.api import ErrorSerializer
+from core.pagination import count_free_page, page_number
+from tasks.api.base import assignment_of_worker, campaign_for_worker, errors, fresh, with_proof
+from tasks.api.serializers import (
+    AssignmentSerializer,
+    ClaimSerializer,
+    StatusQuerySerializer,
+    SubmitSerializer,
+)
+from tasks.models import Assignment, AssignmentStatus
+from tasks.selectors import employer_stats_attach
+from tasks.services import assignment_release, assignment_submit
 
 from . import selectors, services
+from .claims import task_claim
 from .models import Block
+from .serializers import FeedItemSerializer, FeedQuerySerializer
+
+FEED_PAGE_SIZE = 20
 
 
 class BlockSerializer(serializers.ModelSerializer):
@@ -88,3 +107,140 @@ class BlockDetailView(APIView):
         block = selectors.block_of(request.user, pk)
         services.block_remove(block=block, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- the worker's side of the loop -----------------------------------------------------------
+
+
+class FeedPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FeedItemSerializer(many=True)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[FeedQuerySerializer],
+        responses={200: FeedPageSerializer, 400: ErrorSerializer, 401: ErrorSerializer},
+    )
+)
+class FeedView(GenericAPIView):
+    """Active campaigns you may claim now (country, success rate, your per-campaign cap, the
+    employer's blocks; nothing while you are suspended or hold as many open claims as
+    allowed), best paid or newest first, each with the employer's approval rate and average
+    time to rate. A fixed number of queries per page, whatever its size."""
+
+    serializer_class = FeedItemSerializer
+
+    def get_queryset(self):
+        query = FeedQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.feed(
+            worker=self.request.user,
+            category=query.validated_data.get("category"),
+            sort=query.validated_data["sort"],
+        )
+
+    pagination_class = None  # see get(): pages without a COUNT
+
+    def get(self, request, *args, **kwargs):
+        """One page (``?page=``), with its employers' track records (one more query)."""
+        number = page_number(request.query_params.get("page"))
+        page = count_free_page(self.get_queryset(), number, FEED_PAGE_SIZE)
+        items = self.get_serializer(employer_stats_attach(page.object_list), many=True).data
+        url = request.build_absolute_uri()
+        return Response(
+            {
+                "next": replace_query_param(url, "page", number + 1) if page.has_next else None,
+                "previous": (
+                    replace_query_param(url, "page", number - 1) if page.has_previous else None
+                ),
+                "results": items,
+            }
+        )
+
+
+def _assignment(request: Request, assignment: Assignment) -> Response:
+    return Response(AssignmentSerializer(fresh(assignment), context={"request": request}).data)
+
+
+class ClaimView(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: ClaimSerializer, **errors(401, 403, 404, 409)},
+        description="Reserves one open task of the campaign for you until `expires_at`. "
+        "Errors: `account_suspended`, `own_campaign`, `not_eligible` (403); `no_task_left`, "
+        "`limit_reached`, `too_many_claims`, `campaign_not_active` (409).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        campaign = campaign_for_worker(request, pk)
+        assignment = task_claim(campaign=campaign, worker=request.user, ip=client_ip(request))
+        body = ClaimSerializer(assignment, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=AssignmentStatus.values, description="Only this status."
+            )
+        ],
+        responses={200: AssignmentSerializer(many=True), **errors(400, 401)},
+    )
+)
+class AssignmentListView(ListAPIView):
+    """Your own assignments as a worker, newest claim first."""
+
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self):
+        query = StatusQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        assignments = Assignment.objects.filter(worker=self.request.user)
+        if query.validated_data.get("status"):
+            assignments = assignments.filter(status=query.validated_data["status"])
+        return with_proof(assignments).order_by("-claimed_at", "-id")
+
+
+class SubmitView(APIView):
+    @extend_schema(
+        request={
+            "application/json": SubmitSerializer,
+            "multipart/form-data": OpenApiTypes.OBJECT,
+        },
+        responses={200: AssignmentSerializer, **errors(400, 401, 404, 409)},
+        description="Sends your proof. JSON: `{answers: {<key>: value}}`. Multipart: each "
+        "proof under its field's key, text as a value and a screenshot as a file (JPEG, PNG "
+        "or WebP). Errors: `invalid` (400, with `errors` per key); `expired`, "
+        "`invalid_status` (409).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = assignment_of_worker(request, pk)
+        answers, files = self._proof(request)
+        assignment_submit(assignment=assignment, worker=request.user, answers=answers, files=files)
+        return _assignment(request, assignment)
+
+    @staticmethod
+    def _proof(request: Request) -> tuple[dict, dict]:
+        if request.content_type.startswith("application/json"):
+            data = SubmitSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            return data.validated_data["answers"], {}
+        files = {key: request.FILES.getlist(key) for key in request.FILES}
+        answers = {key: request.data.get(key) for key in request.data if key not in files}
+        return answers, files
+
+
+class ReleaseView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: AssignmentSerializer, **errors(401, 404, 409)},
+        description="Gives the task back before you submit; it reopens for others. "
+        "Errors: `invalid_status` (409).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = assignment_release(
+            assignment=assignment_of_worker(request, pk), worker=request.user
+        )
+        return _assignment(request, assignment)

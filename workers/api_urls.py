@@ -7,4 +7,10 @@ from . import api
 urlpatterns = [
     path("blocks/", api.BlockListView.as_view(), name="blocks"),
     path("blocks/<int:pk>/", api.BlockDetailView.as_view(), name="block"),
+    # The worker's side of the loop.
+    path("feed/", api.FeedView.as_view(), name="feed"),
+    path("campaigns/<int:pk>/claim/", api.ClaimView.as_view(), name="campaign-claim"),
+    path("assignments/", api.AssignmentListView.as_view(), name="assignments"),
+    path("assignments/<int:pk>/submit/", api.SubmitView.as_view(), name="assignment-submit"),
+    path("assignments/<int:pk>/release/", api.ReleaseView.as_view(), name="assignment-release"),
 ]

@@ -1,29 +1,71 @@
-"""A worker's reputation, computed from their assignments (never stored, so never stale); an
-employer's blocks."""
+"""A worker's reputation, computed from their assignments (never stored, so never stale); the
+worker's feed; an employer's blocks."""
+
+from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from tasks.models import REJECTED_STATUSES, Assignment, AssignmentStatus
+from tasks.models import (
+    REJECTED_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Campaign,
+    Task,
+    TaskStatus,
+)
 
+from .eligibility import Standing, eligible, rate, standing_read
 from .models import Block
+
+FEED_SORTS = {"reward": ("-reward_cents", "-id"), "newest": ("-launched_at", "-id")}
 
 
 def success_rate(worker: User) -> int | None:
     """Approved ÷ (approved + rejected) over the last SUCCESS_RATE_WINDOW_DAYS, in percent;
-    None for a worker with no reviewed work yet (who is treated as 100 for eligibility)."""
+    None for a worker with no reviewed work yet (who meets every minimum). The standing of
+    ``workers.eligibility`` counts the same rows (tests/workers/test_eligibility_property.py
+    holds the two equal)."""
     since = timezone.now() - timedelta(days=settings.SUCCESS_RATE_WINDOW_DAYS)
     counts = Assignment.objects.filter(worker=worker, reviewed_at__gte=since).aggregate(
         approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
         rejected=Count("id", filter=Q(status__in=REJECTED_STATUSES)),
     )
-    reviewed = counts["approved"] + counts["rejected"]
-    return None if not reviewed else round(100 * counts["approved"] / reviewed)
+    return rate(counts["approved"], counts["approved"] + counts["rejected"])
+
+
+def feed(
+    *,
+    worker: User,
+    category: str | None = None,
+    sort: str = "reward",
+    standing: Standing | None = None,
+) -> QuerySet[Campaign]:
+    """Campaigns with an open task that this worker may claim now, best first.
+
+    Who may claim what is ``workers.eligibility``'s: the worker's standing (read here in one
+    query unless the caller passes it) turned into conditions on the campaigns' own
+    columns, the very rules a claim checks. Each row carries ``open_tasks``; the
+    employer's stats are NOT in it: call ``tasks.selectors.employer_stats_attach`` on the
+    page's campaigns (one more query per page).
+    """
+    now = timezone.now()
+    standing = standing or standing_read(worker, now=now)
+    open_tasks = Task.objects.filter(campaign=OuterRef("pk"), status=TaskStatus.OPEN)
+    campaigns = Campaign.objects.filter(eligible(standing, now), Exists(open_tasks))
+    if category:
+        campaigns = campaigns.filter(category__slug=category)
+    count = open_tasks.order_by().values(group=Value(1)).annotate(n=Count("id")).values("n")
+    return (
+        campaigns.annotate(open_tasks=Subquery(count, output_field=IntegerField()))
+        .select_related("category", "employer")
+        .order_by(*FEED_SORTS.get(sort, FEED_SORTS["reward"]))
+    )
 
 
 def is_blocked(*, employer_id: int, worker: User) -> bool:

@@ -15,8 +15,8 @@ REASON_MAX_LENGTH = 500
 
 def worker_block(*, employer: User, worker: User | None, reason: str = "") -> tuple[Block, bool]:
     """Block ``worker`` from all of ``employer``'s campaigns: from now on the worker neither
-    sees them in the feed nor may claim a task of them (tasks.selectors.feed and task_claim
-    read the block). Work already claimed is left to run its course.
+    sees them in the feed nor may claim a task of them (the "blocked" rule of
+    workers.eligibility, which both read). Work already claimed is left to run its course.
 
     Idempotent: blocking a worker twice keeps the first block and its reason. Returns the
     block and whether it was made now. Raises DomainError (400, nothing written):

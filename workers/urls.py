@@ -1,4 +1,4 @@
-"""Employers' pages about workers: blocks."""
+"""Employers' pages about workers (blocks) and the worker's own pages (under work/)."""
 
 from django.urls import path
 
@@ -10,4 +10,15 @@ urlpatterns = [
     path("reviews/<int:pk>/block-worker/", views.block_from_review, name="block_from_review"),
     path("blocks/", views.blocks, name="blocks"),
     path("blocks/<int:pk>/remove/", views.block_remove, name="block_remove"),
+    # The worker's pages.
+    path("work/", views.feed_page, name="feed"),
+    path("work/mine/", views.my_work, name="my_work"),
+    path("work/campaigns/<int:pk>/", views.campaign_page, name="campaign"),
+    path("work/campaigns/<int:pk>/claim/", views.campaign_claim, name="campaign_claim"),
+    path("work/assignments/<int:pk>/", views.assignment_page, name="assignment"),
+    path(
+        "work/assignments/<int:pk>/release/",
+        views.assignment_release_view,
+        name="assignment_release",
+    ),
 ]

@@ -1,23 +1,42 @@
 """Employers' pages about workers: block a worker from the review queue, the list of blocked
-workers, and lifting a block. Objects come through helpers that 404 for anybody else's."""
+workers, and lifting a block. The worker's own pages: the feed, a campaign, claiming, my
+work, an assignment (proof), giving one back. Objects come through helpers that 404 for
+anybody else's."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import client_ip
 from core.errors import DomainError
-from tasks.models import Assignment
+from core.pagination import count_free_page, page_number
+from tasks.forms import SubmitForm
+from tasks.models import WORKING_STATUSES, Assignment, Campaign, CampaignStatus, Category
+from tasks.selectors import employer_stats_attach
+from tasks.services import assignment_release, assignment_submit, verification_code
 
 from . import selectors, services
+from .claims import task_claim
+from .eligibility import claim_refusal, standing_read, worker_refusal
+from .forms import FeedQueryForm
 
 BLOCKS_PAGE_SIZE = 50
+FEED_PAGE_SIZE = 20
+HISTORY_PAGE_SIZE = 20
 
 
 @login_required
@@ -62,3 +81,208 @@ def block_remove(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("%(name)s can see your campaigns again.") % {"name": block.worker.public_name}
     )
     return redirect("workers:blocks")
+
+
+# --- the worker's pages ----------------------------------------------------------------------
+
+
+def with_record(campaign: Campaign) -> Campaign:
+    """Put the employer's average time to rate in words (``rating_time``) on a campaign from
+    ``employer_stats_attach``."""
+    campaign.rating_time = _duration(campaign.employer_stats.time_to_rate)
+    return campaign
+
+
+def _duration(value: timedelta | None) -> str | None:
+    if value is None:
+        return None
+    minutes = max(1, round(value.total_seconds() / 60))
+    if minutes < 120:
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+    hours = round(minutes / 60)
+    if hours < 48:
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    days = round(hours / 24)
+    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+
+
+def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
+    """A campaign this user may read as a worker: an active one, one they worked on, their
+    own, or any for a moderator; 404 otherwise."""
+    campaigns = Campaign.objects.select_related("category", "employer")
+    if not request.user.is_moderator:
+        campaigns = campaigns.filter(
+            Q(status=CampaignStatus.ACTIVE)
+            | Q(employer=request.user)
+            | Q(pk__in=Assignment.objects.filter(worker=request.user).values("campaign_id"))
+        )
+    return get_object_or_404(campaigns, pk=pk)
+
+
+def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
+    """The signed-in worker's assignment; 404 for anybody else's."""
+    return get_object_or_404(
+        Assignment.objects.select_related("campaign__category", "campaign__employer", "task"),
+        pk=pk,
+        worker=request.user,
+    )
+
+
+@login_required
+@require_GET
+def feed_page(request: HttpRequest) -> HttpResponse:
+    """Campaigns this worker may claim now, filtered by category, by reward or newest."""
+    query = FeedQueryForm(request.GET)
+    if not query.is_valid():  # refused as by the API (400), but the valid filters still apply
+        if "category" in query.errors:
+            messages.error(request, _("That is not a category, so every category is shown."))
+        if "sort" in query.errors:
+            messages.error(request, _("That is not an order Kaaj knows; the best paid come first."))
+    category = query.cleaned_data.get("category") or None
+    sort = query.cleaned_data.get("sort") or "reward"
+    standing = standing_read(request.user)
+    campaigns = selectors.feed(worker=request.user, category=category, sort=sort, standing=standing)
+    page = count_free_page(campaigns, page_number(request.GET.get("page")), FEED_PAGE_SIZE)
+    page.object_list = [with_record(c) for c in employer_stats_attach(page.object_list)]
+    return render(
+        request,
+        "workers/feed.html",
+        {
+            "page": page,
+            "categories": Category.objects.all(),
+            "category": category,
+            "sort": sort,
+            "query": urlencode({"category": category or "", "sort": sort}),
+            # Why nothing at all may be claimed (suspended, too many open claims).
+            "refusal": worker_refusal(standing),
+        },
+        status=400 if query.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A campaign as workers see it, with its employer's record; with the worker's open
+    claim, the instructions carry the task's inputs and the page links to the proof form;
+    otherwise it says why the worker may not claim, if they may not."""
+    (campaign,) = employer_stats_attach([_visible_campaign(request, pk)])
+    current = (
+        Assignment.objects.filter(
+            campaign=campaign, worker=request.user, status__in=WORKING_STATUSES
+        )
+        .select_related("task")
+        .first()
+    )
+    refusal = None
+    if current is None:
+        refusal = claim_refusal(campaign, standing_read(request.user, scope=campaign.pk))
+    return render(
+        request,
+        "workers/campaign.html",
+        {
+            "campaign": with_record(campaign),
+            "current": current,
+            "refusal": refusal,
+            "instructions": campaign.instructions_for(current.task.input if current else None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _visible_campaign(request, pk)
+    try:
+        assignment = task_claim(campaign=campaign, worker=request.user, ip=client_ip(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("workers:campaign", pk=campaign.pk)
+    messages.success(
+        request,
+        _("The task is yours until %(time)s. Do it, then send your proof.")
+        % {"time": date_format(timezone.localtime(assignment.expires_at), "H:i")},
+    )
+    return redirect("workers:assignment", pk=assignment.pk)
+
+
+@login_required
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """What the worker is doing now (with deadlines), and everything done before."""
+    mine = Assignment.objects.filter(worker=request.user).select_related(
+        "campaign__category", "campaign__employer"
+    )
+    history = mine.exclude(status__in=WORKING_STATUSES).order_by("-updated_at", "-id")
+    page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workers/my_work.html",
+        {
+            "working": mine.filter(status__in=WORKING_STATUSES).order_by("expires_at"),
+            "page": page,
+            "success_rate": selectors.success_rate(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One claimed task: the instructions with its inputs, the verification code, and the
+    proof form (while the task waits for proof)."""
+    assignment = _own_assignment(request, pk)
+    campaign = assignment.campaign
+    waiting = assignment.status in WORKING_STATUSES
+    form = SubmitForm(
+        request.POST or None, request.FILES or None, proof_fields=campaign.proof_fields
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment_submit(
+                assignment=assignment,
+                worker=request.user,
+                answers=form.answers(),
+                files=form.files_by_key(),
+            )
+        except DomainError as error:
+            if error.errors:
+                form.add_service_errors(error.errors)
+            else:
+                messages.error(request, error.message)
+                return redirect("workers:assignment", pk=assignment.pk)
+        else:
+            messages.success(request, _("Proof sent. The employer will review it."))
+            return redirect("workers:my_work")
+    code = (
+        verification_code(campaign=campaign, task_id=assignment.task_id, worker_id=request.user.pk)
+        if campaign.uses_verification_code
+        else None
+    )
+    return render(
+        request,
+        "workers/assignment.html",
+        {
+            "assignment": assignment,
+            "campaign": campaign,
+            "waiting": waiting,
+            "form": form,
+            "code": code,
+            "instructions": campaign.instructions_for(assignment.task.input),
+            "latest": assignment.submissions.last() if not waiting else None,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def assignment_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _own_assignment(request, pk)
+    try:
+        assignment_release(assignment=assignment, worker=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You gave the task back."))
+    return redirect("workers:my_work")

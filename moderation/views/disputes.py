@@ -25,7 +25,6 @@ from tasks.dispute_selectors import (
 from tasks.forms import attach_refusal
 from tasks.models import Dispute, DisputeOutcome
 from tasks.services.disputes import MAX_STATEMENT, dispute_resolve
-from tasks.views.worker import instructions_for
 from workers.selectors import success_rate
 
 PAGE_SIZE = 20
@@ -71,7 +70,7 @@ def _dispute_page(
             "dispute": dispute,
             "assignment": assignment,
             "campaign": campaign,
-            "instructions": instructions_for(campaign, assignment.task.input),
+            "instructions": campaign.instructions_for(assignment.task.input),
             "submissions": assignment.submissions.prefetch_related("screenshots__duplicate_of"),
             "events": assignment.events.select_related("actor"),
             "worker_record": worker_record(assignment.worker),

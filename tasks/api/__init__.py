@@ -1,1 +1,1 @@
-"""The work loop's REST API: campaigns, feed, claims, proofs, reviews, disputes."""
+"""The work loop's REST API: campaigns, reviews, disputes (the worker's side is workers.api)."""

@@ -1,8 +1,9 @@
-"""The work loop's endpoints under /api/v1/ (paths are the contract in DESIGN.md)."""
+"""The work loop's endpoints under /api/v1/ (paths are the contract in DESIGN.md): campaigns,
+reviews, disputes; the worker's side (feed, claim, submit, release) is in workers.api_urls."""
 
 from django.urls import path
 
-from . import assignments, campaigns, disputes, feed
+from . import assignments, campaigns, disputes
 
 urlpatterns = [
     path("categories/", campaigns.CategoryListView.as_view(), name="categories"),
@@ -34,23 +35,10 @@ urlpatterns = [
         campaigns.CampaignAssignmentsView.as_view(),
         name="campaign-assignments",
     ),
-    path("campaigns/<int:pk>/claim/", assignments.ClaimView.as_view(), name="campaign-claim"),
-    path("feed/", feed.FeedView.as_view(), name="feed"),
-    path("assignments/", assignments.AssignmentListView.as_view(), name="assignments"),
     path(
         "assignments/bulk-review/",
         assignments.BulkReviewView.as_view(),
         name="assignments-bulk-review",
-    ),
-    path(
-        "assignments/<int:pk>/submit/",
-        assignments.SubmitView.as_view(),
-        name="assignment-submit",
-    ),
-    path(
-        "assignments/<int:pk>/release/",
-        assignments.ReleaseView.as_view(),
-        name="assignment-release",
     ),
     path(
         "assignments/<int:pk>/approve/",

@@ -16,7 +16,8 @@ Two moves carry money and are whole here, never assembled by callers:
 - :func:`assignments_end` — the holder is gone without pay (given back, expired, rejection
   final): the task reopens, or is refunded when its campaign is over.
 
-The first history row (claimed) is written by the claim itself (``task_claim``, the hot path).
+The first history row (claimed) is written by the claim itself (``workers.claims.task_claim``,
+the hot path).
 """
 
 from __future__ import annotations

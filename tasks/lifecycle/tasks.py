@@ -2,8 +2,8 @@
 
 Every move is one conditional ``UPDATE ... WHERE status = <source>`` checked against
 ``TASK_TRANSITIONS``; the row count says how many moved (0: somebody else moved them first).
-The claim's hot path (``task_claim``) runs the open → assigned move in its own statement for
-speed; it is checked against the same map when the module loads.
+The claim's hot path (``workers.claims.task_claim``) runs the open → assigned move in its own
+statement for speed; it is checked against the same map when the module loads.
 """
 
 from __future__ import annotations

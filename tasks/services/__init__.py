@@ -4,7 +4,6 @@ from .assignments import (
     assignment_release,
     assignment_submit,
     assignments_expire_due,
-    task_claim,
     verification_code,
 )
 from .campaigns import (
@@ -50,6 +49,5 @@ __all__ = [
     "submission_request_revision",
     "submissions_auto_approve_due",
     "submissions_bulk_review",
-    "task_claim",
     "verification_code",
 ]

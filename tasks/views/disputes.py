@@ -110,7 +110,7 @@ def dispute_open_view(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, _("Dispute sent. The employer can answer; a moderator decides.")
                 )
-                return redirect("tasks:assignment", pk=assignment.pk)
+                return redirect("workers:assignment", pk=assignment.pk)
         else:
             status = 400
     refusal = None if request.method == "POST" else dispute_refusal(assignment)

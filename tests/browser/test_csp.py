@@ -5,9 +5,9 @@ import pytest
 
 from payments import checkout
 from payments.models import Deposit, DepositStatus
-from tasks import services
 from tests.factories import PASSWORD, UserFactory
 from webhooks.models import Endpoint
+from workers.claims import task_claim
 
 from ..payments.test_deposit_stripe import FakeStripeHttp, stripe_provider
 from ..tasks.dispute_helpers import disputed
@@ -62,7 +62,7 @@ def test_every_kind_of_page_works_under_the_policy(phone, people):
     employer, worker, moderator = people
     dispute = disputed(employer, worker, moderator, title="Sign up and tell us your name")
     campaign = active_campaign(employer, moderator, title="Follow our page", positions=2)
-    doing = services.task_claim(campaign=campaign, worker=worker)
+    doing = task_claim(campaign=campaign, worker=worker)
     endpoint = Endpoint.objects.create(employer=employer, url="https://hooks.example.com/kaaj")
 
     log_in(phone, "karim@example.com", PASSWORD)

@@ -8,6 +8,7 @@ from payments.selectors import balances_of, ledger_violations
 from tasks import services
 from tasks.models import AssignmentStatus, Campaign, CampaignStatus, Category
 from tests.factories import PASSWORD, UserFactory
+from workers.claims import task_claim
 
 from ..payments.helpers import give
 from ..tasks.helpers import active_campaign
@@ -96,7 +97,7 @@ def test_an_employer_creates_launches_and_approves_on_a_phone(phone, people, tmp
 
     # A moderator approves it and a worker sends proof, through the services.
     services.campaign_moderate(campaign=campaign, by=moderator, approve=True)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     upload = SimpleUploadedFile(
         "proof.png", png_file(tmp_path).read_bytes(), content_type="image/png"
     )

@@ -181,7 +181,7 @@ def test_the_user_page_shows_rates_and_campaigns(client, employer, moderator):
     response = client.get(reverse("moderation:user", args=[employer.pk]))
     assert response.context["success_rate"] is None
     assert response.context["approval_rate"] is None
-    assert reverse("tasks:campaign", args=[campaign.pk]) in response.content.decode()
+    assert reverse("workers:campaign", args=[campaign.pk]) in response.content.decode()
 
 
 # --- what a suspended user meets ------------------------------------------------------------
@@ -194,18 +194,18 @@ def test_a_suspended_worker_sees_a_notice_in_the_feed_and_cannot_claim(
     user_suspend(user=worker, by=moderator, reason="Fakes")
     client.force_login(worker)
 
-    html = client.get(reverse("tasks:feed")).content.decode()
+    html = client.get(reverse("workers:feed")).content.decode()
     assert "Your account is suspended" in html and "Follow our page" not in html
-    html = client.get(reverse("tasks:campaign", args=[campaign.pk])).content.decode()
+    html = client.get(reverse("workers:campaign", args=[campaign.pk])).content.decode()
     assert "Your account is suspended: you cannot claim tasks." in html
-    response = client.post(reverse("tasks:campaign_claim", args=[campaign.pk]), follow=True)
+    response = client.post(reverse("workers:campaign_claim", args=[campaign.pk]), follow=True)
     assert "Your account is suspended: you cannot claim tasks." in response.content.decode()
     assert not campaign.assignments.exists()
 
 
 def test_a_worker_in_good_standing_sees_no_notice(client, worker):
     client.force_login(worker)
-    assert "Your account is suspended" not in client.get(reverse("tasks:feed")).content.decode()
+    assert "Your account is suspended" not in client.get(reverse("workers:feed")).content.decode()
 
 
 def test_a_suspended_employer_cannot_resume_on_the_page(client, employer, moderator):

@@ -14,17 +14,17 @@ from payments.models import Payout, PayoutStatus
 from payments.selectors import balances_of, ledger_violations
 from payments.services import payout_mark_paid, payout_method_add, payout_reject, payout_request
 from tasks.models import CampaignEvent, CampaignStatus
-from tasks.selectors import feed
 from tasks.services import (
     campaign_create,
     campaign_launch,
     campaign_moderate,
     campaign_pause,
     campaign_resume,
-    task_claim,
 )
 from tests.factories import UserFactory
 from tests.refusals import refused
+from workers.claims import task_claim
+from workers.selectors import feed
 
 from ..payments.helpers import give, run_together
 from ..tasks.helpers import active_campaign, spec

@@ -10,6 +10,7 @@ from notifications.services import claims_warn_expiring
 from tasks import services
 from tests.payments.helpers import run_together
 from tests.tasks.helpers import active_campaign
+from workers.claims import task_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def claim(employer, worker, moderator):
     campaign = active_campaign(employer, moderator, time_to_complete_minutes=60)
-    return services.task_claim(campaign=campaign, worker=worker)
+    return task_claim(campaign=campaign, worker=worker)
 
 
 def test_a_claim_is_warned_once_within_the_lead_time(
@@ -44,7 +45,7 @@ def test_no_warning_before_the_lead_time_or_after_the_deadline(claim, settings):
 
 def test_a_short_task_is_warned_within_its_share_of_the_time(employer, worker, moderator):
     campaign = active_campaign(employer, moderator, time_to_complete_minutes=10)
-    claim = services.task_claim(campaign=campaign, worker=worker)
+    claim = task_claim(campaign=campaign, worker=worker)
     # 20% of 10 minutes: two minutes before, not ten.
     assert claims_warn_expiring(now=claim.expires_at - timedelta(minutes=3)) == 0
     assert claims_warn_expiring(now=claim.expires_at - timedelta(minutes=1)) == 1
@@ -71,7 +72,7 @@ def test_a_revision_gets_its_own_warning(claim, employer, worker):
 @pytest.mark.django_db(transaction=True)
 def test_two_sweepers_at_once_warn_once(employer, worker, moderator):
     campaign = active_campaign(employer, moderator, time_to_complete_minutes=60)
-    claim = services.task_claim(campaign=campaign, worker=worker)
+    claim = task_claim(campaign=campaign, worker=worker)
     soon = claim.expires_at - timedelta(minutes=5)
     results = run_together(4, lambda _i: claims_warn_expiring(now=soon))
     assert sorted(results) == [0, 0, 0, 1], results

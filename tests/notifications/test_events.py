@@ -14,6 +14,7 @@ from payments.transfers import Outcome
 from tasks import services
 from tests.payments.helpers import give
 from tests.tasks.helpers import active_campaign, spec
+from workers.claims import task_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def of(user, kind):
 
 def submitted(employer, worker, moderator, **overrides):
     campaign = active_campaign(employer, moderator, **overrides)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     services.assignment_submit(
         assignment=assignment, worker=worker, answers={"username": "karim"}, files={}
     )
@@ -68,7 +69,7 @@ def test_ten_workers_submitting_make_one_notification_and_one_digest(employer, m
     campaign = active_campaign(employer, moderator, positions=10)
     for _ in range(10):
         worker = UserFactory()
-        claim = services.task_claim(campaign=campaign, worker=worker)
+        claim = task_claim(campaign=campaign, worker=worker)
         services.assignment_submit(
             assignment=claim, worker=worker, answers={"username": "x"}, files={}
         )

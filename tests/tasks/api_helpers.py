@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from tasks import services
+from workers.claims import task_claim
 
 from .helpers import active_campaign
 
@@ -44,7 +45,7 @@ def png(seed: int = 0, name: str = "proof.png") -> SimpleUploadedFile:
 def submitted(employer, worker, moderator, *, campaign=None, shot: int | None = None, **options):
     """An assignment of ``worker`` on an active campaign of ``employer``, proof submitted."""
     campaign = campaign or active_campaign(employer, moderator, proof_fields=SHOT_FIELDS, **options)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     files = {} if shot is None else {"screenshot": [png(shot)]}
     services.assignment_submit(
         assignment=assignment, worker=worker, answers={"username": "karim"}, files=files

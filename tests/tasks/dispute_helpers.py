@@ -3,6 +3,7 @@
 from payments.models import Account
 from tasks import services
 from tasks.services.disputes import dispute_open
+from workers.claims import task_claim
 
 from .helpers import active_campaign
 
@@ -11,7 +12,7 @@ def rejected(employer, worker, moderator, *, campaign=None, reason="Wrong userna
     """An assignment of ``worker`` on ``employer``'s campaign (3 tasks of 50 + 5 cents fee
     unless told otherwise), submitted and rejected."""
     campaign = campaign or active_campaign(employer, moderator, **options)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     services.assignment_submit(
         assignment=assignment, worker=worker, answers={"username": "karim"}, files={}
     )

@@ -13,7 +13,8 @@ from PIL import Image
 from payments.selectors import balances_of, ledger_violations
 from tasks.models import Assignment, AssignmentStatus, Campaign, CampaignStatus, Category
 from tasks.selectors import escrow_violations
-from tasks.services import task_claim, verification_code
+from tasks.services import verification_code
+from workers.claims import task_claim
 
 from ..payments.helpers import give
 from .api_helpers import campaign_body, png, submitted

@@ -10,7 +10,8 @@ import pytest
 from accounts.models import User
 from accounts.services import moderator_grant
 from tasks.models import Assignment, Campaign
-from tasks.services import campaign_create, campaign_launch, task_claim
+from tasks.services import campaign_create, campaign_launch
+from workers.claims import task_claim
 
 from ..factories import UserFactory
 from ..module_db import module_transaction

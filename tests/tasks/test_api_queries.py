@@ -3,7 +3,8 @@ number of rows on it: the same bound holds for 2 rows and for 20."""
 
 import pytest
 
-from tasks.services import assignment_submit, submission_approve, task_claim
+from tasks.services import assignment_submit, submission_approve
+from workers.claims import task_claim
 
 from ..factories import UserFactory
 from .api_helpers import SHOT_FIELDS, png
@@ -12,7 +13,7 @@ from .helpers import active_campaign
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-FEED_QUERIES = 4  # token, the worker's success rate, count, page
+FEED_QUERIES = 4  # token, the worker's standing, the page, its employers' records
 # token, campaign, count, page, submissions, screenshots, and the screenshots they look like
 QUEUE_QUERIES = 7
 

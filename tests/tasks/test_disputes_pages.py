@@ -27,23 +27,27 @@ def _console(name, pk):
     return reverse(f"moderation:{name}", args=[pk])
 
 
+def _work(name, pk):
+    return reverse(f"workers:{name}", args=[pk])
+
+
 # --- the worker --------------------------------------------------------------------------------
 
 
 def test_the_worker_disputes_from_the_assignment_page(client, employer, worker, moderator):
     assignment = rejected(employer, worker, moderator)
     client.force_login(worker)
-    page = client.get(_url("assignment", assignment.pk)).content.decode()
+    page = client.get(_work("assignment", assignment.pk)).content.decode()
     assert "Dispute this rejection" in page and _url("dispute_open", assignment.pk) in page
     response = client.post(
         _url("dispute_open", assignment.pk),
         {"reason": "I signed up as karim.", "evidence": png(4)},
     )
     assert response.status_code == 302
-    assert response["Location"] == _url("assignment", assignment.pk)
+    assert response["Location"] == _work("assignment", assignment.pk)
     dispute = Dispute.objects.get(assignment=assignment)
     assert dispute.worker_statement == "I signed up as karim." and dispute.evidence
-    page = client.get(_url("assignment", assignment.pk)).content.decode()
+    page = client.get(_work("assignment", assignment.pk)).content.decode()
     assert "Your dispute" in page and "I signed up as karim." in page
     assert "Dispute this rejection" not in page
     assert client.get(_url("dispute_evidence", dispute.pk)).status_code == 200
@@ -66,7 +70,7 @@ def test_a_dispute_after_the_window_is_refused_with_a_clear_message(
     assignment = rejected(employer, worker, moderator)
     client.force_login(worker)
     with time_machine.travel(assignment.dispute_until + timedelta(minutes=1)):
-        page = client.get(_url("assignment", assignment.pk)).content.decode()
+        page = client.get(_work("assignment", assignment.pk)).content.decode()
         assert "The time to dispute this rejection is over." in page
         assert "Dispute this rejection" not in page
         response = client.post(_url("dispute_open", assignment.pk), {"reason": "Unfair"})
@@ -84,7 +88,7 @@ def test_an_approved_assignment_shows_no_dispute_form(client, employer, worker, 
     assignment = submitted(employer, worker, moderator)
     submission_approve(assignment=assignment, by=employer)
     client.force_login(worker)
-    assert "Dispute this rejection" not in client.get(_url("assignment", assignment.pk)).text
+    assert "Dispute this rejection" not in client.get(_work("assignment", assignment.pk)).text
     response = client.post(_url("dispute_open", assignment.pk), {"reason": "Why not"})
     assert response.status_code == 409
     assert "Only a rejected submission can be disputed." in response.content.decode()
@@ -173,7 +177,7 @@ def test_the_employer_reverses_from_the_page_and_the_worker_is_paid_once(
     assert escrow_of(campaign) == 110
     assert ledger_violations() == []
     client.force_login(worker)
-    page = client.get(_url("assignment", dispute.assignment_id)).content.decode()
+    page = client.get(_work("assignment", dispute.assignment_id)).content.decode()
     assert "Reversed by the employer" in page and "Found you." in page
 
 
@@ -292,7 +296,7 @@ def test_deciding_for_the_worker_from_the_page_pays_from_escrow(
     for user in (worker, employer):  # the reason is shown to both sides
         client.force_login(user)
         url = (
-            _url("assignment", dispute.assignment_id)
+            _work("assignment", dispute.assignment_id)
             if user == worker
             else _url("employer_dispute", dispute.pk)
         )
@@ -362,5 +366,5 @@ def test_workers_see_the_employers_overturned_rejections_next_to_the_rate(
     dispute_resolve(dispute=dispute, by=moderator, outcome="worker", reason="Right")
     client.force_login(outsider)
     campaign = dispute.assignment.campaign
-    assert "1 rejection overturned" in client.get(reverse("tasks:feed")).content.decode()
-    assert "1 rejection overturned" in client.get(_url("campaign", campaign.pk)).content.decode()
+    assert "1 rejection overturned" in client.get(reverse("workers:feed")).content.decode()
+    assert "1 rejection overturned" in client.get(_work("campaign", campaign.pk)).content.decode()

@@ -9,6 +9,7 @@ from core.errors import DomainError
 from payments.selectors import balances_of, ledger_violations
 from tasks import services
 from tasks.models import AssignmentStatus, CampaignStatus, TaskStatus
+from workers.claims import task_claim
 
 from .helpers import active_campaign, spec
 
@@ -41,7 +42,7 @@ def test_launching_with_a_short_wallet_changes_nothing(employer):
 
 def test_claim_submit_approve_pays_the_worker(employer, worker, moderator):
     campaign = active_campaign(employer, moderator)
-    assignment = services.task_claim(campaign=campaign, worker=worker, ip="10.0.0.1")
+    assignment = task_claim(campaign=campaign, worker=worker, ip="10.0.0.1")
     assert assignment.status == AssignmentStatus.CLAIMED
     submit(assignment, worker)
     services.submission_approve(assignment=assignment, by=employer)
@@ -59,18 +60,18 @@ def test_claims_stop_at_the_per_worker_cap_and_when_nothing_is_left(
     employer, worker, outsider, moderator
 ):
     campaign = active_campaign(employer, moderator, positions=1)
-    services.task_claim(campaign=campaign, worker=worker)
+    task_claim(campaign=campaign, worker=worker)
     with pytest.raises(DomainError) as error:
-        services.task_claim(campaign=campaign, worker=worker)
+        task_claim(campaign=campaign, worker=worker)
     assert error.value.code == "limit_reached"
     with pytest.raises(DomainError) as error:
-        services.task_claim(campaign=campaign, worker=outsider)
+        task_claim(campaign=campaign, worker=outsider)
     assert error.value.code == "no_task_left"
 
 
 def test_rejection_holds_the_money_until_the_window_closes(employer, worker, moderator):
     campaign = active_campaign(employer, moderator)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     submit(assignment, worker)
     services.submission_reject(assignment=assignment, by=employer, reason="Wrong username")
     assert balances_of(employer).escrow_cents == 165
@@ -83,8 +84,8 @@ def test_rejection_holds_the_money_until_the_window_closes(employer, worker, mod
 
 def test_the_clock_expires_claims_and_auto_approves(employer, worker, outsider, moderator):
     campaign = active_campaign(employer, moderator, max_tasks_per_worker=2)
-    late = services.task_claim(campaign=campaign, worker=outsider)
-    done = services.task_claim(campaign=campaign, worker=worker)
+    late = task_claim(campaign=campaign, worker=outsider)
+    done = task_claim(campaign=campaign, worker=worker)
     submit(done, worker)
     assert services.assignments_expire_due(now=timezone.now() + timedelta(hours=2)) == 1
     late.refresh_from_db()
@@ -96,7 +97,7 @@ def test_the_clock_expires_claims_and_auto_approves(employer, worker, outsider, 
 
 def test_cancel_refunds_open_tasks_and_lets_claimed_ones_finish(employer, worker, moderator):
     campaign = active_campaign(employer, moderator)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     services.campaign_cancel(campaign=campaign, by=employer)
     assert balances_of(employer).escrow_cents == 55
     submit(assignment, worker)
@@ -138,8 +139,8 @@ def test_ledger_check_knows_what_each_campaign_still_owes(employer, moderator):
 def test_feed_shows_what_the_worker_may_claim(
     employer, worker, outsider, moderator, django_assert_max_num_queries
 ):
-    from tasks.selectors import feed
     from workers.models import Block
+    from workers.selectors import feed
 
     open_to_all = active_campaign(employer, moderator, title="Open to all")
     active_campaign(employer, moderator, title="India only", countries_include=["IN"])
@@ -149,7 +150,7 @@ def test_feed_shows_what_the_worker_may_claim(
     with django_assert_max_num_queries(2):
         titles = [c.title for c in feed(worker=worker)]
     assert titles == ["Open to all"]
-    services.task_claim(campaign=open_to_all, worker=worker)
+    task_claim(campaign=open_to_all, worker=worker)
     assert list(feed(worker=worker)) == []  # one per worker, already taken
     assert [c.title for c in feed(worker=employer)] == ["Blocked me"]
 
@@ -171,7 +172,7 @@ def test_a_refused_submission_leaves_no_screenshot_behind(employer, worker, mode
             {"key": "shot", "label": "Screenshot", "kind": "screenshot", "required": True}
         ],
     )
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     buffer = io.BytesIO()
     Image.new("RGB", (40, 80), "white").save(buffer, format="PNG")
 

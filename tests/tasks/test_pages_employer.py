@@ -9,6 +9,7 @@ from payments.selectors import balances_of, ledger_violations
 from tasks import services
 from tasks.models import AssignmentStatus, Campaign, CampaignStatus, Category
 from tests.factories import UserFactory
+from workers.claims import task_claim
 from workers.models import Block
 
 from ..payments.helpers import give
@@ -91,9 +92,9 @@ def test_a_csv_makes_one_task_a_row_and_fills_the_instructions(client, employer,
     assert campaign.task_inputs[1] == {"url": "https://b.example", "item": "milk"}
     client.post(reverse("tasks:campaign_launch", args=[campaign.pk]))
     services.campaign_moderate(campaign=campaign, by=moderator, approve=True)
-    assignment = services.task_claim(campaign=campaign, worker=worker)
+    assignment = task_claim(campaign=campaign, worker=worker)
     client.force_login(worker)
-    html = client.get(reverse("tasks:assignment", args=[assignment.pk])).content.decode()
+    html = client.get(reverse("workers:assignment", args=[assignment.pk])).content.decode()
     assert "https://a.example" in html and "find bread." in html
 
 
@@ -204,7 +205,7 @@ def test_my_campaigns_shows_progress_in_a_fixed_number_of_queries(
     client, employer, worker, outsider, moderator, django_assert_max_num_queries
 ):
     first = active_campaign(employer, moderator, title="First")
-    services.task_claim(campaign=first, worker=worker)
+    task_claim(campaign=first, worker=worker)
     draft(employer, title="Second")
     draft(outsider, title="Not mine")
     client.force_login(employer)

@@ -26,6 +26,7 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
+from workers.claims import task_claim
 
 from ..factories import UserFactory
 from ..payments.helpers import run_together
@@ -50,7 +51,7 @@ def submitted(campaign, workers):
     """Each worker claims one task of ``campaign`` and submits proof for it."""
     assignments = []
     for worker in workers:
-        assignment = services.task_claim(campaign=campaign, worker=worker)
+        assignment = task_claim(campaign=campaign, worker=worker)
         submit(assignment, worker)
         assignments.append(assignment)
     return assignments
@@ -107,11 +108,11 @@ def test_many_workers_claiming_the_last_three_tasks_get_exactly_three(employer, 
     campaign = active_campaign(employer, moderator, positions=5)
     early = UserFactory.create_batch(2)
     for worker in early:
-        services.task_claim(campaign=campaign, worker=worker)
+        task_claim(campaign=campaign, worker=worker)
     crowd = UserFactory.create_batch(12)
 
     results = run_together(
-        12, lambda i: services.task_claim(campaign=campaign, worker=crowd[i], ip="10.0.0.9")
+        12, lambda i: task_claim(campaign=campaign, worker=crowd[i], ip="10.0.0.9")
     )
 
     assert codes(results) == {"ok": 3, "no_task_left": 9}, results
@@ -129,7 +130,7 @@ def test_one_worker_firing_claims_at_once_gets_one_task_of_a_one_per_worker_camp
 ):
     campaign = active_campaign(employer, moderator, positions=8, max_tasks_per_worker=1)
 
-    results = run_together(6, lambda i: services.task_claim(campaign=campaign, worker=worker))
+    results = run_together(6, lambda i: task_claim(campaign=campaign, worker=worker))
 
     assert codes(results) == {"ok": 1, "limit_reached": 5}, results
     assert Assignment.objects.filter(campaign=campaign, worker=worker).count() == 1
@@ -148,7 +149,7 @@ def test_one_worker_claiming_across_campaigns_at_once_stops_at_max_open_claims(
     ]
 
     results = run_together(
-        len(campaigns), lambda i: services.task_claim(campaign=campaigns[i], worker=worker)
+        len(campaigns), lambda i: task_claim(campaign=campaigns[i], worker=worker)
     )
 
     assert codes(results) == {"ok": cap, "too_many_claims": 3}, results
@@ -161,14 +162,14 @@ def test_one_worker_claiming_across_campaigns_at_once_stops_at_max_open_claims(
 def test_claims_against_the_expiry_job_never_give_a_task_two_holders(employer, moderator):
     campaign = active_campaign(employer, moderator, positions=2)
     for stale in UserFactory.create_batch(2):
-        services.task_claim(campaign=campaign, worker=stale)
+        task_claim(campaign=campaign, worker=stale)
     crowd = UserFactory.create_batch(6)
     later = timezone.now() + LATER
 
     def work(i):
         if i == 0:
             return services.assignments_expire_due(now=later)
-        return services.task_claim(campaign=campaign, worker=crowd[i - 1])
+        return task_claim(campaign=campaign, worker=crowd[i - 1])
 
     results = run_together(7, work)
 
@@ -331,7 +332,7 @@ def test_two_auto_approve_jobs_over_many_due_submissions_pay_each_once(employer,
 def test_submit_against_the_expiry_job_ends_either_submitted_or_expired(employer, moderator):
     campaign = active_campaign(employer, moderator, positions=6)
     crowd = UserFactory.create_batch(6)
-    assignments = [services.task_claim(campaign=campaign, worker=w) for w in crowd]
+    assignments = [task_claim(campaign=campaign, worker=w) for w in crowd]
     later = timezone.now() + LATER
 
     def work(i):
@@ -369,7 +370,7 @@ def test_submit_against_the_expiry_job_ends_either_submitted_or_expired(employer
 def test_two_expiry_jobs_at_once_expire_each_claim_once(employer, moderator):
     campaign = active_campaign(employer, moderator, positions=10)
     crowd = UserFactory.create_batch(10)
-    assignments = [services.task_claim(campaign=campaign, worker=w) for w in crowd]
+    assignments = [task_claim(campaign=campaign, worker=w) for w in crowd]
     later = timezone.now() + LATER
 
     results = run_together(2, lambda i: services.assignments_expire_due(now=later, batch=4))
@@ -395,7 +396,7 @@ def test_cancel_against_claims_leaves_each_task_withdrawn_or_held_once(employer,
     def work(i):
         if i == 5:  # the employer, in the middle of the crowd
             return services.campaign_cancel(campaign=campaign, by=employer)
-        return services.task_claim(campaign=campaign, worker=crowd[i if i < 5 else i - 1])
+        return task_claim(campaign=campaign, worker=crowd[i if i < 5 else i - 1])
 
     results = run_together(11, work)
 
@@ -417,7 +418,7 @@ def test_cancel_against_claims_leaves_each_task_withdrawn_or_held_once(employer,
 def test_cancel_against_the_expiry_job_refunds_every_task_it_frees(employer, moderator, round_):
     campaign = active_campaign(employer, moderator, positions=6)
     for worker in UserFactory.create_batch(6):
-        services.task_claim(campaign=campaign, worker=worker)
+        task_claim(campaign=campaign, worker=worker)
     later = timezone.now() + LATER
 
     def work(i):

@@ -3,10 +3,9 @@ follow it; lifting a block is for the employer who made it."""
 
 import pytest
 
-from tasks.selectors import feed
-from tasks.services import task_claim
+from workers.claims import task_claim
 from workers.models import Block
-from workers.selectors import blocks_of, is_blocked
+from workers.selectors import blocks_of, feed, is_blocked
 from workers.services import REASON_MAX_LENGTH, block_remove, worker_block
 
 from ..refusals import refused

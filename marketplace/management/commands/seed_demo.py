@@ -40,9 +40,9 @@ from tasks.services import (
     submission_approve,
     submission_reject,
     submission_request_revision,
-    task_claim,
 )
 from tasks.services.disputes import dispute_open, dispute_respond
+from workers.claims import task_claim
 
 DEMO_DOMAIN = "demo.kaaj.test"
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)

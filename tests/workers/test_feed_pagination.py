@@ -2,9 +2,9 @@
 
 import pytest
 
-from tasks.api import feed as feed_api
+from workers import api as feed_api
 
-from .helpers import active_campaign
+from ..tasks.helpers import active_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,12 @@ def test_feed_api_pages_by_number_without_counting(
     second = client.get(first["next"]).json()
     assert [item["title"] for item in second["results"]] == ["A"]
     assert second["next"] is None and second["previous"]
-    with django_assert_max_num_queries(3):  # token, the page, the page's employers
+    with django_assert_max_num_queries(4):  # token, the standing, the page, its employers
         client.get("/api/v1/feed/?page=2")
 
 
 def test_feed_page_links_to_the_next_page(client, employer, worker, moderator, monkeypatch):
-    from tasks.views import worker as worker_views
+    from workers import views as worker_views
 
     monkeypatch.setattr(worker_views, "FEED_PAGE_SIZE", 1)
     active_campaign(employer, moderator, title="A")

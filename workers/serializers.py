@@ -1,0 +1,73 @@
+"""The worker's API shapes: the feed (field names are the public contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tasks.api.serializers import ProofFieldSerializer
+from tasks.models import Campaign
+
+from .selectors import FEED_SORTS
+
+
+class FeedQuerySerializer(serializers.Serializer):
+    category = serializers.SlugField(required=False)
+    sort = serializers.ChoiceField(choices=list(FEED_SORTS), default="reward")
+
+
+class EmployerStatsSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    approval_rate = serializers.IntegerField(
+        allow_null=True, help_text=_("Percent of reviewed work approved; null before any.")
+    )
+    average_time_to_rate_hours = serializers.FloatField(
+        allow_null=True, help_text=_("From submission to review, on average; null before any.")
+    )
+    overturned_rejections = serializers.IntegerField(
+        help_text=_("Rejections overturned on dispute (by a moderator or the employer).")
+    )
+
+
+class FeedItemSerializer(serializers.ModelSerializer):
+    """A campaign as a worker finds it in the feed, with its employer's track record."""
+
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    proof_fields = ProofFieldSerializer(many=True, read_only=True)
+    open_tasks = serializers.IntegerField(read_only=True)
+    employer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "title",
+            "category",
+            "instructions",
+            "reward_cents",
+            "proof_fields",
+            "time_to_complete_minutes",
+            "time_to_rate_hours",
+            "ends_at",
+            "launched_at",
+            "open_tasks",
+            "uses_verification_code",
+            "employer",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EmployerStatsSerializer)
+    def get_employer(self, campaign: Campaign) -> dict:
+        """From ``tasks.selectors.employer_stats_attach``."""
+        stats, average = campaign.employer_stats, campaign.employer_stats.time_to_rate
+        return {
+            "name": campaign.employer.public_name,
+            "approval_rate": stats.approval_rate,
+            "average_time_to_rate_hours": round(average / timedelta(hours=1), 1)
+            if average is not None
+            else None,
+            "overturned_rejections": stats.overturned,
+        }
