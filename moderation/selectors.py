@@ -17,11 +17,10 @@ from django.utils import timezone
 from accounts.models import ModerationAction, Suspension, User
 from tasks.models import (
     REJECTED_STATUSES,
-    REVIEWED_STATUSES,
-    Assignment,
     AssignmentStatus,
     Screenshot,
 )
+from tasks.selectors import employer_stats
 
 FLAG_LIMIT = 50
 
@@ -176,15 +175,10 @@ def flag_rejected_workers(*, limit: int = FLAG_LIMIT) -> list[User]:
 
 def employer_approval_rate(user: User) -> tuple[int | None, int]:
     """``(percent approved of reviewed, reviewed count)`` over everything ``user`` reviewed
-    as an employer (percent None before any review), as workers see it in the feed."""
-    from django.db.models import Count
-
-    counts = Assignment.objects.filter(campaign__employer=user).aggregate(
-        approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
-        reviewed=Count("id", filter=Q(status__in=REVIEWED_STATUSES)),
-    )
-    reviewed = counts["reviewed"]
-    return (round(100 * counts["approved"] / reviewed) if reviewed else None), reviewed
+    as an employer (percent None before any review), as workers see it in the feed
+    (``tasks.selectors.employer_stats``)."""
+    stats = employer_stats([user.pk])[user.pk]
+    return stats.approval_rate, stats.reviewed
 
 
 def console_counts() -> dict[str, int]:

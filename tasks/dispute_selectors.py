@@ -20,6 +20,7 @@ from .models import (
     Dispute,
     DisputeStatus,
 )
+from .selectors import employer_stats
 
 RECENT_DISPUTES = 5
 
@@ -71,12 +72,15 @@ def _record(assignments: QuerySet[Assignment], disputes: QuerySet[Dispute]) -> R
         overturned=Count("id", filter=Q(dispute__outcome__in=OVERTURNED_OUTCOMES)),
     )
     reviewed = counts["approved"] + counts["rejected"]
-    recent = list(disputes_with_parties(disputes).order_by("-created_at", "-id")[:RECENT_DISPUTES])
     return Record(
         **counts,
         rate=round(100 * counts["approved"] / reviewed) if reviewed else None,
-        recent=recent,
+        recent=_recent(disputes),
     )
+
+
+def _recent(disputes: QuerySet[Dispute]) -> list[Dispute]:
+    return list(disputes_with_parties(disputes).order_by("-created_at", "-id")[:RECENT_DISPUTES])
 
 
 def worker_record(worker: User) -> Record:
@@ -90,9 +94,16 @@ def worker_record(worker: User) -> Record:
 
 
 def employer_record(employer: User) -> Record:
-    """The employer's reviews across all their campaigns (as the feed's approval rate), how
-    many rejections were overturned, and the latest disputes against them."""
-    return _record(
-        Assignment.objects.filter(campaign__employer=employer),
-        Dispute.objects.filter(assignment__campaign__employer=employer),
+    """The employer's record as workers see it in the feed (``employer_stats``: reviews
+    across all their campaigns, work in dispute, rejections overturned) and the latest
+    disputes against them."""
+    stats = employer_stats([employer.pk])[employer.pk]
+    disputes = Dispute.objects.filter(assignment__campaign__employer=employer)
+    return Record(
+        approved=stats.approved,
+        rejected=stats.rejected,
+        disputed=stats.disputed,
+        overturned=stats.overturned,
+        rate=stats.approval_rate,
+        recent=_recent(disputes),
     )

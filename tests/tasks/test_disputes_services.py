@@ -361,3 +361,14 @@ def test_the_employers_overturned_rejections_are_counted_in_one_query(
     record = employer_record(employer)  # the moderator's view: the same record
     assert (record.approved, record.rejected, record.overturned, record.rate) == (2, 0, 2, 100)
     assert worker_record(worker).overturned == 1
+
+
+def test_the_employers_record_for_moderators_is_the_one_workers_see(
+    employer, worker, outsider, moderator
+):
+    first = disputed(employer, worker, moderator, positions=3)  # open: in dispute
+    rejected(employer, outsider, moderator, campaign=first.assignment.campaign)
+    record = employer_record(employer)
+    stats = employer_stats_attach([first.assignment.campaign])[0].employer_stats
+    assert (record.approved, record.rejected, record.disputed, record.rate) == (0, 1, 1, 0)
+    assert (stats.approved, stats.rejected, stats.disputed, stats.approval_rate) == (0, 1, 1, 0)
