@@ -1,8 +1,11 @@
 """seed_demo's campaigns: every status, the work and money behind them, all through the
 real services, and nothing new on a second run."""
 
+import io
+
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from accounts.models import User
 from payments.models import Deposit, Transfer
@@ -17,19 +20,34 @@ from tasks.models import (
     Submission,
 )
 
+from ..module_db import module_transaction
+
 pytestmark = pytest.mark.django_db
+SANDBOX = {"PAYMENTS_PROVIDER": "sandbox", "DEPOSIT_MINIMUM_CENTS": 500}
 
 
 @pytest.fixture(autouse=True)
 def _sandbox(settings):
-    settings.PAYMENTS_PROVIDER = "sandbox"
-    settings.DEPOSIT_MINIMUM_CENTS = 500
+    for name, value in SANDBOX.items():
+        setattr(settings, name, value)
 
 
 def seed(**options):
     values = {"employers": 2, "workers": 5, "campaigns": 6}
     values.update(options)
     call_command("seed_demo", **values)
+
+
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker) -> str:
+    """One default seed (what the command printed) for the class below, whose tests read
+    it or seed again on top of it, each in its own savepoint: a seed takes most of a
+    second. Rolled back when the class ends; the tests after it start from nothing."""
+    printed = io.StringIO()
+    with module_transaction(django_db_blocker):
+        with override_settings(**SANDBOX):
+            seed(stdout=printed)
+        yield printed.getvalue()
 
 
 def snapshot() -> dict[str, int]:
@@ -39,45 +57,49 @@ def snapshot() -> dict[str, int]:
     }
 
 
-def test_seed_demo_creates_campaigns_in_every_status_with_clean_books(capsys):
-    seed()
+class TestOneSeed:
+    """The tests that need only the default seed share one (``seeded``)."""
 
-    demo = Campaign.objects.filter(employer__email__endswith="@demo.kaaj.test")
-    assert demo.count() == 12
-    assert set(demo.values_list("status", flat=True)) == set(CampaignStatus.values)
-    assert demo.values("category").distinct().count() == 12
-    assert ledger_violations() == []
-    assert "Demo campaigns ready (12 new)" in capsys.readouterr().out
+    def test_seed_demo_creates_campaigns_in_every_status_with_clean_books(self, seeded):
+        demo = Campaign.objects.filter(employer__email__endswith="@demo.kaaj.test")
+        assert demo.count() == 12
+        assert set(demo.values_list("status", flat=True)) == set(CampaignStatus.values)
+        assert demo.values("category").distinct().count() == 12
+        assert ledger_violations() == []
+        assert "Demo campaigns ready (12 new)" in seeded
 
+    def test_seed_demo_campaigns_carry_claims_submissions_and_reviews(self, seeded):
+        statuses = set(Assignment.objects.values_list("status", flat=True))
+        assert {
+            AssignmentStatus.CLAIMED,
+            AssignmentStatus.SUBMITTED,
+            AssignmentStatus.REVISION_REQUESTED,
+            AssignmentStatus.APPROVED,
+            AssignmentStatus.REJECTED,
+            AssignmentStatus.DISPUTED,
+        } <= statuses
+        disputes = Dispute.objects.filter(decided_at__isnull=True)
+        assert disputes.exclude(employer_statement="").exists()  # answered, waiting for a moderator
+        assert Screenshot.objects.filter(duplicate_of__isnull=True).exists()
+        assert not Screenshot.objects.filter(duplicate_of__isnull=False).exists()
+        assert Assignment.objects.filter(status=AssignmentStatus.REJECTED).exclude(review_reason="")
+        paid_workers = User.objects.filter(email__startswith="worker")
+        assert sum(balances_of(w).available_cents for w in paid_workers) > 0
 
-def test_seed_demo_campaigns_carry_claims_submissions_and_reviews():
-    seed()
+    def test_seed_demo_completed_campaign_has_every_task_paid(self, seeded):
+        completed = Campaign.objects.filter(status=CampaignStatus.COMPLETED)
+        assert completed.exists()
+        for campaign in completed:
+            assert not campaign.tasks.exclude(status="paid").exists()
 
-    statuses = set(Assignment.objects.values_list("status", flat=True))
-    assert {
-        AssignmentStatus.CLAIMED,
-        AssignmentStatus.SUBMITTED,
-        AssignmentStatus.REVISION_REQUESTED,
-        AssignmentStatus.APPROVED,
-        AssignmentStatus.REJECTED,
-        AssignmentStatus.DISPUTED,
-    } <= statuses
-    disputes = Dispute.objects.filter(decided_at__isnull=True)
-    assert disputes.exclude(employer_statement="").exists()  # answered, waiting for a moderator
-    assert Screenshot.objects.filter(duplicate_of__isnull=True).exists()
-    assert not Screenshot.objects.filter(duplicate_of__isnull=False).exists()
-    assert Assignment.objects.filter(status=AssignmentStatus.REJECTED).exclude(review_reason="")
-    paid_workers = User.objects.filter(email__startswith="worker")
-    assert sum(balances_of(w).available_cents for w in paid_workers) > 0
+    def test_seed_demo_second_run_creates_nothing(self, seeded, capsys):
+        before = snapshot()
 
+        seed()
 
-def test_seed_demo_completed_campaign_has_every_task_paid():
-    seed()
-
-    completed = Campaign.objects.filter(status=CampaignStatus.COMPLETED)
-    assert completed.exists()
-    for campaign in completed:
-        assert not campaign.tasks.exclude(status="paid").exists()
+        assert snapshot() == before
+        assert "Demo campaigns ready (0 new)" in capsys.readouterr().out
+        assert ledger_violations() == []
 
 
 def test_demo_employers_keep_at_least_the_asked_balance_after_paying_for_campaigns():
@@ -86,18 +108,6 @@ def test_demo_employers_keep_at_least_the_asked_balance_after_paying_for_campaig
     for employer in User.objects.filter(email__startswith="employer"):
         assert balances_of(employer).available_cents >= 3_000
         assert balances_of(employer).escrow_cents > 0
-
-
-def test_seed_demo_second_run_creates_nothing(capsys):
-    seed()
-    before = snapshot()
-    capsys.readouterr()
-
-    seed()
-
-    assert snapshot() == before
-    assert "Demo campaigns ready (0 new)" in capsys.readouterr().out
-    assert ledger_violations() == []
 
 
 def test_seed_demo_with_more_campaigns_adds_only_the_missing_ones():
