@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Count, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,7 +17,6 @@ from tasks.models import (
     Assignment,
     AssignmentStatus,
     Campaign,
-    Task,
     TaskStatus,
 )
 
@@ -56,16 +56,31 @@ def feed(
     """
     now = timezone.now()
     standing = standing or standing_read(worker, now=now)
-    open_tasks = Task.objects.filter(campaign=OuterRef("pk"), status=TaskStatus.OPEN)
-    campaigns = Campaign.objects.filter(eligible(standing, now), Exists(open_tasks))
+    campaigns = Campaign.objects.filter(eligible(standing, now), _has_open_task())
     if category:
         campaigns = campaigns.filter(category__slug=category)
-    count = open_tasks.order_by().values(group=Value(1)).annotate(n=Count("id")).values("n")
     return (
-        campaigns.annotate(open_tasks=Subquery(count, output_field=IntegerField()))
+        campaigns.annotate(open_tasks=_open_tasks())
         .select_related("category", "employer")
         .order_by(*FEED_SORTS.get(sort, FEED_SORTS["reward"]))
     )
+
+
+# Whether a campaign has an open task, and how many: fixed SQL on the query's own table
+# rather than ORM subqueries, whose building and compiling cost more than running them
+# (bench/feed.py: about 1.5 ms of a 10 ms page).
+_OPEN = (
+    'FROM tasks_task t WHERE t.campaign_id = "tasks_campaign"."id"'
+    f" AND t.status = '{TaskStatus.OPEN.value}'"
+)
+
+
+def _has_open_task() -> RawSQL:
+    return RawSQL(f"EXISTS (SELECT 1 {_OPEN})", (), output_field=BooleanField())  # noqa: S611
+
+
+def _open_tasks() -> RawSQL:
+    return RawSQL(f"SELECT COUNT(*) {_OPEN}", (), output_field=IntegerField())  # noqa: S611
 
 
 def is_blocked(*, employer_id: int, worker: User) -> bool:
