@@ -13,8 +13,8 @@ from workers.claims import task_claim
 from workers.models import Block
 
 from ..payments.helpers import give
+from ..workers.test_work_pages import SHOT_PROOFS, errors_of, submitted
 from .helpers import active_campaign, spec
-from .test_pages_worker import SHOT_PROOFS, errors_of, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from tasks import services
 from tasks.models import CampaignStatus
 
 from ..payments.helpers import give
+from ..workers.test_work_pages import errors_of
 from .helpers import spec
-from .test_pages_worker import errors_of
 
 pytestmark = pytest.mark.django_db
 

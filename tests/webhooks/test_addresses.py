@@ -22,7 +22,7 @@ from webhooks.addresses import address_is_public, embedded_ipv4
 from webhooks.models import Delivery, Endpoint
 from webhooks.services import endpoint_url_check, webhook_emit
 
-from ..tasks.test_pages_worker import errors_of
+from ..workers.test_work_pages import errors_of
 from .helpers import start_receiver
 
 PUBLIC_V4, PUBLIC_V6 = "93.184.216.34", "2606:4700::1111"

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
 from webhooks.services import webhook_emit
 
-from ..tasks.test_pages_worker import errors_of
+from ..workers.test_work_pages import errors_of
 from .helpers import endpoint_for
 
 pytestmark = pytest.mark.django_db
