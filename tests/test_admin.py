@@ -118,12 +118,12 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
     """At least one row of every model of our apps, each made by the service that owns it."""
     from accounts.services import audit_record, token_issue
     from moderation.services import user_suspend
-    from workers.services import worker_block
     from notifications.services import notify, preferences_save
     from payments.services import payout_method_add, payout_request
     from payments.services.deposits import deposit_start, sandbox_checkout_confirm
     from tasks.services.disputes import dispute_open
     from webhooks.services import endpoint_create, webhook_emit
+    from workers.services import worker_block
 
     sandbox_checkout_confirm(deposit=deposit_start(user=employer, amount_cents=1_000))
 

@@ -15,14 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import OwnCase, moderator_required
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from tasks.dispute_selectors import (
     disputes_with_parties,
     employer_record,
     open_disputes,
     worker_record,
 )
-from tasks.forms import attach_refusal
 from tasks.models import Dispute, DisputeOutcome
 from tasks.services.disputes import MAX_STATEMENT, dispute_resolve
 from workers.selectors import success_rate
@@ -108,7 +107,7 @@ def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
             if not error.errors:  # decided meanwhile
                 messages.error(request, error.message)
                 return redirect("moderation:dispute", pk=dispute.pk)
-            attach_refusal(form, error)
+            form_error(form, error)
             return _dispute_page(request, dispute, form, status=error.status)
         messages.success(request, _("Dispute decided. Both sides see your reason."))
         return redirect("moderation:disputes")

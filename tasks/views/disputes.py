@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from tasks.dispute_selectors import disputes_with_parties, employer_open_disputes
 from tasks.files import dispute_for, evidence_response
-from tasks.forms import attach_refusal
 from tasks.models import Assignment, Dispute
 from tasks.services.disputes import (
     MAX_STATEMENT,
@@ -104,7 +103,7 @@ def dispute_open_view(request: HttpRequest, pk: int) -> HttpResponse:
                     evidence=form.cleaned_data["evidence"],
                 )
             except DomainError as error:
-                attach_refusal(form, error)
+                form_error(form, error)
                 status = error.status if error.status != 404 else 400
             else:
                 messages.success(
@@ -187,7 +186,7 @@ def dispute_respond_view(request: HttpRequest, pk: int) -> HttpResponse:
             if not error.errors:
                 messages.error(request, error.message)
                 return redirect("tasks:employer_dispute", pk=dispute.pk)
-            attach_refusal(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Answer sent to the worker and the moderators."))
             return redirect(_next(request, reverse("tasks:employer_dispute", args=[dispute.pk])))
