@@ -75,9 +75,7 @@ def _known(error: Exception) -> bool:
 
 def assert_one_holder_per_task(campaign) -> None:
     doubled = (
-        Assignment.objects.filter(
-            campaign=campaign, status__in=HOLDING_STATUSES
-        )
+        Assignment.objects.filter(campaign=campaign, status__in=HOLDING_STATUSES)
         .values("task_id")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
@@ -85,9 +83,7 @@ def assert_one_holder_per_task(campaign) -> None:
     assert list(doubled) == []
     # a task is assigned exactly when somebody holds it
     for task in Task.objects.filter(campaign=campaign):
-        held = Assignment.objects.filter(
-            task=task, status__in=HOLDING_STATUSES
-        ).exists()
+        held = Assignment.objects.filter(task=task, status__in=HOLDING_STATUSES).exists()
         assert held == (task.status == TaskStatus.ASSIGNED), (task, task.status)
 
 
