@@ -128,6 +128,9 @@ def _gunicorn(workers: int, media: str):
         "MEDIA_ROOT": media,
         "STATIC_ROOT": media,  # no collectstatic: the API serves no static files
         "DEBUG": "false",
+        # The benchmark's deposits go through the sandbox: production settings run it in
+        # demo mode only.
+        "KAAJ_DEMO_MODE": "true",
         # The benchmark's clients are few and busy: no rate limit may slow them down.
         "API_THROTTLE_AUTH": "100000/minute",
         "API_THROTTLE_USER": "10000000/minute",
