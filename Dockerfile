@@ -4,7 +4,7 @@
 FROM python:3.11-slim
 
 # PYTHONPATH puts the source tree in /app ahead of the installed copy in site-packages, so
-# settings' BASE_DIR is /app and templates/, static/ and locale/ are found beside the code.
+# settings' BASE_DIR is /app and var/media is under it.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -32,12 +32,7 @@ COPY moderation/ moderation/
 RUN pip install --no-cache-dir . \
     && rm -rf build *.egg-info
 
-# What is not a Python package: templates, static sources, the translation catalogues
-# (LOCALE_PATHS) and manage.py.
-COPY templates/ templates/
-COPY static/ static/
-COPY locale/ locale/
-COPY locale_vendor/ locale_vendor/
+# Templates, static sources and the translation catalogues came with marketplace/.
 COPY manage.py ./
 
 # Static files are collected into the image (STATIC_ROOT, served by WhiteNoise). Production

@@ -31,8 +31,8 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-messages: $(STAMP) ## Extract strings into locale/bn and compile the catalogue (no gettext needed to compile)
-	$(BIN)/python manage.py makemessages --locale bn --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "locale_vendor/*" --no-obsolete
+messages: $(STAMP) ## Extract strings into marketplace/locale/bn and compile the catalogues (no gettext needed to compile)
+	$(BIN)/python manage.py makemessages --locale bn --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "marketplace/locale_vendor/*" --no-obsolete
 	$(BIN)/python manage.py compile_catalogues
 
 check-deploy: $(STAMP) ## Django's deploy checks on the production settings with deploy/env.example (no database needed)

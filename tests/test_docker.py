@@ -483,14 +483,14 @@ def test_the_image_contains_every_package_and_resource_the_settings_use():
     }
     resource_dirs = [
         *(d for template in settings.TEMPLATES for d in template["DIRS"]),
-        *settings.STATICFILES_DIRS,
+        settings.PACKAGE_DIR / "static",
         *settings.LOCALE_PATHS,
     ]
     resources = {
         Path(d).relative_to(settings.BASE_DIR).parts[0] for d in resource_dirs if Path(d).exists()
     }
     needed = packages | resources | {"manage.py", "pyproject.toml"}
-    assert {"marketplace", "accounts", "templates", "static"} <= needed
+    assert {"marketplace", "accounts"} <= needed
     assert needed <= image_paths()
     # The copied tree, not site-packages, is imported, so BASE_DIR finds those resources.
     assert dockerfile_args("WORKDIR")[-1] in dockerfile_env()["PYTHONPATH"].split(":")
@@ -515,5 +515,5 @@ def test_build_time_settings_stay_out_of_the_image():
     instructions = list(dockerfile())
     collect_at = instructions.index(("RUN", collect[0]))
     copies = [i for i, (k, arguments) in enumerate(instructions) if k == "COPY"]
-    static_copies = [i for i in copies if "static" in dockerfile()[i][1]]
+    static_copies = [i for i in copies if "marketplace" in dockerfile()[i][1]]
     assert static_copies and max(static_copies) < collect_at

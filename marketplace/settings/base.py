@@ -6,7 +6,11 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# The marketplace package: templates, static sources and translation catalogues live in it,
+# so an installed wheel carries them. BASE_DIR is the directory above it: the checkout, or
+# site-packages when installed.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = PACKAGE_DIR.parent
 
 env = environ.Env()
 
@@ -86,7 +90,8 @@ ASGI_APPLICATION = "marketplace.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Ahead of the apps' own directories: Kaaj's pages override allauth's and DRF's.
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -150,7 +155,7 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("bn", _("Bengali"))]
 # Our own strings first, then our Bengali for django-allauth and DRF, which ship none.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_vendor"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Dhaka")
 USE_TZ = True
@@ -158,7 +163,8 @@ USE_TZ = True
 # --- Static and uploaded files -------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Kaaj's static sources are the marketplace app's static/ (the app directories finder finds
+# them); naming it in STATICFILES_DIRS as well would collect every file twice.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

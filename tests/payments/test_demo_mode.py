@@ -169,8 +169,8 @@ def test_anonymous_visitors_see_the_banner_too(client, settings):
 def test_the_banner_is_styled_in_the_stylesheet_not_inline():
     from django.conf import settings as django_settings
 
-    stylesheet = (django_settings.BASE_DIR / "static" / "css" / "kaaj.css").read_text()
-    template = (django_settings.BASE_DIR / "templates" / "base.html").read_text()
+    stylesheet = (django_settings.PACKAGE_DIR / "static" / "css" / "kaaj.css").read_text()
+    template = (django_settings.PACKAGE_DIR / "templates" / "base.html").read_text()
     assert ".demo-banner {" in stylesheet
     banner_line = next(line for line in template.splitlines() if "demo-banner" in line)
     assert "style=" not in banner_line

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Compile locale/*/LC_MESSAGES/*.po (and locale_vendor) into .mo files."
+    help = "Compile every LOCALE_PATHS catalogue (locale/, locale_vendor/) into its .mo file."
 
     def handle(self, *args, **options) -> None:
         import polib

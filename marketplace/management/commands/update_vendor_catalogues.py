@@ -2,7 +2,8 @@
 
 Neither library ships Bengali. Their messages reach our users all the same (the sign-up
 and password pages, API error details), so Kaaj translates them in a catalogue of its own,
-``locale_vendor/bn``, which Django consults after ``locale/`` (see ``LOCALE_PATHS``).
+``marketplace/locale_vendor/bn``, which Django consults after ``marketplace/locale/`` (see
+``LOCALE_PATHS``).
 Run after upgrading either library: new strings are added untranslated, translations of
 strings that still exist are kept, strings that no longer exist are dropped.
 """
@@ -73,7 +74,10 @@ def drf_messages() -> list[tuple[str, str, str]]:
 
 
 class Command(BaseCommand):
-    help = "Refresh locale_vendor/<lang>/django.po from allauth and DRF, keeping translations."
+    help = (
+        "Refresh marketplace/locale_vendor/<lang>/django.po from allauth and DRF, "
+        "keeping translations."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--locale", default="bn")
@@ -81,7 +85,7 @@ class Command(BaseCommand):
     def handle(self, *args, locale: str, **options) -> None:
         import polib
 
-        path = Path(settings.BASE_DIR) / "locale_vendor" / locale / "LC_MESSAGES" / "django.po"
+        path = Path(settings.PACKAGE_DIR) / "locale_vendor" / locale / "LC_MESSAGES" / "django.po"
         path.parent.mkdir(parents=True, exist_ok=True)
         old = polib.pofile(str(path)) if path.exists() else None
         catalogue = polib.POFile(wrapwidth=100)
