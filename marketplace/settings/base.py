@@ -1,10 +1,13 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.storage import upload_storage
 
 # The marketplace package: templates, static sources and translation catalogues live in it,
 # so an installed wheel carries them. BASE_DIR is the directory above it: the checkout, or
@@ -166,8 +169,12 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Kaaj's static sources are the marketplace app's static/ (the app directories finder finds
 # them); naming it in STATICFILES_DIRS as well would collect every file twice.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Uploads (proof screenshots, dispute evidence): private, through the storage API only. On the
+# local disk under MEDIA_ROOT, or in the S3 bucket AWS_STORAGE_BUCKET_NAME names (with
+# AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME,
+# AWS_S3_ADDRESSING_STYLE, AWS_LOCATION); see marketplace/storage.py.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": upload_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

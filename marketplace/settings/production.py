@@ -1,7 +1,10 @@
 """Production: every secret and host from the environment; refuses to start without them."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.storage import upload_storage_problems
 from payments.configuration import payment_configuration_problems
 
 from .base import *  # noqa: F403
@@ -46,6 +49,11 @@ _payment_problems = payment_configuration_problems(
 )
 if _payment_problems:
     raise ImproperlyConfigured(_payment_problems[0][1])
+
+# Uploads on S3 (base.py's STORAGES) only when the variables can work; the local disk otherwise.
+_storage_problems = upload_storage_problems(os.environ)
+if _storage_problems:
+    raise ImproperlyConfigured(_storage_problems[0])
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://kaaj@localhost/kaaj")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

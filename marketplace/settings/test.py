@@ -40,8 +40,14 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Uploads stay in memory unless AWS_STORAGE_BUCKET_NAME points the run at a bucket (the
+# object storage tests start an S3 server of their own either way: tests/tasks/test_s3.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "default": (
+        STORAGES["default"]  # noqa: F405
+        if env.str("AWS_STORAGE_BUCKET_NAME", default="")
+        else {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Static files come from the finders, as in development: tests never run collectstatic.
