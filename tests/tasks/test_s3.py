@@ -35,7 +35,7 @@ from accounts.services import moderator_grant
 from core.errors import DomainError
 from marketplace.storage import storage_check, upload_storage, upload_storage_problems
 from tasks import services
-from tasks.models import Assignment, AssignmentStatus, Dispute, Screenshot
+from tasks.models import Assignment, AssignmentStatus, Campaign, Dispute, Screenshot
 from tasks.services.disputes import dispute_open
 from tasks.views.screenshots import screenshot
 from workers.claims import task_claim
@@ -112,6 +112,10 @@ def _object(s3, key: str) -> bytes:
     return s3.client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
 
 
+def _campaign(pk: int) -> Campaign:
+    return Campaign.objects.get(pk=pk)
+
+
 def _new_worker() -> User:
     return UserFactory()
 
@@ -142,6 +146,18 @@ def test_a_name_already_taken_is_never_overwritten(s3):
     assert not {first, second} & bucket_keys(s3.client)
 
 
+def test_a_prefix_shares_the_bucket_and_stays_out_of_the_stored_names(s3):
+    options = upload_storage({**s3.environment, "AWS_LOCATION": "kaaj"})["OPTIONS"]
+    storage = S3Storage(**options)
+    name = storage.save("private/screenshots/prefixed.png", ContentFile(b"picture"))
+    assert name == "private/screenshots/prefixed.png"
+    assert _object(s3, f"kaaj/{name}") == b"picture"
+    with storage.open(name) as stored:
+        assert stored.read() == b"picture"
+    storage.delete(name)
+    assert f"kaaj/{name}" not in bucket_keys(s3.client)
+
+
 def test_proof_sent_from_the_page_and_the_api_lands_in_the_bucket(client, api_as, s3, world):
     campaign = world.shots
     by_page, by_api = _new_worker(), _new_worker()
@@ -167,12 +183,6 @@ def test_proof_sent_from_the_page_and_the_api_lands_in_the_bucket(client, api_as
         ).values_list("file", flat=True)
     )
     assert len(names) == 2 and bucket_keys(s3.client) - before == names
-
-
-def _campaign(pk: int):
-    from tasks.models import Campaign
-
-    return Campaign.objects.get(pk=pk)
 
 
 # --- reading: the one rule, pages and API alike ------------------------------------------------
