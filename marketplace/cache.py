@@ -79,6 +79,10 @@ class FailOpenRedisCacheClient(RedisCacheClient):
 
     add = _fail_open(lambda key, value, timeout: True)(RedisCacheClient.add)
     get = _fail_open(lambda key, default: default)(RedisCacheClient.get)
+    # get() that answers ``unreadable`` rather than the miss when Redis cannot be asked.
+    get_or_unreadable = _fail_open(lambda key, default, unreadable: unreadable)(
+        lambda self, key, default, unreadable: RedisCacheClient.get(self, key, default)
+    )
     set = _fail_open(lambda key, value, timeout: None)(RedisCacheClient.set)
     touch = _fail_open(lambda key, timeout: False)(RedisCacheClient.touch)
     delete = _fail_open(lambda key: False)(RedisCacheClient.delete)
@@ -108,3 +112,11 @@ class FailOpenRedisCache(RedisCache):
         """Delete this cache's keys only (those under its KEY_PREFIX), unlike ``clear()``,
         which empties the whole Redis database. Returns how many were deleted."""
         return self._cache.delete_prefixed(f"{self.key_prefix}:" if self.key_prefix else "")
+
+    def get_or_unreadable(
+        self, key: str, default: Any = None, unreadable: Any = None, version: int | None = None
+    ) -> Any:
+        """``get()``, telling a miss (``default``) from a Redis that could not be asked
+        (``unreadable``): for a read whose safe answer is not the miss (core/db.py's pins)."""
+        key = self.make_and_validate_key(key, version=version)
+        return self._cache.get_or_unreadable(key, default, unreadable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ErrorSerializer
+from core.db import replica_reads
 from notifications import selectors, services
 from notifications.models import Notification, NotificationKind
 from notifications.texts import render_detail, render_title
@@ -72,6 +74,7 @@ class NotificationPagination(PageNumberPagination):
         return schema
 
 
+@method_decorator(replica_reads, name="get")  # from the read replica, if there is one
 class NotificationList(ListAPIView):
     serializer_class = NotificationSerializer
     pagination_class = NotificationPagination

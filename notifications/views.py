@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.db import replica_reads
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 from notifications.models import NotificationKind
@@ -19,6 +20,7 @@ PAGE_SIZE = 20
 
 
 @login_required
+@replica_reads
 def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_of(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")

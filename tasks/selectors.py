@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import F, QuerySet
 
 from payments.selectors import Violation
@@ -52,7 +52,8 @@ def employer_stats(employer_ids: Iterable[int]) -> dict[int, EmployerStats]:
     employers = sorted(set(employer_ids))
     stats = dict.fromkeys(employers, EmployerStats())
     if employers:
-        with connection.cursor() as cursor:
+        # The feed's replica when it reads there (core/db.py), else the primary.
+        with connections[router.db_for_read(Assignment)].cursor() as cursor:
             cursor.execute(_EMPLOYER_STATS_SQL, [employers])
             stats.update((row[0], EmployerStats(*row[1:])) for row in cursor.fetchall())
     return stats

@@ -4,6 +4,7 @@ their assignments, submitting proof, giving a task back."""
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.http import client_ip
 from accounts.models import User
 from core.api import ErrorSerializer
+from core.db import replica_reads
 from core.pagination import count_free_page, page_number
 from tasks.api.base import assignment_of_worker, campaign_for_worker, errors, fresh, with_proof
 from tasks.api.serializers import (
@@ -143,6 +145,7 @@ class FeedView(GenericAPIView):
 
     pagination_class = None  # see get(): pages without a COUNT
 
+    @method_decorator(replica_reads)  # from the read replica, if there is one
     def get(self, request, *args, **kwargs):
         """One page (``?page=``), with its employers' track records (one more query)."""
         number = page_number(request.query_params.get("page"))

@@ -34,7 +34,7 @@ from functools import reduce
 from operator import and_
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,7 +138,8 @@ def standing_read(worker: User, *, scope: int | None = None, now: datetime | Non
     """The worker's standing now, in one query: for every campaign, or for ``scope`` (a
     campaign id) only."""
     values = standing_values(worker_id=worker.pk, scope=scope, now=now or timezone.now())
-    with connection.cursor() as cursor:
+    # The feed's replica when it reads there (core/db.py), else the primary.
+    with connections[router.db_for_read(User)].cursor() as cursor:
         cursor.execute(STANDING_SQL, values)
         return Standing.from_row(worker.pk, cursor.fetchone())
 

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import client_ip
+from core.db import replica_reads
 from core.errors import DomainError
 from core.pagination import count_free_page, page_number
 from tasks.forms import SubmitForm
@@ -130,8 +131,10 @@ def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
 
 @login_required
 @require_GET
+@replica_reads
 def feed_page(request: HttpRequest) -> HttpResponse:
-    """Campaigns this worker may claim now, filtered by category, by reward or newest."""
+    """Campaigns this worker may claim now, filtered by category, by reward or newest (from
+    the read replica, if there is one)."""
     query = FeedQueryForm(request.GET)
     if not query.is_valid():  # refused as by the API (400), but the valid filters still apply
         if "category" in query.errors:

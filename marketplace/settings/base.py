@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "marketplace.limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pins a user who just wrote to the primary database (core/db.py); gone without a replica.
+    "core.db.ReplicaPinMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,6 +114,51 @@ TEMPLATES = [
 # --- Services ------------------------------------------------------------------------------
 # DATABASES, REDIS_URL and CELERY_BROKER_URL are set by each environment's module.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- PostgreSQL at scale: a read replica, PgBouncer ----------------------------------------
+# DATABASE_REPLICA_URL: a streaming replica of DATABASE_URL's database. The views that say so
+# (the worker's feed, the notifications list) read from it; a user who wrote reads from the
+# primary for REPLICA_PIN_SECONDS after (core/db.py). Every environment applies
+# replica_settings() to its DATABASES.
+REPLICA_PIN_SECONDS = env.float("REPLICA_PIN_SECONDS", default=5.0)
+# DATABASE_POOLING=transaction: the databases are reached through PgBouncer in transaction
+# pooling, where a server connection serves one transaction of a client at a time.
+DATABASE_POOLING = env.str("DATABASE_POOLING", default="")
+
+
+def database_pooling(database: dict, pooling: str = DATABASE_POOLING) -> dict:
+    """``database`` (one DATABASES entry) as the pooling in front of it requires: in
+    transaction pooling no server-side cursors (Django's ``.iterator()`` would open a cursor
+    in one server session and fetch from another). Kaaj keeps no other session state: its
+    advisory locks are transaction-scoped (pg_advisory_xact_lock), it never SETs a session
+    parameter, LISTENs, prepares statements or makes temporary tables."""
+    if pooling not in ("", "session", "transaction"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"DATABASE_POOLING is {pooling!r}: leave it empty, or say 'transaction' for "
+            "PgBouncer in transaction pooling (see the README)."
+        )
+    if pooling == "transaction":
+        return {**database, "DISABLE_SERVER_SIDE_CURSORS": True}
+    return database
+
+
+def replica_settings(databases: dict, url: str = "") -> dict[str, object]:
+    """With ``url`` (DATABASE_REPLICA_URL): DATABASES with a ``replica`` alias, connected as
+    ``default`` is (CONN_MAX_AGE, OPTIONS, pooling), and the router that uses it; without,
+    nothing. Migrations run on the primary only."""
+    if not url:
+        return {}
+    primary = databases["default"]
+    parsed = env.db_url_config(url)
+    options = {**primary.get("OPTIONS", {}), **parsed.get("OPTIONS", {})}
+    replica = {**primary, **parsed, "OPTIONS": options}
+    return {
+        "DATABASES": {**databases, "replica": replica},
+        "DATABASE_ROUTERS": ["core.db.ReplicaRouter"],
+    }
+
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -5,7 +5,7 @@ import secrets
 from marketplace import devstack
 
 from .base import *  # noqa: F403
-from .base import env, redis_settings
+from .base import database_pooling, env, redis_settings, replica_settings
 
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -28,6 +28,8 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
     DATABASES = {"default": _stack.database_settings}
+DATABASES["default"] = database_pooling(DATABASES["default"])
+globals().update(replica_settings(DATABASES, env.str("DATABASE_REPLICA_URL", default="")))
 
 if env.str("REDIS_URL", default=""):
     globals().update(redis_settings(env.str("REDIS_URL")))

@@ -13,8 +13,10 @@ from .base import (
     PAYMENTS_PROVIDER,
     STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET,
+    database_pooling,
     env,
     redis_settings,
+    replica_settings,
 )
 
 
@@ -63,6 +65,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
 )
+DATABASES["default"] = database_pooling(DATABASES["default"])
+# A read replica for the feed, when DATABASE_REPLICA_URL names one (core/db.py).
+globals().update(replica_settings(DATABASES, env.str("DATABASE_REPLICA_URL", default="")))
 globals().update(redis_settings(env.str("REDIS_URL", default="redis://localhost:6379/0")))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

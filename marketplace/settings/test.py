@@ -9,7 +9,7 @@ import secrets
 from marketplace import devstack
 
 from .base import *  # noqa: F403
-from .base import env, redis_settings
+from .base import database_pooling, env, redis_settings, replica_settings
 
 SECRET_KEY = "kaaj-tests-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -23,6 +23,16 @@ else:
     _context.__enter__()
     atexit.register(_context.__exit__, None, None, None)
     DATABASES = {"default": _stack.database_settings}
+DATABASES["default"] = database_pooling(DATABASES["default"])
+# DATABASE_REPLICA_URL adds the ``replica`` alias here too, as a TEST MIRROR of ``default``:
+# the test database on the replica's server. No router sends reads to it unless a test
+# installs core.db.ReplicaRouter (tests/test_replica.py, which adds the alias itself when the
+# variable is unset): the suite's other tests write and read inside one transaction, which a
+# second connection would not see.
+_replica = replica_settings(DATABASES, env.str("DATABASE_REPLICA_URL", default=""))
+if _replica:
+    DATABASES = _replica["DATABASES"]
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 
 # The cache is a real Redis, as in production: the one REDIS_URL names, else a throw-away
 # redis-server of this process's own. Keys carry a per-run prefix (tests/conftest.py
