@@ -4,7 +4,10 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.dev")
+from marketplace.checkout import DEFAULT_SETTINGS_MODULE
+
+# Development settings in a checkout, production ones when installed (marketplace.checkout).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS_MODULE)
 
 app = Celery("kaaj")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -17,8 +17,8 @@ a server whose owner is gone (``make run`` killed hard) is taken over by the nex
 them all on Ctrl-C or SIGTERM. Each has a pid file too, so what a hard-killed run left
 running is found and stopped by the next one (:func:`stop_leftovers`).
 
-This module imports only the standard library at the top: settings import it to learn
-the socket paths, long before anything is started.
+This module imports only the standard library at the top (and marketplace.checkout, which
+does too): settings import it to learn the socket paths, long before anything is started.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from marketplace.checkout import IN_CHECKOUT, SOURCE_ROOT
+
+BASE_DIR = SOURCE_ROOT
 DATABASE_NAME = "kaaj"
 DATABASE_USER = "postgres"
 # Unix socket paths are limited to 107 bytes; leave room for ".s.PGSQL.5432".
@@ -67,8 +69,18 @@ SELF_STARTING_COMMANDS = frozenset({"runstack"})
 
 
 def var_dir() -> Path:
-    """The data folder: ``KAAJ_VAR_DIR`` or ``var/`` in the checkout."""
-    return Path(os.environ.get("KAAJ_VAR_DIR") or BASE_DIR / "var").resolve()
+    """The data folder: ``KAAJ_VAR_DIR`` or ``var/`` in the checkout. An installed Kaaj has
+    no checkout, and site-packages is no place for data: there it must be set."""
+    if os.environ.get("KAAJ_VAR_DIR"):
+        return Path(os.environ["KAAJ_VAR_DIR"]).resolve()
+    if not IN_CHECKOUT:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "Kaaj is installed, not a checkout: set KAAJ_VAR_DIR to a folder for the embedded "
+            "stack's data, or use the production settings."
+        )
+    return (BASE_DIR / "var").resolve()
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,18 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
 import os
-from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.checkout import IN_CHECKOUT, PACKAGE_DIR, SOURCE_ROOT
 from marketplace.storage import upload_storage
 
-# The marketplace package: templates, static sources and translation catalogues live in it,
-# so an installed wheel carries them. BASE_DIR is the directory above it: the checkout, or
-# site-packages when installed.
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-BASE_DIR = PACKAGE_DIR.parent
+# Templates, static sources and translation catalogues live in the marketplace package
+# (PACKAGE_DIR), so an installed wheel carries them. BASE_DIR is the directory above it: the
+# checkout, or site-packages when installed, where nothing may be written (IN_CHECKOUT).
+BASE_DIR = SOURCE_ROOT
 
 env = environ.Env()
 
@@ -212,10 +211,17 @@ USE_TZ = True
 
 # --- Static and uploaded files -------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Installed, neither has a default: site-packages is no place for collected files or uploads.
+# Without STATIC_ROOT, collectstatic says to set it; production refuses to start without
+# MEDIA_ROOT while uploads are kept on the local disk (settings/production.py).
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or (
+    BASE_DIR / "staticfiles" if IN_CHECKOUT else None
+)
 # Kaaj's static sources are the marketplace app's static/ (the app directories finder finds
 # them); naming it in STATICFILES_DIRS as well would collect every file twice.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_ROOT = env.str("MEDIA_ROOT", default="") or (
+    BASE_DIR / "var" / "media" if IN_CHECKOUT else None
+)
 # Uploads (proof screenshots, dispute evidence): private, through the storage API only. On the
 # local disk under MEDIA_ROOT, or in the S3 bucket AWS_STORAGE_BUCKET_NAME names (with
 # AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_S3_REGION_NAME,

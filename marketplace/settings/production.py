@@ -4,7 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.storage import upload_storage_problems
+from marketplace.storage import FILESYSTEM_BACKEND, upload_storage_problems
 from payments.configuration import payment_configuration_problems
 
 from .base import *  # noqa: F403
@@ -90,3 +90,12 @@ LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+# --- Installed from the wheel ---------------------------------------------------------------
+# base.py gives MEDIA_ROOT no default outside a checkout (never inside site-packages): kept on
+# the local disk, uploads need it set; on S3 it is not used.
+if not MEDIA_ROOT and STORAGES["default"]["BACKEND"] == FILESYSTEM_BACKEND:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set MEDIA_ROOT to a directory for uploads (outside the installed package), or keep "
+        "them in S3 with AWS_STORAGE_BUCKET_NAME (see the README)."
+    )

@@ -1,0 +1,5 @@
+"""``python -m marketplace <command>``: the ``kaaj`` console script without its script."""
+
+from marketplace.cli import main
+
+main()
