@@ -68,9 +68,11 @@ def on_server(server, settings):
 
 
 def queued(server) -> list[tuple[str, list]]:
-    """The jobs waiting in the broker's default queue: (name, *args)."""
+    """The jobs waiting in the broker's queues: (name, *args)."""
     broker = redis.Redis(unix_socket_path=str(server.socket), db=1)
-    messages = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
+    messages = [
+        json.loads(raw) for queue in celery_app.amqp.queues for raw in broker.lrange(queue, 0, -1)
+    ]
     return sorted((m["headers"]["task"], *json.loads(_body(m))[0]) for m in messages)
 
 

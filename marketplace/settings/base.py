@@ -5,6 +5,7 @@ import os
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from marketplace.checkout import IN_CHECKOUT, PACKAGE_DIR, SOURCE_ROOT
 from marketplace.storage import upload_storage
@@ -399,6 +400,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+# Every job is safe to run twice (DESIGN.md), so a job is acknowledged when it ends, not when
+# it starts: one whose worker died is run again instead of lost. With prefetch 1 a worker
+# process holds one unacknowledged job at a time, so jobs queued behind a long one go to an
+# idle process (or another worker) instead of waiting in a busy one's buffer.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -411,9 +416,50 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Redis hands a job that was not acknowledged within the visibility timeout (1 h, kombu's
+# default) to another worker: no job may wait longer than that in a worker (no broker ETAs
+# beyond the e-mail retries' 30 minutes; the sweepers scan columns instead).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Celery queues ---------------------------------------------------------------------------
+# Jobs are queued by kind, so that a slow outside service holds up only its own kind: a job's
+# queue is what it waits on. payouts: the payment provider (each payout's send and the two
+# sweepers that send and retry them). notifications: the mail server. webhooks: employers'
+# endpoints, any of which may answer slowly. clock: only PostgreSQL (the work loop's sweepers
+# beat runs, and the sweepers that find lost e-mail and webhook jobs and queue them again).
+# A worker started without -Q consumes all four (make run's does); at scale, run workers per
+# queue so each kind has processes of its own (README, "Running at scale").
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("payouts", "clock", "notifications", "webhooks")
+]
+# Routes by job name; a job without one fails tests/test_celery.py. What arrives unrouted
+# anyway (a library's job) goes where it can delay neither payouts nor the clock.
+CELERY_TASK_DEFAULT_QUEUE = "notifications"
+CELERY_TASK_ROUTES = {
+    "payments.payout_send": {"queue": "payouts"},
+    "payments.payouts_send_requested": {"queue": "payouts"},
+    "payments.payouts_retry_stuck": {"queue": "payouts"},
+    "notifications.email": {"queue": "notifications"},
+    "notifications.send_digests": {"queue": "notifications"},
+    "webhooks.delivery_send": {"queue": "webhooks"},
+    "tasks.expire_claims": {"queue": "clock"},
+    "tasks.auto_approve": {"queue": "clock"},
+    "tasks.close_dispute_windows": {"queue": "clock"},
+    "tasks.expire_campaigns": {"queue": "clock"},
+    "tasks.complete_campaigns": {"queue": "clock"},
+    "payments.ledger_check_daily": {"queue": "clock"},
+    "notifications.warn_expiring_claims": {"queue": "clock"},
+    "notifications.sweep_emails": {"queue": "clock"},
+    "webhooks.send_due": {"queue": "clock"},
+    "webhooks.prune": {"queue": "clock"},
+}
 # Sweeper jobs scan columns on a schedule (DESIGN.md, "Time"); later issues add them here.
+# Beat is a singleton: run exactly one `celery beat` per deployment, whatever the number of
+# machines. Two would queue every sweep twice (harmless, as each sweeper is safe to run
+# concurrently, but twice the work); none stops the clock: claims never expire, submissions
+# are never approved automatically, lost jobs are never queued again.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ledger-check-daily": {
         "task": "payments.ledger_check_daily",

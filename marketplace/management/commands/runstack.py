@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 with devstack.embedded(stack, postgres=postgres, redis=redis):
                     self._prepare(host, port)
                     supervisor = devstack.Supervisor(
-                        self._programs(host, port, reload), pid_dir=stack.pid_dir
+                        self.programs(host, port, reload), pid_dir=stack.pid_dir
                     )
                     _exit_with_parent()
                     supervisor.run()
@@ -85,7 +85,9 @@ class Command(BaseCommand):
             "with another: manage.py seed_demo --password ...)"
         )
 
-    def _programs(self, host: str, port: int, reload: bool) -> list[devstack.Program]:
+    def programs(self, host: str, port: int, reload: bool) -> list[devstack.Program]:
+        """What make run supervises: the web server, one Celery worker consuming every
+        queue, and beat (the deployment's one beat)."""
         python = sys.executable
         env = {
             **os.environ,
@@ -96,11 +98,13 @@ class Command(BaseCommand):
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE_FILENAME", "celerybeat-schedule")
         web = [python, manage, "runserver", f"{host}:{port}"]
         celery = [python, "-m", "celery", "-A", "marketplace"]
+        # One worker for every queue (production runs workers per queue; the README says how).
+        queues = ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)
         commands = {
             "web": web if reload else [*web, "--noreload"],
             "worker": [
                 *celery,
-                *("worker", "--loglevel", "INFO", "--concurrency", "2"),
+                *("worker", "--loglevel", "INFO", "--concurrency", "2", "--queues", queues),
                 *("--without-gossip", "--without-mingle"),
             ],
             "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule],
