@@ -13,6 +13,10 @@ import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from marketplace.devstack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -20,14 +24,15 @@ if str(ROOT) not in sys.path:
 
 
 @contextlib.contextmanager
-def bench_servers(*, redis: bool = False) -> Iterator[None]:
-    """Point DATABASE_URL (and REDIS_URL when ``redis``) at servers for this run."""
+def bench_servers(*, redis: bool = False) -> Iterator[Stack | None]:
+    """Point DATABASE_URL (and REDIS_URL when ``redis``) at servers for this run; yields the
+    embedded stack when this run started its PostgreSQL, None when DATABASE_URL was given."""
     from marketplace import devstack
 
     postgres = not os.environ.get("DATABASE_URL")
     redis = redis and not os.environ.get("REDIS_URL")
     if not (postgres or redis):
-        yield
+        yield None
         return
     stack = devstack.Stack(devstack.var_dir(), "bench")
     with devstack.embedded(stack, postgres=postgres, redis=redis, quiet=True):
@@ -37,7 +42,7 @@ def bench_servers(*, redis: bool = False) -> Iterator[None]:
             os.environ["DATABASE_URL"] = f"postgres://postgres@/kaaj?host={socket}"
         if redis:
             os.environ["REDIS_URL"] = stack.redis_url
-        yield
+        yield stack if postgres else None
 
 
 def _recreate_database(stack) -> None:

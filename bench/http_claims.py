@@ -62,17 +62,17 @@ def run(args) -> None:
 
     call_command("migrate", verbosity=0)
     total = args.cycles * len(args.clients)
-    campaign_id, emails = _setup(total, max(args.clients))
+    campaign_id, emails = workload(total, max(args.clients))
     connection.close()
 
-    with tempfile.TemporaryDirectory() as media, _gunicorn(args.gunicorn_workers, media) as port:
-        tokens = [_token(port, email) for email in emails]
+    with tempfile.TemporaryDirectory() as media, gunicorn(args.gunicorn_workers, media) as port:
+        tokens = [api_token(port, email) for email in emails]
         print(
             f"gunicorn: {args.gunicorn_workers} sync workers, production settings, "
             f"127.0.0.1:{port}; campaign {campaign_id} with {total} tasks"
         )
         for clients in args.clients:
-            rate, p50, p95 = _measure(port, campaign_id, tokens[:clients], args.cycles)
+            rate, p50, p95 = measure([port], campaign_id, tokens[:clients], args.cycles)
             print(
                 f"{clients:2d} clients: {args.cycles} cycles, {rate:6.1f} claim+submit cycles/s "
                 f"(one cycle: p50 {p50:5.1f} ms, p95 {p95:5.1f} ms)"
@@ -86,7 +86,7 @@ def run(args) -> None:
         sys.exit(1)
 
 
-def _setup(positions: int, clients: int) -> tuple[int, list[str]]:
+def workload(positions: int, clients: int) -> tuple[int, list[str]]:
     """One funded, approved campaign (text proof, the highest per-worker cap, which the
     default runs never reach) and ``clients`` workers with a password, built through the
     services."""
@@ -115,7 +115,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _gunicorn(workers: int, media: str):
+def gunicorn(workers: int, media: str):
     """gunicorn on loopback with the production settings and a complete environment;
     stopped (SIGTERM, then SIGKILL) whatever happens."""
     port = _free_port()
@@ -166,7 +166,7 @@ def _wait_until_up(port: int, server: subprocess.Popen) -> None:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with {server.returncode}")
         with contextlib.suppress(OSError):
-            status, _ = _request(
+            status, _ = api_request(
                 http.client.HTTPConnection("127.0.0.1", port), "GET", "/api/v1/categories/"
             )
             if status < 500:
@@ -175,7 +175,7 @@ def _wait_until_up(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def _request(
+def api_request(
     conn: http.client.HTTPConnection, method: str, path: str, body=None, token: str = ""
 ) -> tuple[int, dict]:
     headers = {"Accept": "application/json", "Host": "127.0.0.1"}
@@ -194,8 +194,8 @@ def _request(
         return response.status, {"raw": raw[:200]}
 
 
-def _token(port: int, email: str) -> str:
-    status, body = _request(
+def api_token(port: int, email: str) -> str:
+    status, body = api_request(
         http.client.HTTPConnection("127.0.0.1", port),
         "POST",
         "/api/v1/auth/token/",
@@ -206,27 +206,29 @@ def _token(port: int, email: str) -> str:
     return body["token"]
 
 
-def _measure(port: int, campaign_id: int, tokens: list[str], cycles: int):
-    """Cycles per second with one thread per token, ``cycles`` in all; and the p50/p95 of
-    one cycle's time."""
+def measure(ports: list[int], campaign_id: int, tokens: list[str], cycles: int, between=None):
+    """Cycles per second with one thread per token, ``cycles`` in all, the threads spread
+    over the web servers on ``ports`` in turn; and the p50/p95 of one cycle's time.
+    ``between(conn, n)``, if given, runs after each cycle of client ``n`` on its connection
+    (and counts in the rate, not in the cycle's time)."""
     shares = [cycles // len(tokens) + (n < cycles % len(tokens)) for n in range(len(tokens))]
     barrier = threading.Barrier(len(tokens) + 1)
     durations: list[float] = []
     errors: list[str] = []
 
-    def client(token: str, count: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def client(n: int, token: str, count: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", ports[n % len(ports)], timeout=60)
         barrier.wait()
         try:
             for _ in range(count):
                 began = time.perf_counter()
-                status, claim = _request(
+                status, claim = api_request(
                     conn, "POST", f"/api/v1/campaigns/{campaign_id}/claim/", {}, token
                 )
                 if status != 201:
                     errors.append(f"claim: {status} {claim}")
                     return
-                status, body = _request(
+                status, body = api_request(
                     conn,
                     "POST",
                     f"/api/v1/assignments/{claim['id']}/submit/",
@@ -237,14 +239,16 @@ def _measure(port: int, campaign_id: int, tokens: list[str], cycles: int):
                     errors.append(f"submit: {status} {body}")
                     return
                 durations.append((time.perf_counter() - began) * 1000)
+                if between is not None:
+                    between(conn, n)
         except (OSError, http.client.HTTPException) as error:
             errors.append(repr(error))
         finally:
             conn.close()
 
     threads = [
-        threading.Thread(target=client, args=(token, share))
-        for token, share in zip(tokens, shares, strict=True)
+        threading.Thread(target=client, args=(n, token, share))
+        for n, (token, share) in enumerate(zip(tokens, shares, strict=True))
     ]
     for thread in threads:
         thread.start()

@@ -257,6 +257,20 @@ def postgres_stop(stack: Stack) -> None:
         _pg("pg_ctl", ["-w", "-t", "60", "-m", "fast", "stop"], stack, timeout=90)
 
 
+def postgres_replica_create(primary: Stack, replica: Stack) -> None:
+    """Make ``replica``'s data folder a physical streaming replica of ``primary``'s running
+    cluster (``pg_basebackup -R``: a copy that, once started with :func:`postgres_start`,
+    follows the primary over its socket, read-only). Any earlier copy is replaced."""
+    import shutil
+
+    shutil.rmtree(replica.pgdata, ignore_errors=True)
+    replica.pgdata.mkdir(parents=True, mode=0o700)
+    replica.socket_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_ownership(replica)
+    source = ["-h", str(primary.socket_dir), "-U", DATABASE_USER]
+    _pg("pg_basebackup", ["-R", "-X", "stream", "-c", "fast", *source], replica, timeout=600)
+
+
 # --- Redis ------------------------------------------------------------------------------
 
 
