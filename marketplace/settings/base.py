@@ -4,10 +4,12 @@ import os
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
 from marketplace.checkout import IN_CHECKOUT, PACKAGE_DIR, SOURCE_ROOT
+from marketplace.sentry import sentry_init
 from marketplace.storage import upload_storage
 
 # Templates, static sources and translation catalogues live in the marketplace package
@@ -68,6 +70,9 @@ for _provider in ("google", "facebook"):
         }
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, before anything else runs (no host check, no HTTPS
+    # redirect, no session, no database): see marketplace/probes.py.
+    "marketplace.probes.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -502,12 +507,61 @@ CACHE_REDIS_RETRY_SECONDS = env.float("CACHE_REDIS_RETRY_SECONDS", default=5.0)
 # With PostgreSQL unreachable, requests answer 503 with this Retry-After.
 UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("UNAVAILABLE_RETRY_AFTER_SECONDS", default=30)
 
+# --- Operations: probes, metrics, error reports ---------------------------------------------
+# /readyz waits this long at most for its checks (PostgreSQL, Redis, storage, run at once);
+# set the probe's own timeout above it. See marketplace/probes.py.
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
+# Prometheus metrics (django-prometheus) at /metrics, for `Authorization: Bearer
+# <METRICS_TOKEN>` only; with several gunicorn workers, set PROMETHEUS_MULTIPROC_DIR too
+# (gunicorn.conf.py). Off: /metrics is a 404.
+PROMETHEUS_METRICS = env.bool("PROMETHEUS_METRICS", default=False)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+
+def prometheus_middleware(middleware: list[str]) -> list[str]:
+    """``middleware`` with django-prometheus's pair: its "before" right after the probes
+    (which it does not count), so that it times everything else; its "after" last."""
+    probes = middleware.index("marketplace.probes.ProbesMiddleware")
+    return [
+        *middleware[: probes + 1],
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *middleware[probes + 1 :],
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
+
+
+if PROMETHEUS_METRICS:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = prometheus_middleware(MIDDLEWARE)
+
+# Error reports to Sentry when SENTRY_DSN is set, without personal data (marketplace/sentry.py).
+if env.str("SENTRY_DSN", default=""):
+    sentry_init(
+        dsn=env.str("SENTRY_DSN"),
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
 # --- Logging -------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line (timestamp, level, logger, message, exc_info with
+# the traceback) for a log collector; plain text by default.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}: set it to plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # One line per request while PostgreSQL is unreachable, not a traceback each.
     "filters": {"unreachable": {"()": "marketplace.unavailable.OneLineWhenUnreachable"}},

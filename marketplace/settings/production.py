@@ -42,6 +42,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set the ALLOWED_HOSTS environment variable (see the README).")
 
+# Metrics are never public: on, they need the token Prometheus sends (or METRICS_TOKEN_FILE).
+if PROMETHEUS_METRICS:  # noqa: F405
+    if not (env.str("METRICS_TOKEN", default="") or env.str("METRICS_TOKEN_FILE", default="")):
+        raise ImproperlyConfigured(
+            "PROMETHEUS_METRICS is on: set METRICS_TOKEN, the bearer token Prometheus sends "
+            "for /metrics (see the README)."
+        )
+    METRICS_TOKEN = _secret("METRICS_TOKEN")
+
 # Real money (Stripe, live keys) or an explicit demo: never money made up in production.
 _payment_problems = payment_configuration_problems(
     provider=PAYMENTS_PROVIDER,
