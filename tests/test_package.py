@@ -152,7 +152,7 @@ def database_url() -> str:
     db = connection.settings_dict
     user = quote(db["USER"] or "", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or ""
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
     if host.startswith("/"):
         return f"postgres://{user}{password}@/{db['NAME']}?host={host}"
     port = f":{db['PORT']}" if db["PORT"] else ""
