@@ -17,6 +17,8 @@ HEAD, and only while none of these holds, in which case it goes to the primary:
   every web process sees the same pins. It holds the time it ends, compared with the clock
   (``time.time()``), the key's expiry in Redis only clearing it away afterwards;
 - the pin cannot be read (Redis down or timing out): the primary can always answer;
+- the replica cannot be reached: the primary answers, and this process does not try the
+  replica again for ``REPLICA_RETRY_SECONDS`` (a replica down slows the feed, never stops it);
 - the read is inside a transaction on the primary (``transaction.atomic``): a read that
   decides a write must see what the write will lock;
 - the query locks (``select_for_update``): Django routes it as a write.
@@ -33,6 +35,7 @@ first): a token or session made a moment ago is found on the primary.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -43,11 +46,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# After the replica could not be reached, this process reads from the primary this long.
+REPLICA_RETRY_SECONDS = 10.0
 _UNREADABLE = object()
+_replica_down_until = 0.0  # time.monotonic(); shared by every thread of the process
 
 
 @dataclass
@@ -55,13 +63,15 @@ class _Scope:
     """A view that may read from the replica, for this user (None: anonymous)."""
 
     user_id: int | None
-    _pinned: bool | None = field(default=None, repr=False)
+    _replica: bool | None = field(default=None, repr=False)
 
-    def pinned(self) -> bool:
-        """Whether the user must read from the primary; asked of Redis once per view."""
-        if self._pinned is None:
-            self._pinned = self.user_id is not None and replica_pinned(self.user_id)
-        return self._pinned
+    def replica(self) -> bool:
+        """Whether this view's reads go to the replica: the user is not pinned (asked of
+        Redis once per view) and the replica answers."""
+        if self._replica is None:
+            pinned = self.user_id is not None and replica_pinned(self.user_id)
+            self._replica = not pinned and _replica_reachable()
+        return self._replica
 
 
 _scope: ContextVar[_Scope | None] = ContextVar("replica_scope", default=None)
@@ -99,9 +109,9 @@ class ReplicaRouter:
 
     def db_for_read(self, model, **hints) -> str:
         scope = _scope.get()
-        if scope is None or connections[DEFAULT_DB_ALIAS].in_atomic_block or scope.pinned():
+        if scope is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
-        return REPLICA
+        return REPLICA if scope.replica() else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model, **hints) -> str:
         return DEFAULT_DB_ALIAS
@@ -111,6 +121,25 @@ class ReplicaRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints) -> bool:
         return db == DEFAULT_DB_ALIAS
+
+
+def _replica_reachable() -> bool:
+    """Connect to the replica unless it failed less than REPLICA_RETRY_SECONDS ago (a
+    persistent connection is reused: no round trip)."""
+    global _replica_down_until
+    if time.monotonic() < _replica_down_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+    except DatabaseError as error:
+        _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning(
+            "Read replica unreachable (%s): reading from the primary; trying again in %s s",
+            str(error).strip(),
+            REPLICA_RETRY_SECONDS,
+        )
+        return False
+    return True
 
 
 def replica_routed() -> bool:

@@ -11,6 +11,7 @@ connection that ran it; the tests are transactional, so both connections see the
 from __future__ import annotations
 
 import copy
+import socket
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core import db
 from core.db import REPLICA, ReplicaPinMiddleware, replica_scope
 from marketplace import cache as fail_open
 from marketplace.devstack import ThrowawayRedis
@@ -210,6 +212,29 @@ def test_when_the_pin_cannot_be_read_the_feed_reads_from_the_primary(
     finally:
         server.close()
         fail_open._down_until.clear()
+
+
+@on_both
+def test_an_unreachable_replica_leaves_the_feed_to_the_primary(
+    api_as, worker, campaign, monkeypatch, caplog
+):
+    replica = connections[REPLICA]
+    replica.close()
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setitem(replica.settings_dict, "HOST", "127.0.0.1")
+    monkeypatch.setitem(replica.settings_dict, "PORT", str(closed))
+    monkeypatch.setattr(db, "_replica_down_until", 0.0)
+    api = api_as(worker)
+
+    for _ in range(2):
+        with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary:
+            feed = api.get("/api/v1/feed/")
+        assert [item["id"] for item in feed.json()["results"]] == [campaign.pk]
+        assert reading(primary, "tasks_campaign") and reading(primary, "LATERAL")
+    # Tried once; the second request did not wait for it again.
+    assert caplog.text.count("Read replica unreachable") == 1
 
 
 # --- settings: nothing changes without DATABASE_REPLICA_URL --------------------------------
