@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -119,10 +120,13 @@ def storage_check(storage=None) -> str | None:
     bucket exists, the credentials are accepted). The local disk: MEDIA_ROOT is a writable
     directory, or can be made in one (FileSystemStorage makes it on the first upload)."""
     from django.core.files.storage import FileSystemStorage, default_storage
-    from storages.backends.s3 import S3Storage
 
     storage = storage if storage is not None else default_storage
-    if isinstance(storage, S3Storage):
+    kind = storage.__class__  # sets default_storage up, importing its backend's module
+    # An S3 storage's module is imported by now; importing it here otherwise (boto3, about a
+    # second on a cold start) would spend the probe's time on a backend not in use.
+    s3 = sys.modules.get("storages.backends.s3")
+    if s3 is not None and issubclass(kind, s3.S3Storage):
         return _bucket_check(storage)
     if isinstance(storage, FileSystemStorage):
         return _directory_check(Path(storage.location))

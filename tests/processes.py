@@ -56,7 +56,8 @@ def database_url(server: dict[str, Any], name: str) -> str:
     user = urllib.parse.quote(server.get("USER") or "", safe="")
     password = server.get("PASSWORD") or ""
     credentials = f"{user}:{urllib.parse.quote(password, safe='')}" if password else user
-    host, port = server.get("HOST") or "", server.get("PORT") or ""
+    host = server.get("HOST") or server.get("OPTIONS", {}).get("host") or ""
+    port = server.get("PORT") or ""
     if host.startswith("/"):
         query = urllib.parse.urlencode({"host": host, **({"port": port} if port else {})})
         return f"postgres://{credentials}@/{name}?{query}"

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from marketplace import urls as marketplace_urls
 from marketplace.settings.base import prometheus_middleware, redis_settings
 
+from . import processes
 from .factories import PASSWORD
 from .test_database_down import postgresql_unreachable
 from .test_settings_deploy import COMPLETE_ENVIRONMENT, ROOT, manage
@@ -362,10 +363,7 @@ class CollectorHandler(http.server.BaseHTTPRequestHandler):
 
 
 def _database_url() -> str:
-    database = connection.settings_dict
-    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{database['NAME']}"
+    return processes.database_url(connection.settings_dict, connection.settings_dict["NAME"])
 
 
 SENTRY_SCRIPT = """

@@ -30,10 +30,11 @@ import urllib.request
 import zipfile
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+
+from . import processes
 
 # django_db: the commands and pages below use the test run's database, which pytest-django
 # creates only when a collected test asks for it.
@@ -149,14 +150,7 @@ def database_url() -> str:
     """The test run's database as DATABASE_URL (a Unix socket directory as libpq's host)."""
     from django.db import connection
 
-    db = connection.settings_dict
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or db.get("OPTIONS", {}).get("host", "")
-    if host.startswith("/"):
-        return f"postgres://{user}{password}@/{db['NAME']}?host={host}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+    return processes.database_url(connection.settings_dict, connection.settings_dict["NAME"])
 
 
 @pytest.fixture(scope="module")
