@@ -2,9 +2,9 @@
 
 They are never at a public URL: the files live under ``private/`` in storage, which nothing
 serves, and pages and API alike stream them through :func:`private_file_response` after
-fetching the row with the one rule (:func:`screenshot_for`, :func:`dispute_for`): the
-assignment's worker, the campaign's employer and moderators see them; for anybody else the
-row does not exist (404).
+fetching the row with the one rule (:func:`screenshot_for`, :func:`kept_screenshot_for`,
+:func:`dispute_for`): the assignment's worker, the campaign's employer and moderators see
+them; for anybody else the row does not exist (404).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 
 from .dispute_selectors import disputes_with_parties
-from .models import Assignment, Dispute, Screenshot
+from .models import Assignment, Dispute, KeptScreenshot, Screenshot
 
 
 def may_see_proof(user: User, assignment: Assignment) -> bool:
@@ -34,6 +34,15 @@ def screenshot_for(user: User, pk: int) -> Screenshot:
     if not may_see_proof(user, shot.submission.assignment):
         raise Http404
     return shot
+
+
+def kept_screenshot_for(user: User, pk: int) -> KeptScreenshot:
+    """A screenshot kept from a proof sent back with an error, for those who may see its
+    assignment's proofs, or 404."""
+    kept = get_object_or_404(KeptScreenshot.objects.select_related("assignment__campaign"), pk=pk)
+    if not may_see_proof(user, kept.assignment):
+        raise Http404
+    return kept
 
 
 def dispute_for(user: User, pk: int) -> Dispute:
@@ -60,6 +69,12 @@ def screenshot_response(shot: Screenshot) -> FileResponse:
         shot.file,
         content_type=shot.content_type,
         filename=f"screenshot-{shot.pk}.{shot.extension}",
+    )
+
+
+def kept_screenshot_response(kept: KeptScreenshot) -> FileResponse:
+    return private_file_response(
+        kept.file, content_type=kept.content_type, filename=f"kept-{kept.pk}.{kept.extension}"
     )
 
 

@@ -386,27 +386,57 @@ class BulkReviewForm(forms.Form):
 
 class SubmitForm(forms.Form):
     """The proof fields of a campaign as inputs. Validation is the service's
-    (``answers_clean``): its errors are attached to these fields by key."""
+    (``proof_check``): its errors are attached to these fields by key. The inputs carry
+    the same rules as attributes (required, a link, the length), so the browser stops a
+    proof that would come back before its screenshots are uploaded.
 
-    def __init__(self, *args, proof_fields: list[dict], **kwargs) -> None:
+    ``kept`` maps field keys to the screenshots kept from an earlier try (``KeptScreenshot``):
+    such a field needs no new file, and shows the kept one (``field.kept``)."""
+
+    def __init__(self, *args, proof_fields: list[dict], kept: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.use_required_attribute = False
+        self.use_required_attribute = False  # set per input below, from the proof's rule
         for proof in proof_fields:
-            kind = proof["kind"]
+            kind, required = proof["kind"], bool(proof.get("required", True))
             if kind == ProofKind.SCREENSHOT:
-                field = forms.FileField(
-                    widget=forms.ClearableFileInput(attrs={"accept": SCREENSHOT_TYPES})
-                )
+                attrs = {"accept": SCREENSHOT_TYPES, "class": "proof-screenshot"}
+                field = forms.FileField(widget=forms.ClearableFileInput(attrs=attrs))
             elif kind == ProofKind.URL:
                 field = forms.CharField(
-                    widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"})
+                    widget=forms.URLInput(
+                        attrs={
+                            "placeholder": "https://",
+                            "inputmode": "url",
+                            "pattern": "https?://.+",
+                            "maxlength": limits.PROOF_ANSWER_MAX_CHARS,
+                            "title": _("A full link, starting with https://"),
+                        }
+                    )
                 )
             else:
-                field = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+                field = forms.CharField(
+                    widget=forms.Textarea(
+                        attrs={"rows": 2, "maxlength": limits.PROOF_ANSWER_MAX_CHARS}
+                    )
+                )
+            if required and kind != ProofKind.SCREENSHOT:  # screenshots: show_kept decides
+                field.widget.attrs["required"] = True
             field.label, field.required = proof["label"], False
-            field.proof_required = bool(proof.get("required", True))
+            field.proof_required = required
             self.fields[proof["key"]] = field
         self.proof_fields = proof_fields
+        self.show_kept(kept or {})
+
+    def show_kept(self, kept: dict) -> None:
+        """Mark the screenshot fields answered by a kept screenshot: no new file needed."""
+        for proof in self.proof_fields:
+            field = self.fields[proof["key"]]
+            field.kept = kept.get(proof["key"])
+            if proof["kind"] == ProofKind.SCREENSHOT:
+                if field.proof_required and field.kept is None:
+                    field.widget.attrs["required"] = True
+                else:
+                    field.widget.attrs.pop("required", None)
 
     def answers(self) -> dict:
         return {

@@ -400,6 +400,43 @@ class Screenshot(models.Model):
         return SCREENSHOT_EXTENSIONS[self.content_type]
 
 
+def kept_screenshot_path(instance: KeptScreenshot, filename: str) -> str:
+    return screenshot_name(instance.content_type)
+
+
+class KeptScreenshot(models.Model):
+    """A screenshot that passed its checks in a proof sent back for another error: kept
+    against the assignment, one per proof field, so a worker on a slow connection does not
+    upload it again. The next proof that is sent takes it over (as a :class:`Screenshot` of
+    the same file); it is deleted when the claim ends (released, expired, closed). Private,
+    like every proof: the worker, the campaign's employer and moderators see it."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="kept_screenshots"
+    )
+    field_key = models.CharField(max_length=40)
+    file = models.FileField(upload_to=kept_screenshot_path, max_length=200)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    phash = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "field_key"], name="tasks_kept_screenshot_one_per_field"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"kept-screenshot:{self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return SCREENSHOT_EXTENSIONS[self.content_type]
+
+
 class DisputeStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DECIDED = "decided", _("Decided")

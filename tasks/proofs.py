@@ -1,13 +1,15 @@
 """Proof checking: answers against a campaign's proof fields, and screenshots by content.
 
 A screenshot is accepted only if Pillow can open it as JPEG, PNG or WebP within the size and
-pixel limits of the settings. It is re-encoded (which drops EXIF, GPS and any other
-metadata) and stored under a random name in a folder that is never served directly.
+pixel limits of the settings. It is turned upright (EXIF orientation), re-encoded (which
+drops EXIF, GPS and any other metadata) and stored under a random name in a folder that is
+never served directly.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tasks.limits import PROOF_ANSWER_MAX_CHARS
 from tasks.models import ProofKind
@@ -32,10 +34,27 @@ class CleanImage:
     phash: int
 
 
-def answers_clean(proof_fields: list[dict], answers: dict, files: dict) -> tuple[dict, dict]:
+def answers_clean(
+    proof_fields: list[dict], answers: dict, files: dict, *, kept: Collection[str] = ()
+) -> tuple[dict, dict]:
     """Validate a submission; returns (text answers, {key: [CleanImage]}).
 
     Raises ValidationError with messages per field key.
+    """
+    clean_answers, images, errors = proof_check(proof_fields, answers, files, kept=kept)
+    if errors:
+        raise ValidationError(errors)
+    return clean_answers, images
+
+
+def proof_check(
+    proof_fields: list[dict], answers: dict, files: dict, *, kept: Collection[str] = ()
+) -> tuple[dict, dict, dict]:
+    """Check every proof of a submission and report them all: (text answers, {key:
+    [CleanImage]} for the screenshots that passed, {key: [message]} for what did not).
+
+    ``kept`` names the screenshot fields already answered by a screenshot kept from an
+    earlier try (``KeptScreenshot``): a required one needs no new upload then.
     """
     errors: dict[str, list[str]] = {}
     clean_answers: dict[str, str] = {}
@@ -44,7 +63,7 @@ def answers_clean(proof_fields: list[dict], answers: dict, files: dict) -> tuple
         key, kind, required = field["key"], field["kind"], field.get("required", True)
         if kind == ProofKind.SCREENSHOT:
             uploads = files.get(key) or []
-            if required and not uploads:
+            if required and not uploads and key not in kept:
                 errors[key] = [_("Add the screenshot.")]
                 continue
             try:
@@ -70,9 +89,7 @@ def answers_clean(proof_fields: list[dict], answers: dict, files: dict) -> tuple
         errors["answers"] = [
             _("Unknown proof fields: %(keys)s") % {"keys": ", ".join(sorted(unknown))}
         ]
-    if errors:
-        raise ValidationError(errors)
-    return clean_answers, images
+    return clean_answers, {key: shots for key, shots in images.items() if shots}, errors
 
 
 def image_clean(upload) -> CleanImage:
@@ -93,9 +110,12 @@ def image_clean(upload) -> CleanImage:
             if image.width * image.height > settings.SCREENSHOT_MAX_PIXELS:
                 raise ValidationError(_("The screenshot has too many pixels."))
             image.load()
-            clean = _without_metadata(image, kind)
-            phash = difference_hash(image)
-            width, height = image.size
+            # A phone's photo may be stored sideways with an EXIF note to turn it: turn the
+            # pixels themselves, since the note goes with the rest of the metadata.
+            upright = ImageOps.exif_transpose(image)
+            clean = _without_metadata(upright, kind)
+            phash = difference_hash(upright)
+            width, height = upright.size
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ValidationError(_("This file is not a picture we can read.")) from error
     return CleanImage(ContentFile(clean), FORMATS[kind], width, height, phash)

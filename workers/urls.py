@@ -21,4 +21,9 @@ urlpatterns = [
         views.assignment_release_view,
         name="assignment_release",
     ),
+    path(
+        "work/assignments/<int:pk>/kept/<int:kept_pk>/remove/",
+        views.assignment_kept_forget,
+        name="assignment_kept_forget",
+    ),
 ]

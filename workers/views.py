@@ -20,15 +20,28 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import client_ip
 from core.db import replica_reads
 from core.errors import DomainError
 from core.pagination import count_free_page, page_number
 from tasks.forms import SubmitForm
-from tasks.models import WORKING_STATUSES, Assignment, Campaign, CampaignStatus, Category
+from tasks.models import (
+    WORKING_STATUSES,
+    Assignment,
+    Campaign,
+    CampaignStatus,
+    Category,
+    KeptScreenshot,
+)
 from tasks.selectors import employer_stats_attach
-from tasks.services import assignment_release, assignment_submit, verification_code
+from tasks.services import (
+    assignment_release,
+    assignment_submit,
+    kept_screenshot_forget,
+    verification_code,
+)
 
 from . import selectors, services
 from .claims import task_claim
@@ -233,12 +246,17 @@ def my_work(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One claimed task: the instructions with its inputs, the verification code, and the
-    proof form (while the task waits for proof)."""
+    proof form (while the task waits for proof). A proof sent back with an error keeps its
+    screenshots that passed (shown on the form as kept); proof.js sends the form with a
+    progress bar and gets its redirect as htmx's ``HX-Redirect``."""
     assignment = _own_assignment(request, pk)
     campaign = assignment.campaign
     waiting = assignment.status in WORKING_STATUSES
     form = SubmitForm(
-        request.POST or None, request.FILES or None, proof_fields=campaign.proof_fields
+        request.POST or None,
+        request.FILES or None,
+        proof_fields=campaign.proof_fields,
+        kept=_kept_screenshots(assignment) if waiting else {},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,16 +265,18 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
                 worker=request.user,
                 answers=form.answers(),
                 files=form.files_by_key(),
+                keep=True,
             )
         except DomainError as error:
             if error.errors:
                 form.add_service_errors(error.errors)
+                form.show_kept(_kept_screenshots(assignment))
             else:
                 messages.error(request, error.message)
-                return redirect("workers:assignment", pk=assignment.pk)
+                return _redirect(request, reverse("workers:assignment", args=[assignment.pk]))
         else:
             messages.success(request, _("Proof sent. The employer will review it."))
-            return redirect("workers:my_work")
+            return _redirect(request, reverse("workers:my_work"))
     code = (
         verification_code(campaign=campaign, task_id=assignment.task_id, worker_id=request.user.pk)
         if campaign.uses_verification_code
@@ -278,10 +298,38 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _kept_screenshots(assignment: Assignment) -> dict:
+    return {shot.field_key: shot for shot in assignment.kept_screenshots.all()}
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect; to a script sending the form (proof.js), htmx's ``HX-Redirect`` header
+    instead, so the next page is loaded once, with its messages."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 @login_required
 @require_POST
-def assignment_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_kept_forget(request: HttpRequest, pk: int, kept_pk: int) -> HttpResponse:
+    """Remove a screenshot kept from an earlier try, to send another (or none)."""
     assignment = _own_assignment(request, pk)
+    kept = get_object_or_404(KeptScreenshot, pk=kept_pk, assignment=assignment)
+    kept.assignment = assignment
+    kept_screenshot_forget(kept=kept, worker=request.user)
+    messages.success(request, _("The kept screenshot was removed."))
+    return redirect("workers:assignment", pk=assignment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a task back, after a page that asks to confirm it (GET): a task given back is
+    gone, and the button must not be one slip of the thumb from "Send proof"."""
+    assignment = _own_assignment(request, pk)
+    if request.method == "GET":
+        if assignment.status not in WORKING_STATUSES:
+            return redirect("workers:assignment", pk=assignment.pk)
+        return render(request, "workers/assignment_release.html", {"assignment": assignment})
     try:
         assignment_release(assignment=assignment, worker=request.user)
     except DomainError as error:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -33,6 +35,7 @@ from tasks.models import (
     Assignment,
     AssignmentEvent,
     AssignmentStatus,
+    KeptScreenshot,
     TaskStatus,
 )
 from tasks.signals import assignments_moved
@@ -159,4 +162,24 @@ def assignment_end(
     ended = assignment_move(pk, sources, target, by=by, reason=reason)
     if ended is not None:
         task_release(task_id=ended.task_id)
+        kept_screenshots_discard(assignment_id=pk)
     return ended
+
+
+def kept_screenshots_discard(*, assignment_id: int) -> int:
+    """Delete the screenshots kept for an assignment (rows now, files after commit: storage
+    may be remote). Run under the assignment's row lock, as every change of them is."""
+    names = list(
+        KeptScreenshot.objects.filter(assignment_id=assignment_id).values_list("file", flat=True)
+    )
+    if names:
+        KeptScreenshot.objects.filter(assignment_id=assignment_id).delete()
+        transaction.on_commit(lambda: files_delete(names), robust=True)
+    return len(names)
+
+
+def files_delete(names: Iterable[str]) -> None:
+    """Delete stored files that no row refers to any more (after the commit that let go of
+    them)."""
+    for name in names:
+        default_storage.delete(name)

@@ -4,6 +4,8 @@ from .assignments import (
     assignment_release,
     assignment_submit,
     assignments_expire_due,
+    kept_screenshot_forget,
+    screenshots_keep,
     verification_code,
 )
 from .campaigns import (
@@ -44,6 +46,8 @@ __all__ = [
     "campaigns_complete_due",
     "campaigns_expire_due",
     "dispute_windows_close_due",
+    "kept_screenshot_forget",
+    "screenshots_keep",
     "submission_approve",
     "submission_reject",
     "submission_request_revision",

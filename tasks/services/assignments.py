@@ -1,5 +1,6 @@
 """An assignment's steps after the claim (``workers.claims.task_claim``, the worker's side):
-give it back, submit proof; the clock expires claims that ran out of time.
+give it back, submit proof (keeping the screenshots of a proof sent back with an error); the
+clock expires claims that ran out of time.
 
 Locking order, shared with the campaign services and the claim: campaign row, then task
 rows, then the ledger's accounts. Whatever reads a campaign's status to decide a task's fate
@@ -22,17 +23,18 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, not_found
-from tasks.lifecycle.assignments import assignment_end, assignment_move
+from tasks.lifecycle.assignments import assignment_end, assignment_move, files_delete
 from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import (
     Assignment,
     AssignmentStatus,
     Campaign,
+    KeptScreenshot,
     Screenshot,
     Submission,
     screenshot_name,
 )
-from tasks.proofs import answers_clean
+from tasks.proofs import proof_check
 from tasks.selectors import screenshot_duplicates
 
 
@@ -67,30 +69,36 @@ def assignment_release(*, assignment: Assignment, worker: User) -> Assignment:
 
 
 def assignment_submit(
-    *, assignment: Assignment, worker: User, answers: dict, files: dict
+    *, assignment: Assignment, worker: User, answers: dict, files: dict, keep: bool = False
 ) -> Submission:
     """Send proof for a claimed (or sent-back) assignment; it waits for review.
 
-    Screenshots are checked and re-encoded first, outside the transaction. Raises
-    DomainError ``invalid`` with ``errors`` per proof field, ``expired`` or
-    ``invalid_status``; nothing is saved then.
+    Screenshots are checked and re-encoded first, outside the transaction. A screenshot kept
+    from an earlier try (:func:`screenshots_keep`) answers its field unless a new one is
+    sent; the submission takes it over. Raises DomainError ``invalid`` with ``errors`` per
+    proof field, ``expired`` or ``invalid_status``; no submission is saved then, and with
+    ``keep`` (the proof page, whose worker may be on a slow connection) the new screenshots
+    that passed are kept for the next try, so they need not be uploaded again.
     """
     if assignment.worker_id != worker.pk:
         raise not_found()
     campaign = assignment.campaign
-    from django.core.exceptions import ValidationError
-
-    try:
-        clean, images = answers_clean(campaign.proof_fields, answers or {}, files or {})
-    except ValidationError as error:
-        raise DomainError(
-            "invalid", _("Some proofs are missing or wrong."), errors=error.message_dict
-        ) from error
+    kept = {shot.field_key: shot for shot in assignment.kept_screenshots.all()}
+    clean, images, errors = proof_check(
+        campaign.proof_fields, answers or {}, files or {}, kept=kept
+    )
+    if errors:
+        if keep and images:
+            screenshots_keep(assignment=assignment, stored=_screenshots_store(images))
+        raise DomainError("invalid", _("Some proofs are missing or wrong."), errors=errors)
     stored = _screenshots_store(images)
+    # A new screenshot replaces the one kept for its field.
+    taken = [shot for key, shot in kept.items() if key not in images]
     # Looked up before the row lock: a heuristic for the employer's eye, not a rule, so a
     # look-alike sent in the same instant by someone else may go unnoticed.
     duplicates = screenshot_duplicates(
-        campaign_id=campaign.pk, phashes=[image.phash for _key, image, _name in stored]
+        campaign_id=campaign.pk,
+        phashes=[image.phash for _key, image, _name in stored] + [shot.phash for shot in taken],
     )
     now = timezone.now()
     try:
@@ -102,6 +110,14 @@ def assignment_submit(
                 )
             if locked.expires_at <= now:
                 raise DomainError("expired", _("The time to do this task has run out."), status=409)
+            if set(locked.kept_screenshots.values_list("pk", flat=True)) != {
+                shot.pk for shot in kept.values()
+            }:
+                raise DomainError(
+                    "conflict",
+                    _("Your screenshots changed while this proof was sent. Send it again."),
+                    status=409,
+                )
             submission = Submission.objects.create(assignment=locked, answers=clean, created_at=now)
             Screenshot.objects.bulk_create(
                 [
@@ -117,7 +133,24 @@ def assignment_submit(
                     )
                     for key, image, name in stored
                 ]
+                + [
+                    Screenshot(
+                        submission=submission,
+                        field_key=shot.field_key,
+                        file=shot.file.name,  # the kept file becomes the proof's, unmoved
+                        content_type=shot.content_type,
+                        width=shot.width,
+                        height=shot.height,
+                        phash=shot.phash,
+                        duplicate_of_id=duplicates.get(shot.phash),
+                    )
+                    for shot in taken
+                ]
             )
+            KeptScreenshot.objects.filter(assignment=locked).delete()
+            replaced = [shot.file.name for key, shot in kept.items() if key in images]
+            if replaced:
+                transaction.on_commit(lambda: files_delete(replaced), robust=True)
             assignment_move(
                 locked.pk,
                 (locked.status,),
@@ -127,10 +160,56 @@ def assignment_submit(
                 review_due_at=now + timedelta(hours=campaign.time_to_rate_hours),
             )
     except Exception:
-        for _key, _image, name in stored:  # nothing refers to them: leave no file behind
-            default_storage.delete(name)
+        # Nothing refers to the new files: leave none behind (kept ones stay kept).
+        files_delete(name for _key, _image, name in stored)
         raise
     return submission
+
+
+def screenshots_keep(*, assignment: Assignment, stored: list[tuple[str, object, str]]) -> list:
+    """Keep checked screenshots, already in storage, against an assignment still waiting for
+    proof: one per field, a newer one replacing the older (whose file is deleted after
+    commit). Under the assignment's row lock, as its end (which discards them) is; when the
+    claim has ended meanwhile, nothing is kept and the files are deleted."""
+    with transaction.atomic():
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if locked.status not in (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED):
+            transaction.on_commit(lambda: files_delete(name for _k, _i, name in stored))
+            return []
+        keys = [key for key, _image, _name in stored]
+        older = KeptScreenshot.objects.filter(assignment=locked, field_key__in=keys)
+        replaced = list(older.values_list("file", flat=True))
+        older.delete()
+        kept = KeptScreenshot.objects.bulk_create(
+            [
+                KeptScreenshot(
+                    assignment=locked,
+                    field_key=key,
+                    file=name,
+                    content_type=image.content_type,
+                    width=image.width,
+                    height=image.height,
+                    phash=image.phash,
+                )
+                for key, image, name in stored
+            ]
+        )
+        if replaced:
+            transaction.on_commit(lambda: files_delete(replaced), robust=True)
+    return kept
+
+
+def kept_screenshot_forget(*, kept: KeptScreenshot, worker: User) -> None:
+    """The worker removes a kept screenshot (to send another, or none): the row goes now,
+    the file after commit. Under the assignment's row lock, as every change of them is."""
+    if kept.assignment.worker_id != worker.pk:
+        raise not_found()
+    with transaction.atomic():
+        Assignment.objects.select_for_update().only("pk").get(pk=kept.assignment_id)
+        deleted, _rows = KeptScreenshot.objects.filter(pk=kept.pk).delete()
+        if deleted:
+            name = kept.file.name
+            transaction.on_commit(lambda: default_storage.delete(name), robust=True)
 
 
 def _screenshots_store(images: dict) -> list[tuple[str, object, str]]:

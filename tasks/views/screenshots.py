@@ -7,7 +7,12 @@ from django.http import FileResponse, HttpRequest
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from tasks.files import screenshot_for, screenshot_response
+from tasks.files import (
+    kept_screenshot_for,
+    kept_screenshot_response,
+    screenshot_for,
+    screenshot_response,
+)
 
 
 @login_required
@@ -16,6 +21,14 @@ def screenshot(request: HttpRequest, pk: int) -> FileResponse:
     return screenshot_response(screenshot_for(request.user, pk))
 
 
+@login_required
+@require_GET
+def kept_screenshot(request: HttpRequest, pk: int) -> FileResponse:
+    """A screenshot kept from a proof sent back with an error (``KeptScreenshot``)."""
+    return kept_screenshot_response(kept_screenshot_for(request.user, pk))
+
+
 urlpatterns = [
     path("screenshots/<int:pk>/", screenshot, name="screenshot"),
+    path("screenshots/kept/<int:pk>/", kept_screenshot, name="kept_screenshot"),
 ]

@@ -338,12 +338,17 @@ def test_only_the_worker_sees_or_acts_on_their_assignment(
     assert assignment.status == AssignmentStatus.CLAIMED
 
 
-def test_release_is_post_only_and_gives_the_task_back(client, employer, worker, moderator):
+def test_release_asks_first_and_gives_the_task_back_on_post(client, employer, worker, moderator):
     campaign = active_campaign(employer, moderator)
     assignment = task_claim(campaign=campaign, worker=worker)
     client.force_login(worker)
     release = reverse("workers:assignment_release", args=[assignment.pk])
-    assert client.get(release).status_code == 405
+    page = client.get(release)  # the confirmation: changes nothing
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Give this task back?" in html and f'action="{release}"' in html
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CLAIMED
     client.post(release)
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.RELEASED
