@@ -23,6 +23,11 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The installable web app. The service worker is served from the root, not /static/,
+    # because its scope can be no wider than its own path.
+    path("manifest.webmanifest", views.web_manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/<str:language>/", views.offline, name="offline"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("money/", include("payments.urls")),

@@ -22,7 +22,7 @@ def test_home_greets_a_signed_in_user(client, worker):
 
 def test_pages_need_nothing_from_a_cdn(client):
     html = client.get("/").content.decode()
-    assert "/static/js/htmx.min.js" in html
+    assert "/static/css/kaaj.css" in html
     assert "https://" not in html.split("<body")[0]
 
 
