@@ -16,7 +16,8 @@ from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import permissions
 
@@ -30,13 +31,14 @@ if TYPE_CHECKING:  # no model import at runtime: importable before the apps load
 
 
 def moderator_required(view: Callable) -> Callable:
-    """Moderators only; anybody else signed in gets a 404, anonymous users the login page."""
+    """Moderators only; anybody else signed in gets Kaaj's 403 page ("Not allowed": the console
+    is no secret, and a 404 would read as a broken link), anonymous users the login page."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_moderator:
-            raise Http404
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapped

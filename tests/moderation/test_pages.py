@@ -36,7 +36,7 @@ def test_console_pages_are_for_moderators_only(client, worker, employer, moderat
     assert client.get(url).status_code == 302  # anonymous: to the login page
     for user in (worker, employer):
         client.force_login(user)
-        assert client.get(url).status_code == 404
+        assert client.get(url).status_code == 403
     client.force_login(moderator)
     assert client.get(url).status_code == 200
 
@@ -45,7 +45,7 @@ def test_the_user_page_is_for_moderators_only(client, worker, outsider, moderato
     url = reverse("moderation:user", args=[outsider.pk])
     assert client.get(url).status_code == 302
     client.force_login(worker)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403
     client.force_login(moderator)
     assert client.get(url).status_code == 200
 
@@ -151,7 +151,7 @@ def test_sanctions_are_post_only_and_for_moderators(client, worker, employer, mo
     client.force_login(moderator)
     assert client.get(url).status_code == 405
     client.force_login(employer)
-    assert client.post(url, {"reason": "I do not like them"}).status_code == 404
+    assert client.post(url, {"reason": "I do not like them"}).status_code == 403
     client.logout()
     assert client.post(url, {"reason": "Anonymous"}).status_code == 302
     assert not Suspension.objects.exists()

@@ -72,8 +72,8 @@ def test_bad_input_is_shown_next_to_the_field_and_changes_nothing(
 
 def test_only_moderators_adjust(client, worker, outsider):
     client.force_login(outsider)
-    assert client.get(URL).status_code == 404
-    assert client.post(URL, form("worker@example.com", "5.00")).status_code == 404
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, form("worker@example.com", "5.00")).status_code == 403
     client.logout()
     assert client.get(URL).status_code == 302
     assert balances_of(worker).available_cents == 0

@@ -461,7 +461,7 @@ def test_the_queue_is_hidden_from_others(client, worker):
     response = client.get(url)
     assert response.status_code == 302 and reverse("account_login") in response.url
     client.force_login(worker)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403
     assert (
         reverse("moderation:payouts") not in client.get(reverse("payments:wallet")).content.decode()
     )
@@ -522,7 +522,7 @@ def test_deciding_on_the_page_is_for_moderators_only(client, worker, manual_payo
     response = client.post(url, data)
     assert response.status_code == 302 and reverse("account_login") in response.url
     client.force_login(worker)
-    assert client.post(url, data).status_code == 404
+    assert client.post(url, data).status_code == 403
     manual_payout.refresh_from_db()
     assert manual_payout.status == "requested"
 

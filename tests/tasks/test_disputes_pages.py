@@ -230,8 +230,8 @@ def test_only_moderators_see_the_dispute_pages(client, employer, worker, outside
     for user in (worker, employer, outsider):
         client.force_login(user)
         for url in urls:
-            assert client.get(url).status_code == 404
-        assert client.post(resolve, {"outcome": "worker", "reason": "x"}).status_code == 404
+            assert client.get(url).status_code == 403
+        assert client.post(resolve, {"outcome": "worker", "reason": "x"}).status_code == 403
     client.force_login(moderator)
     assert client.get(resolve).status_code == 405
     dispute.refresh_from_db()

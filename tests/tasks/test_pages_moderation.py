@@ -45,7 +45,7 @@ def test_only_moderators_see_the_queue(client, employer, worker):
     in_review(employer)
     for user in (employer, worker):
         client.force_login(user)
-        assert client.get(QUEUE).status_code == 404
+        assert client.get(QUEUE).status_code == 403
     client.logout()
     response = client.get(QUEUE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -97,7 +97,7 @@ def test_nobody_else_can_decide(client, employer, worker, moderator):
     url = reverse("moderation:campaign_moderate", args=[campaign.pk])
     for user in (employer, worker):
         client.force_login(user)
-        assert client.post(url, {"action": "approve"}).status_code == 404
+        assert client.post(url, {"action": "approve"}).status_code == 403
     client.logout()
     assert client.post(url, {"action": "approve"}).status_code == 302
     campaign.refresh_from_db()
