@@ -222,6 +222,30 @@ class PayoutMethodKind(models.TextChoices):
 # Paid by a moderator by hand, then marked paid with the provider's reference.
 MANUAL_METHODS = (PayoutMethodKind.PAYPAL, PayoutMethodKind.SKRILL, PayoutMethodKind.BKASH)
 
+# Where a payout method is how people there are usually paid: a mobile wallet of one country,
+# and the countries where Stripe Connect pays out to local bank accounts (Stripe's list of
+# Connect countries, less those where it is by invitation only).
+LOCAL_PAYOUT_METHODS = {"BD": (PayoutMethodKind.BKASH,)}
+# fmt: off
+STRIPE_CONNECT_COUNTRIES = frozenset({
+    "AT", "AU", "BE", "BG", "CA", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR",
+    "GB", "GI", "GR", "HK", "HR", "HU", "IE", "IT", "JP", "LI", "LT", "LU", "LV", "MT",
+    "MX", "MY", "NL", "NO", "NZ", "PL", "PT", "RO", "SE", "SG", "SI", "SK", "TH", "US",
+})
+# fmt: on
+
+
+def payout_kinds_for(country: str) -> list[PayoutMethodKind]:
+    """Every payout method, in the order that suits a worker in ``country`` (ISO code, or ""):
+    the country's own mobile wallets first, then Stripe where Stripe Connect is the usual way,
+    then the methods that work anywhere, then the rest."""
+    local = list(LOCAL_PAYOUT_METHODS.get(country, ()))
+    if country in STRIPE_CONNECT_COUNTRIES:
+        local.append(PayoutMethodKind.STRIPE)
+    anywhere = [PayoutMethodKind.PAYPAL, PayoutMethodKind.SKRILL]
+    first = local + [kind for kind in anywhere if kind not in local]
+    return first + [kind for kind in PayoutMethodKind if kind not in first]
+
 
 class PayoutMethod(models.Model):
     user = models.ForeignKey(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, form_error
 from core.fields import MoneyFormField
 from core.money import format_cents
-from payments.models import Payout, PayoutMethod, PayoutMethodKind
+from payments.models import Payout, PayoutMethod, PayoutMethodKind, payout_kinds_for
 from payments.selectors import balances_of
 from payments.services.payouts import (
     payout_method_add,
@@ -58,6 +58,10 @@ class PayoutMethodForm(forms.Form):
     )
     label = forms.CharField(max_length=60, required=False, label=gettext_lazy("Name (optional)"))
 
+    def __init__(self, *args, country: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.value, k.label) for k in payout_kinds_for(country)]
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -96,7 +100,9 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payout_methods(request: HttpRequest) -> HttpResponse:
     """The worker's saved payout methods, and a form to add one."""
-    form = PayoutMethodForm(request.POST if request.method == "POST" else None)
+    form = PayoutMethodForm(
+        request.POST if request.method == "POST" else None, country=str(request.user.country)
+    )
     if form.is_bound and form.is_valid():
         try:
             payout_method_add(user=request.user, **form.cleaned_data)
