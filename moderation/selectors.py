@@ -173,12 +173,13 @@ def flag_rejected_workers(*, limit: int = FLAG_LIMIT) -> list[User]:
     )
 
 
-def employer_approval_rate(user: User) -> tuple[int | None, int]:
-    """``(percent approved of reviewed, reviewed count)`` over everything ``user`` reviewed
-    as an employer (percent None before any review), as workers see it in the feed
+def employer_approval_rate(user: User) -> tuple[int | None, int, int]:
+    """``(percent approved, work rated, of it in dispute)`` over everything ``user`` reviewed
+    as an employer (percent None before any review; rejections under dispute count as
+    rejections until decided), as workers see it in the feed
     (``tasks.selectors.employer_stats``)."""
     stats = employer_stats([user.pk])[user.pk]
-    return stats.approval_rate, stats.reviewed
+    return stats.approval_rate, stats.rated, stats.disputed
 
 
 def console_counts() -> dict[str, int]:

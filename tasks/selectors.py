@@ -28,7 +28,9 @@ class EmployerStats:
     """An employer's track record across all their campaigns, as workers and moderators see
     it: work approved, reviewed (approved or rejected, REVIEWED_STATUSES) and in dispute,
     the average time from submission to review, and rejections overturned (by a moderator
-    or by the employer)."""
+    or by the employer). A rejection under dispute counts as a rejection in the approval
+    rate until the dispute is decided (``rated``), and is shown apart as ``disputed``: one
+    definition for the feed, the campaign page and the moderators' pages."""
 
     approved: int = 0
     reviewed: int = 0
@@ -41,9 +43,15 @@ class EmployerStats:
         return self.reviewed - self.approved
 
     @property
+    def rated(self) -> int:
+        """Work reviewed, rejections under dispute included."""
+        return self.reviewed + self.disputed
+
+    @property
     def approval_rate(self) -> int | None:
-        """Percent of reviewed work approved; None before any review."""
-        return round(100 * self.approved / self.reviewed) if self.reviewed else None
+        """Percent of rated work approved (a rejection under dispute is not an approval until
+        a moderator or the employer says so); None before any review."""
+        return round(100 * self.approved / self.rated) if self.rated else None
 
 
 def employer_stats(employer_ids: Iterable[int]) -> dict[int, EmployerStats]:

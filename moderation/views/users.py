@@ -76,7 +76,7 @@ def user_lookup(request: HttpRequest) -> HttpResponse:
 
 def _render_user(request: HttpRequest, user: User, bound: dict | None = None, status: int = 200):
     bound = bound or {}
-    approval_rate, reviewed = selectors.employer_approval_rate(user)
+    approval_rate, reviewed, disputed = selectors.employer_approval_rate(user)
     history = list(Suspension.objects.filter(user=user).select_related("by", "lifted_by")[:20])
     return render(
         request,
@@ -88,6 +88,7 @@ def _render_user(request: HttpRequest, user: User, bound: dict | None = None, st
             "success_rate": success_rate(user),
             "approval_rate": approval_rate,
             "reviewed": reviewed,
+            "disputed": disputed,
             "campaigns": user.campaigns.order_by("-created_at", "-id")[:10],
             "audit": selectors.audit_about(user),
             "suspend_form": bound.get("suspend") or ReasonForm(auto_id="id_suspend_%s"),

@@ -30,8 +30,10 @@ from tasks.services.disputes import (
     dispute_reverse,
 )
 from webhooks.models import Delivery, Endpoint
+from workers.claims import task_claim
 from workers.selectors import success_rate
 
+from ..factories import UserFactory
 from .api_helpers import png
 from .dispute_helpers import disputed, escrow_of, rejected
 
@@ -372,3 +374,28 @@ def test_the_employers_record_for_moderators_is_the_one_workers_see(
     stats = employer_stats_attach([first.assignment.campaign])[0].employer_stats
     assert (record.approved, record.rejected, record.disputed, record.rate) == (0, 1, 1, 0)
     assert (stats.approved, stats.rejected, stats.disputed, stats.approval_rate) == (0, 1, 1, 0)
+
+
+def test_rejections_under_dispute_count_against_the_approval_rate_until_decided(
+    employer, worker, moderator, client
+):
+    first = disputed(employer, worker, moderator, positions=4)
+    campaign = first.assignment.campaign
+    for n in range(2):
+        disputed(employer, UserFactory(display_name=f"Disputer {n}"), moderator, campaign=campaign)
+    approved = task_claim(campaign=campaign, worker=UserFactory(display_name="Approved"))
+    services.assignment_submit(
+        assignment=approved, worker=approved.worker, answers={"username": "x"}, files={}
+    )
+    services.submission_approve(assignment=approved, by=employer)
+
+    stats = employer_stats_attach([campaign])[0].employer_stats
+    assert (stats.approved, stats.rejected, stats.disputed, stats.rated) == (1, 0, 3, 4)
+    assert stats.approval_rate == 25  # not 100: three rejections stand until decided
+    client.force_login(moderator)
+    page = client.get(f"/moderation/users/{employer.pk}/").content.decode()
+    assert "25% of 4" in page and "3 rejections under dispute" in page
+
+    dispute_resolve(dispute=first, by=moderator, outcome="worker", reason="Right.")
+    stats = employer_stats_attach([campaign])[0].employer_stats
+    assert (stats.approved, stats.disputed, stats.approval_rate) == (2, 2, 50)
