@@ -56,8 +56,15 @@ def _recreate_database(stack) -> None:
     connection.close()
 
 
-def hot_campaign(*, positions: int, max_tasks_per_worker: int = 1, prefix: str = "bench"):
-    """A funded, approved data-entry campaign, built through the services like any other."""
+def hot_campaign(
+    *,
+    positions: int,
+    max_tasks_per_worker: int = 1,
+    prefix: str = "bench",
+    proof_fields: list[dict] | None = None,
+):
+    """A funded, approved data-entry campaign, built through the services like any other;
+    its proof is one text field unless ``proof_fields`` says otherwise."""
     import uuid
 
     from accounts.models import User
@@ -93,7 +100,8 @@ def hot_campaign(*, positions: int, max_tasks_per_worker: int = 1, prefix: str =
         title="Copy the prices from a menu photo",
         category=category,
         instructions="Open the photo and type the price of each dish.",
-        proof_fields=[{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
+        proof_fields=proof_fields
+        or [{"key": "answer", "label": "Prices", "kind": "text", "required": True}],
         reward_cents=reward,
         positions=positions,
         max_tasks_per_worker=max_tasks_per_worker,

@@ -86,10 +86,12 @@ def run(args) -> None:
         sys.exit(1)
 
 
-def workload(positions: int, clients: int) -> tuple[int, list[str]]:
-    """One funded, approved campaign (text proof, the highest per-worker cap, which the
-    default runs never reach) and ``clients`` workers with a password, built through the
-    services."""
+def workload(
+    positions: int, clients: int, proof_fields: list[dict] | None = None
+) -> tuple[int, list[str]]:
+    """One funded, approved campaign (text proof unless ``proof_fields`` says otherwise, the
+    highest per-worker cap, which the default runs never reach) and ``clients`` workers with
+    a password, built through the services."""
     from accounts.services import user_ensure_verified
 
     run_id = uuid.uuid4().hex[:8]
@@ -104,6 +106,7 @@ def workload(positions: int, clients: int) -> tuple[int, list[str]]:
         positions=positions,
         max_tasks_per_worker=min(positions, MAX_TASKS_PER_WORKER_MAX),
         prefix="http",
+        proof_fields=proof_fields,
     )
     return campaign.pk, emails
 
@@ -115,9 +118,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int, media: str):
-    """gunicorn on loopback with the production settings and a complete environment;
-    stopped (SIGTERM, then SIGKILL) whatever happens."""
+def gunicorn(workers: int, media: str, root: Path = ROOT, static: str = ""):
+    """gunicorn on loopback with the production settings and a complete environment, serving
+    the code of the checkout at ``root`` (this one by default) and the static files collected
+    in ``static`` (none by default: the API needs none); stopped (SIGTERM, then SIGKILL)
+    whatever happens."""
     port = _free_port()
     env = {
         **os.environ,
@@ -126,7 +131,7 @@ def gunicorn(workers: int, media: str):
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "MEDIA_ROOT": media,
-        "STATIC_ROOT": media,  # no collectstatic: the API serves no static files
+        "STATIC_ROOT": static or media,  # no collectstatic: the API serves no static files
         "DEBUG": "false",
         # The benchmark's deposits go through the sandbox: production settings run it in
         # demo mode only.
@@ -147,7 +152,7 @@ def gunicorn(workers: int, media: str):
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=root, env=env)
     try:
         _wait_until_up(port, server)
         yield port

@@ -1,0 +1,505 @@
+"""Each page of the worker's and the employer's journeys over HTTP, under gunicorn with the
+production settings: server time p50/p95 at 1 and 4 clients, queries per page, bytes
+compressed per page, the worker's whole journey in cycles per second, and memory per
+gunicorn worker.
+
+The worker's journey: feed → campaign page → claim (POST) → proof page → submit (POST,
+multipart, with a screenshot) → my work. The employer's: campaign list → the campaign's
+page with its review queue → approve (POST). Each client logs in through the login page and
+keeps its cookies, as a browser does; times are taken at the client on loopback (the server's
+time plus a fraction of a millisecond). Queries are counted in this process afterwards
+(Django's test client and CaptureQueriesContext, the same database, one journey of each);
+bytes are the page's HTML gzipped (level 6, as a proxy sends it).
+
+``--checkout PATH`` measures another checkout than this one (a worktree of a commit, so
+that unfinished edits are not measured); ``--compare PATH`` measures a second checkout (a
+worktree of an earlier commit, with a ``.venv`` link) in the same run, on a database of its
+own on the same server, and prints the two side by side. Each checkout migrates, builds its
+workload and collects its static files with its own code.
+
+    .venv/bin/python bench/pages.py [--clients 1 4] [--cycles 40] [--checkout PATH]
+        [--compare /tmp/wt12base]
+
+Runs on the embedded `bench` PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name
+other servers (bench/_stack.py); it makes databases named after DATABASE_URL's with
+``_pages_current`` and ``_pages_compare`` appended, dropped when it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
+from http_claims import PASSWORD, gunicorn, workload  # noqa: E402
+
+WORKER_PAGES = ["feed", "campaign", "claim", "proof page", "submit", "my work"]
+EMPLOYER_PAGES = ["campaign list", "manage", "approve"]
+PROOF_FIELDS = [
+    {"key": "answer", "label": "Prices", "kind": "text", "required": True},
+    {"key": "shot", "label": "The menu", "kind": "screenshot", "required": True},
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--cycles", type=int, default=40, help="worker journeys per run")
+    parser.add_argument("--gunicorn-workers", type=int, default=3, help="as docker-compose (3)")
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="the checkout to measure")
+    parser.add_argument("--compare", type=Path, help="another checkout to measure as well")
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # a child's checkout
+    args = parser.parse_args()
+    if args.code:
+        child(args)
+        return
+    with bench_servers(redis=True):
+        results = {"current": measure_checkout(args.checkout.resolve(), "current", args)}
+        if args.compare:
+            results["compare"] = measure_checkout(args.compare.resolve(), "compare", args)
+    print_table(results, args)
+
+
+def measure_checkout(code: Path, label: str, args) -> dict:
+    """Run this script as a child on ``code``'s checkout and database; its figures."""
+    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    database = f"{url.path.lstrip('/')}_pages_{label}"
+    _database(os.environ["DATABASE_URL"], database, create=True)
+    try:
+        command = [
+            sys.executable,
+            __file__,
+            "--code",
+            str(code),
+            "--cycles",
+            str(args.cycles),
+            "--gunicorn-workers",
+            str(args.gunicorn_workers),
+            "--clients",
+            *map(str, args.clients),
+        ]
+        env = {
+            **os.environ,
+            "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path=f"/{database}")),
+        }
+        print(f"measuring {label}: {code} ({_commit(code)})", flush=True)
+        output = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True)
+        result = json.loads(output.stdout.strip().splitlines()[-1])
+        result["commit"] = _commit(code)
+        return result
+    finally:
+        _database(os.environ["DATABASE_URL"], database, create=False)
+
+
+def _commit(code: Path) -> str:
+    head = subprocess.run(
+        ["git", "-C", str(code), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return head[:60] + (" + uncommitted changes" if dirty else "")
+
+
+def _database(url: str, name: str, *, create: bool) -> None:
+    import psycopg2
+
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        host=query.get("host") or parts.hostname,
+        port=parts.port,
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+# --- the child: one checkout's measurement ---------------------------------------------------
+
+
+def child(args) -> None:
+    """Measure the checkout at ``args.code`` with its own code (first on sys.path) and print
+    the figures as one JSON line (the rest of the output goes to stderr)."""
+    sys.path.insert(0, str(args.code))
+    # Celery's app puts the working directory first on sys.path when it is imported.
+    os.chdir(args.code)
+    real_stdout, sys.stdout = sys.stdout, sys.stderr
+    media = tempfile.mkdtemp(prefix="kaaj-pages-media-")
+    static = tempfile.mkdtemp(prefix="kaaj-pages-static-")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="marketplace.settings.dev",
+        DEBUG="false",
+        STATIC_ROOT=static,
+        MEDIA_ROOT=media,
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    for package in ("marketplace", "moderation", "tasks", "workers"):
+        where = sys.modules[package].__file__
+        if not Path(where).is_relative_to(args.code):
+            raise SystemExit(f"{package} came from {where}, not {args.code}")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    clients = max(args.clients)
+    positions = args.cycles * len(args.clients) + 10
+    campaign_id, emails = workload(positions, clients, proof_fields=PROOF_FIELDS)
+    employer_email = _employer_with_password(campaign_id)
+    connection.close()
+
+    result: dict = {"runs": {}}
+    with gunicorn(args.gunicorn_workers, media, root=args.code, static=static) as port:
+        for n in args.clients:
+            workers = [Browser(port, email) for email in emails[:n]]
+            times, rate = run_clients(workers, args.cycles, worker_journey, campaign_id)
+            employers = [Browser(port, employer_email) for _ in range(n)]
+            approvals = min(args.cycles, _submitted(campaign_id))
+            e_times, _ = run_clients(employers, approvals, employer_journey, campaign_id)
+            result["runs"][str(n)] = {"times": {**times, **e_times}, "rate": rate}
+        result["memory"] = worker_memory(port)
+        result["bytes"] = page_bytes(Browser(port, emails[0]), Browser(port, employer_email))
+    result["queries"] = page_queries(campaign_id, emails[0], employer_email)
+    print(json.dumps(result), file=real_stdout)
+
+
+def _employer_with_password(campaign_id: int) -> str:
+    from accounts.services import user_ensure_verified
+    from tasks.models import Campaign
+
+    email = Campaign.objects.select_related("employer").get(pk=campaign_id).employer.email
+    user_ensure_verified(email=email, password=PASSWORD)
+    return email
+
+
+def _submitted(campaign_id: int) -> int:
+    from django.db import connection
+
+    from tasks.models import Assignment, AssignmentStatus
+
+    count = Assignment.objects.filter(
+        campaign_id=campaign_id, status=AssignmentStatus.SUBMITTED
+    ).count()
+    connection.close()
+    return count
+
+
+def _screenshot() -> bytes:
+    """A phone-sized PNG, different for every call (a new picture, not a duplicate)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 640), "white")
+    draw = ImageDraw.Draw(image)
+    seed = uuid.uuid4().int
+    for n in range(24):
+        bits = (seed >> (n * 5)) & 31
+        draw.rectangle((20, 20 + n * 25, 20 + bits * 10, 38 + n * 25), fill=(bits * 8, 60, 90))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+class Browser:
+    """One signed-in client on its own connection: cookies kept, CSRF token from its cookie."""
+
+    def __init__(self, port: int, email: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.email = email
+        self.cookies: dict[str, str] = {}
+        self.request("GET", "/accounts/login/")
+        status, _, _ = self.request(
+            "POST", "/accounts/login/", {"login": email, "password": PASSWORD}
+        )
+        if status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"login failed for {email}: {status}")
+
+    def request(self, method: str, path: str, fields=None, files=None):
+        """(status, Location, body) of one request, its cookies kept."""
+        headers = {"Host": "127.0.0.1"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if method == "POST":
+            fields = {**(fields or {}), "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+            headers["Referer"] = f"http://127.0.0.1{path}"
+            if files:
+                body, headers["Content-Type"] = _multipart(fields, files)
+            else:
+                body = urllib.parse.urlencode(fields).encode()
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, response.headers.get("Location", ""), data
+
+
+def _multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    chunks = [part.encode() for part in parts]
+    for name, (filename, content) in files.items():
+        chunks.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: image/png\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+def _step(times: dict, name: str, browser: Browser, method: str, path: str, expect: int, **kw):
+    began = time.perf_counter()
+    status, location, body = browser.request(method, path, **kw)
+    times.setdefault(name, []).append((time.perf_counter() - began) * 1000)
+    if status != expect:
+        raise RuntimeError(f"{name}: {method} {path} answered {status}, not {expect}")
+    return location, body
+
+
+def worker_journey(browser: Browser, campaign_id: int, times: dict, _n: int) -> None:
+    _step(times, "feed", browser, "GET", "/work/", 200)
+    _step(times, "campaign", browser, "GET", f"/work/campaigns/{campaign_id}/", 200)
+    location, _ = _step(
+        times, "claim", browser, "POST", f"/work/campaigns/{campaign_id}/claim/", 302
+    )
+    if "/work/assignments/" not in location:
+        raise RuntimeError(f"claim went to {location}")
+    proof = urllib.parse.urlsplit(location).path
+    _step(times, "proof page", browser, "GET", proof, 200)
+    location, _ = _step(
+        times,
+        "submit",
+        browser,
+        "POST",
+        proof,
+        302,
+        fields={"answer": "Rice 120, dal 60, tea 15"},
+        files={"shot": ("menu.png", _screenshot())},
+    )
+    if not location.endswith("/work/mine/"):
+        raise RuntimeError(f"submit went to {location}")
+    _step(times, "my work", browser, "GET", "/work/mine/", 200)
+
+
+def employer_journey(browser: Browser, campaign_id: int, times: dict, n: int) -> None:
+    _step(times, "campaign list", browser, "GET", "/campaigns/", 200)
+    _, body = _step(times, "manage", browser, "GET", f"/campaigns/{campaign_id}/", 200)
+    waiting = [int(pk) for pk in re.findall(rb'action="/reviews/(\d+)/', body)]
+    if not waiting:
+        raise RuntimeError("the review queue shows nothing to review")
+    # Clients take different submissions of the page, as employers on different rows would.
+    pk = waiting[n % len(waiting)]
+    _step(times, "approve", browser, "POST", f"/reviews/{pk}/", 302, fields={"action": "approve"})
+
+
+def run_clients(browsers: list[Browser], cycles: int, journey, campaign_id: int):
+    """``cycles`` journeys over the clients, one thread each; each step's times and the
+    journeys per second."""
+    times: dict[str, list[float]] = {}
+    shares = [cycles // len(browsers) + (n < cycles % len(browsers)) for n in range(len(browsers))]
+    barrier = threading.Barrier(len(browsers) + 1)
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(n: int, browser: Browser, count: int) -> None:
+        barrier.wait()
+        mine: dict[str, list[float]] = {}
+        try:
+            for cycle in range(count):
+                journey(browser, campaign_id, mine, n + cycle * len(browsers))
+        except (OSError, http.client.HTTPException, RuntimeError) as error:
+            errors.append(repr(error))
+        with lock:
+            for name, values in mine.items():
+                times.setdefault(name, []).extend(values)
+
+    threads = [
+        threading.Thread(target=client, args=(n, browser, share))
+        for n, (browser, share) in enumerate(zip(browsers, shares, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"{len(errors)} clients failed, first: {errors[0]}")
+    summary = {name: [statistics.median(values), _p95(values)] for name, values in times.items()}
+    return summary, cycles / elapsed
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def page_bytes(worker: Browser, employer: Browser) -> dict[str, int]:
+    """Each GET page's HTML, gzipped."""
+    from tasks.models import Assignment
+
+    sizes = {}
+    with_assignment = Assignment.objects.filter(worker__email=worker.email).latest("id")
+    campaign_id = with_assignment.campaign_id
+    for name, browser, path in [
+        ("feed", worker, "/work/"),
+        ("campaign", worker, f"/work/campaigns/{campaign_id}/"),
+        ("proof page", worker, f"/work/assignments/{with_assignment.pk}/"),
+        ("my work", worker, "/work/mine/"),
+        ("campaign list", employer, "/campaigns/"),
+        ("manage", employer, f"/campaigns/{campaign_id}/"),
+    ]:
+        _, _, body = browser.request("GET", path)
+        sizes[name] = len(gzip.compress(body, compresslevel=6))
+    return sizes
+
+
+def page_queries(campaign_id: int, worker_email: str, employer_email: str) -> dict[str, int]:
+    """Queries of each step of one journey of each, in this process (test client)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    counts: dict[str, int] = {}
+
+    def count(name: str, client: Client, method: str, path: str, **data):
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, method)(path, data, HTTP_HOST="127.0.0.1")
+        counts[name] = len(queries)
+        return response
+
+    worker = Client()
+    worker.force_login(User.objects.get(email=worker_email))
+    count("feed", worker, "get", "/work/")
+    count("campaign", worker, "get", f"/work/campaigns/{campaign_id}/")
+    proof = count("claim", worker, "post", f"/work/campaigns/{campaign_id}/claim/")["Location"]
+    count("proof page", worker, "get", proof)
+    shot = io.BytesIO(_screenshot())
+    shot.name = "menu.png"
+    count("submit", worker, "post", proof, answer="Rice 120", shot=shot)
+    count("my work", worker, "get", "/work/mine/")
+    employer = Client()
+    employer.force_login(User.objects.get(email=employer_email))
+    count("campaign list", employer, "get", "/campaigns/")
+    body = count("manage", employer, "get", f"/campaigns/{campaign_id}/").content
+    pk = re.findall(rb'action="/reviews/(\d+)/', body)[0].decode()
+    count("approve", employer, "post", f"/reviews/{pk}/", action="approve")
+    return counts
+
+
+def worker_memory(port: int) -> dict[str, float]:
+    """Resident and proportional memory (MB) of each gunicorn worker serving ``port``, after
+    the run: the processes whose parent is the gunicorn master with that port."""
+    bind = f"127.0.0.1:{port}"
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            status = (entry / "status").read_text()
+            rollup = (entry / "smaps_rollup").read_text()
+        except OSError:
+            continue
+        if bind in command and "gunicorn" in command:
+            fields = dict(re.findall(r"^(\w+):\s+(\d+)", status + rollup, re.M))
+            processes[int(entry.name)] = fields
+    workers = [f for f in processes.values() if int(f["PPid"]) in processes]
+    return {
+        "rss_mb": statistics.mean(int(f["VmRSS"]) for f in workers) / 1024,
+        "pss_mb": statistics.mean(int(f["Pss"]) for f in workers) / 1024,
+        "workers": len(workers),
+    }
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+def print_table(results: dict, args) -> None:
+    labels = list(results)
+    for label in labels:
+        print(f"{label}: {results[label]['commit']}")
+    print(
+        f"gunicorn: {args.gunicorn_workers} sync workers, production settings; "
+        f"{args.cycles} worker journeys and up to {args.cycles} approvals per client count"
+    )
+    header = f"{'page':<14}" + "".join(
+        f" | {label[:7]:>7} p50/p95 @{n} ms" for n in args.clients for label in labels
+    )
+    header += "".join(f" | {label[:7]:>7} q" for label in labels)
+    header += "".join(f" | {label[:7]:>7} gz B" for label in labels)
+    print(header)
+    print("-" * len(header))
+    for page in WORKER_PAGES + EMPLOYER_PAGES:
+        row = f"{page:<14}"
+        for n in args.clients:
+            for label in labels:
+                p50, p95 = results[label]["runs"][str(n)]["times"][page]
+                row += f" | {p50:9.1f} / {p95:8.1f}   "
+        for label in labels:
+            row += f" | {results[label]['queries'].get(page, '-'):>9}"
+        for label in labels:
+            row += f" | {results[label]['bytes'].get(page, '-'):>12}"
+        print(row)
+    for n in args.clients:
+        rates = "  ".join(
+            f"{label}: {results[label]['runs'][str(n)]['rate']:5.2f}" for label in labels
+        )
+        print(f"worker journeys/s @{n} client(s): {rates}", end="")
+        if "compare" in results:
+            ratio = (
+                results["current"]["runs"][str(n)]["rate"]
+                / results["compare"]["runs"][str(n)]["rate"]
+            )
+            print(f"  (current ÷ compare: {ratio:.2f} times)", end="")
+        print()
+    for label in labels:
+        memory = results[label]["memory"]
+        print(
+            f"memory per gunicorn worker, {label}: RSS {memory['rss_mb']:.0f} MB, "
+            f"PSS {memory['pss_mb']:.0f} MB ({memory['workers']} workers)"
+        )
+
+
+if __name__ == "__main__":
+    main()
