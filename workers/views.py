@@ -54,13 +54,27 @@ HISTORY_PAGE_SIZE = 20
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def block_from_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Block the worker of this assignment (one on the employer's campaigns, else 404) from
-    all the employer's campaigns, and go back to the review queue where the employer was."""
+    all the employer's campaigns, and go back to the review queue where the employer was.
+    A GET asks first (the queue links here, away from the review buttons): what a block
+    does, and the button that does it."""
     assignment = get_object_or_404(
         Assignment.objects.select_related("worker"), pk=pk, campaign__employer=request.user
     )
+    if request.method == "GET":
+        queue = reverse("tasks:campaign_manage", args=[assignment.campaign_id])
+        query = request.GET.urlencode()
+        return render(
+            request,
+            "workers/block_confirm.html",
+            {
+                "assignment": assignment,
+                "query": query,
+                "back": (f"{queue}?{query}" if query else queue) + f"#assignment-{assignment.pk}",
+            },
+        )
     try:
         services.worker_block(employer=request.user, worker=assignment.worker)
     except DomainError as error:
