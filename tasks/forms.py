@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from django import forms
 from django.conf import settings
@@ -12,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from core.errors import DomainError
 from core.fields import MoneyFormField
 from tasks import limits
 from tasks.models import Campaign, Category, ProofKind
-from tasks.services import CampaignSpec
+from tasks.services import CampaignSpec, reward_check
 
 # Every bound below comes from tasks.limits, the numbers the campaign service enforces; the
 # fields repeat them only to put the message next to the field.
@@ -23,16 +23,38 @@ PROOF_ROWS = limits.PROOF_FIELDS_MAX  # a row for each proof a campaign may ask 
 SCREENSHOT_TYPES = "image/jpeg,image/png,image/webp"
 
 
-def parse_countries(text: str) -> tuple[str, ...]:
-    """'bd, IN' → ('BD', 'IN'); ValidationError naming any code that is not a country."""
-    codes = [code.strip().upper() for code in re.split(r"[\s,;]+", text or "") if code.strip()]
-    unknown = [code for code in codes if not countries.name(code)]
-    if unknown:
-        raise forms.ValidationError(
-            _("Not a country code: %(codes)s. Use two letters, such as BD or IN.")
-            % {"codes": ", ".join(unknown)}
-        )
-    return tuple(dict.fromkeys(codes))
+def country_choices() -> list[tuple[str, str]]:
+    """Every country as (code, name), by name in the active language (django-countries
+    translates the names): called each time a form is built, so the language is the
+    request's."""
+    return [(country.code, country.name) for country in countries]
+
+
+def countries_field(label) -> forms.MultipleChoiceField:
+    """Countries chosen from their names (a list that opens as a picker on a phone), sent
+    as codes."""
+    return forms.MultipleChoiceField(
+        label=label,
+        required=False,
+        choices=country_choices,
+        widget=forms.SelectMultiple(attrs={"size": 8, "class": "countries"}),
+        help_text=gettext_lazy(
+            "None chosen: every country. On a computer, hold Ctrl (⌘ on a Mac) to choose "
+            "more than one."
+        ),
+    )
+
+
+def reward_error(category: Category | None, reward_cents: int | None) -> str | None:
+    """The campaign service's reward rule (``reward_check``) as a message, or None: for the
+    form and the cost preview, so the category's minimum shows next to the reward."""
+    if category is None or reward_cents is None:
+        return None
+    try:
+        reward_check(category=category, reward_cents=reward_cents)
+    except DomainError as error:
+        return error.message
+    return None
 
 
 def parse_task_csv(upload) -> tuple[dict, ...]:
@@ -128,17 +150,8 @@ class CampaignForm(forms.Form):
         max_value=limits.MIN_SUCCESS_RATE_MAX,
         initial=limits.MIN_SUCCESS_RATE_DEFAULT,
     )
-    countries_include = forms.CharField(
-        label=gettext_lazy("Only these countries"),
-        required=False,
-        max_length=limits.COUNTRIES_TEXT_MAX_CHARS,
-        help_text=gettext_lazy("Two-letter codes separated by commas, such as BD, IN. Empty: all."),
-    )
-    countries_exclude = forms.CharField(
-        label=gettext_lazy("Not these countries"),
-        required=False,
-        max_length=limits.COUNTRIES_TEXT_MAX_CHARS,
-    )
+    countries_include = countries_field(gettext_lazy("Only these countries"))
+    countries_exclude = countries_field(gettext_lazy("Not these countries"))
     ends_at = forms.DateTimeField(
         label=gettext_lazy("End date"),
         required=False,
@@ -186,17 +199,17 @@ class CampaignForm(forms.Form):
             "time_to_complete_minutes": campaign.time_to_complete_minutes,
             "time_to_rate_hours": campaign.time_to_rate_hours,
             "min_success_rate": campaign.min_success_rate,
-            "countries_include": ", ".join(campaign.countries_include),
-            "countries_exclude": ", ".join(campaign.countries_exclude),
+            "countries_include": list(campaign.countries_include),
+            "countries_exclude": list(campaign.countries_exclude),
             "ends_at": campaign.ends_at,
             "uses_verification_code": campaign.uses_verification_code,
         }
 
     def clean_countries_include(self) -> tuple[str, ...]:
-        return parse_countries(self.cleaned_data["countries_include"])
+        return tuple(self.cleaned_data["countries_include"])
 
     def clean_countries_exclude(self) -> tuple[str, ...]:
-        return parse_countries(self.cleaned_data["countries_exclude"])
+        return tuple(self.cleaned_data["countries_exclude"])
 
     def clean_task_file(self) -> tuple[dict, ...] | None:
         upload = self.cleaned_data.get("task_file")
@@ -212,6 +225,9 @@ class CampaignForm(forms.Form):
         elif not data.get("positions") and "positions" not in self.errors:
             self.add_error("positions", _("How many tasks? Enter a number of positions."))
         data["task_inputs"] = tuple(inputs)
+        refused = reward_error(data.get("category"), data.get("reward"))
+        if refused:  # with the form's other errors, not after them on save
+            self.add_error("reward", refused)
         return data
 
     def spec(self, proof_fields: list[dict]) -> CampaignSpec:
@@ -282,6 +298,30 @@ class ProofFieldsForm(forms.Form):
             initial[f"{i}_required"] = False
         return initial
 
+    @classmethod
+    def initial_after_change(cls, data, category: Category) -> dict:
+        """The rows for a newly chosen category, ``data`` holding the rows on the page (htmx
+        sends them along): the category's suggested proofs while the rows are empty or still
+        some category's suggestion, else the rows the employer typed, kept as typed."""
+        typed = []
+        for i in range(PROOF_ROWS):
+            name = f"{cls.prefix}-{i}_"
+            key, label = data.get(name + "key", "").strip(), data.get(name + "label", "").strip()
+            if key or label:
+                kind = data.get(name + "kind") or ProofKind.TEXT
+                typed.append((key, label, kind, name + "required" in data))
+        suggestions = [
+            [
+                (f.get("key", ""), f.get("label", ""), f.get("kind"), bool(f.get("required", True)))
+                for f in other.proof_template[:PROOF_ROWS]
+            ]
+            for other in Category.objects.all()
+        ]
+        if typed and typed not in suggestions:
+            keys = ("key", "label", "kind", "required")
+            return cls.initial_for([dict(zip(keys, row, strict=True)) for row in typed])
+        return cls.initial_for(category.proof_template)
+
     def rows(self) -> list[list[forms.BoundField]]:
         return [
             [self[f"{i}_{name}"] for name in ("key", "label", "kind", "required")]
@@ -316,14 +356,24 @@ class ProofFieldsForm(forms.Form):
 
 
 class CostPreviewForm(forms.Form):
-    """The reward and positions typed so far; a value that is not valid yet is left out."""
+    """The category, reward and positions typed so far; a value that is not valid yet is
+    left out. A reward the campaign would refuse (under the category's minimum) is an error
+    of ``reward``, worded as the service words it."""
 
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
     reward = MoneyFormField(
         required=False, minimum=limits.REWARD_MIN_CENTS, maximum=limits.REWARD_MAX_CENTS
     )
     positions = forms.IntegerField(
         required=False, min_value=limits.POSITIONS_MIN, max_value=limits.POSITIONS_MAX
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        refused = reward_error(data.get("category"), data.get("reward"))
+        if refused:
+            self.add_error("reward", refused)
+        return data
 
 
 class AddPositionsForm(forms.Form):

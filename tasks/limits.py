@@ -104,10 +104,8 @@ NUMBERS = {
     "min_success_rate": (MIN_SUCCESS_RATE_MIN, MIN_SUCCESS_RATE_MAX),
 }
 
-# Targeting: at most every country once. The page takes codes typed as "BD, IN": room for
-# each code with its separator, so the page can name as many as the API's list.
+# Targeting: at most every country once (the page chooses them by name from the list).
 COUNTRIES_MAX = len(countries)
-COUNTRIES_TEXT_MAX_CHARS = len("XX, ") * COUNTRIES_MAX
 
 # A reason the other side reads (a rejection, a revision request, a dispute's statements):
 # long enough to quote the instructions back, short enough to read on a phone.

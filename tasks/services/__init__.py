@@ -20,6 +20,7 @@ from .campaigns import (
     campaign_update,
     campaigns_complete_due,
     campaigns_expire_due,
+    reward_check,
 )
 from .reviews import (
     dispute_windows_close_due,
@@ -47,6 +48,7 @@ __all__ = [
     "campaigns_expire_due",
     "dispute_windows_close_due",
     "kept_screenshot_forget",
+    "reward_check",
     "screenshots_keep",
     "submission_approve",
     "submission_reject",

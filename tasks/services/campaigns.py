@@ -63,28 +63,64 @@ class CampaignSpec:
 
 
 def _check(spec: CampaignSpec) -> list[str]:
-    """Hold a spec to every limit of ``tasks.limits``: raise DomainError (``field`` set) for
-    the first problem; return the moderator flags. The page's form and the API's serializer
-    repeat some of these checks for a message next to the field; this one decides."""
-    _check_texts(spec)
-    _check_reward(spec)
+    """Hold a spec to every limit of ``tasks.limits``: raise one DomainError for all the
+    problems found (the first one's ``code``, ``message`` and ``field``; every field's
+    messages in ``errors``, so a page shows them all at once); return the moderator flags.
+    The page's form and the API's serializer repeat some of these checks for a message next
+    to the field; this one decides."""
+    found: list[DomainError] = []
+
+    def check(rule, *args, **kwargs) -> None:
+        try:
+            rule(*args, **kwargs)
+        except DomainError as error:
+            found.append(error)
+
+    check(_check_texts, spec)
+    check(reward_check, category=spec.category, reward_cents=spec.reward_cents)
     for name, (low, high) in limits.NUMBERS.items():
-        _check_bounds(name, getattr(spec, name), low, high)
-    if spec.ends_at is not None and spec.ends_at <= timezone.now():
+        check(_check_bounds, name, getattr(spec, name), low, high)
+    check(_check_ends_at, spec.ends_at)
+    check(_check_countries, spec)
+    check(_check_proof_fields, spec.proof_fields)
+    check(_check_task_inputs, spec.task_inputs, instructions=spec.instructions)
+    check(_check_rows_are_positions, spec)
+    check(_check_allowed, spec)
+    if found:
+        raise _all_of(found)
+    return rules.flags(spec.title, spec.instructions)
+
+
+def _all_of(found: list[DomainError]) -> DomainError:
+    """One error for several: the first speaks for them all, ``errors`` lists each field's."""
+    if len(found) == 1:
+        return found[0]
+    errors: dict[str, list[str]] = {}
+    for error in found:
+        for field, texts in (error.errors or {"": [error.message]}).items():
+            errors.setdefault(field, []).extend(texts)
+    first = found[0]
+    return DomainError(first.code, first.message, field=first.field, errors=errors)
+
+
+def _check_ends_at(ends_at: datetime | None) -> None:
+    if ends_at is not None and ends_at <= timezone.now():
         raise DomainError("invalid", _("The end date must be in the future."), field="ends_at")
-    _check_countries(spec)
-    _check_proof_fields(spec.proof_fields)
-    _check_task_inputs(spec.task_inputs, instructions=spec.instructions)
+
+
+def _check_rows_are_positions(spec: CampaignSpec) -> None:
     if spec.task_inputs and len(spec.task_inputs) != spec.positions:
         raise DomainError(
             "invalid",
             _("Each row of the file is one task: positions must equal the number of rows."),
             field="positions",
         )
+
+
+def _check_allowed(spec: CampaignSpec) -> None:
     refused = rules.refusals(spec.title, spec.instructions)
     if refused:
         raise DomainError("not_allowed", refused[0], field="instructions")
-    return rules.flags(spec.title, spec.instructions)
 
 
 def _check_bounds(field: str, value: int, low: int, high: int) -> None:
@@ -110,16 +146,19 @@ def _check_texts(spec: CampaignSpec) -> None:
             raise DomainError("invalid", error.messages[0], field=field) from None
 
 
-def _check_reward(spec: CampaignSpec) -> None:
-    least = max(spec.category.min_reward_cents, limits.REWARD_MIN_CENTS)
-    if spec.reward_cents < least:
+def reward_check(*, category: Category, reward_cents: int) -> None:
+    """The reward rule: at least the category's minimum, at most what the column holds.
+    Raises DomainError (``field="reward_cents"``). The campaign page's form and its cost
+    preview ask this too, so the minimum shows while the employer types."""
+    least = max(category.min_reward_cents, limits.REWARD_MIN_CENTS)
+    if reward_cents < least:
         raise DomainError(
             "reward_too_small",
             _("The smallest reward for %(category)s is %(minimum)s.")
-            % {"category": spec.category.display_name, "minimum": format_cents(least)},
+            % {"category": category.display_name, "minimum": format_cents(least)},
             field="reward_cents",
         )
-    if spec.reward_cents > limits.REWARD_MAX_CENTS:
+    if reward_cents > limits.REWARD_MAX_CENTS:
         raise DomainError(
             "invalid",
             _("At most %(amount)s.") % {"amount": format_cents(limits.REWARD_MAX_CENTS)},

@@ -1,5 +1,7 @@
 """Employers' pages: their campaigns with progress, create and edit a draft with a cost
-preview, the lifecycle buttons, and a campaign's review queue with bulk actions."""
+preview, the lifecycle buttons (launch and cancel ask first, saying what money moves), and a
+campaign's review queue: each submission reviewed in place (htmx) or by a plain form that
+comes back to the next one waiting, and bulk actions."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -125,11 +127,13 @@ def my_campaigns(request: HttpRequest) -> HttpResponse:
 
 
 def _attach(error: DomainError, form: CampaignForm, proofs: ProofFieldsForm) -> None:
-    """Show a service's refusal next to the field it is about."""
-    if error.field == "proof_fields":
-        form_error(proofs, error)  # the proof rows' own form, at its top
-    else:
-        form_error(form, error, fields=SERVICE_FIELDS)
+    """Show each of a service's refusals next to the field it is about (all at once)."""
+    for field, texts in (error.errors or {error.field: [error.message]}).items():
+        one = DomainError(error.code, texts[0], field=field, errors={field: texts})
+        if field == "proof_fields":
+            form_error(proofs, one)  # the proof rows' own form, at its top
+        else:
+            form_error(form, one, fields=SERVICE_FIELDS)
 
 
 def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
@@ -160,20 +164,26 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
         category = (
             Category.objects.filter(pk=chosen).first() if is_id(chosen) else None
         ) or Category.objects.first()
+        if request.htmx and category is not None:  # the category changed: its proof rows
+            proofs = ProofFieldsForm(
+                initial=ProofFieldsForm.initial_after_change(request.GET, category)
+            )
+            return render(request, "tasks/includes/proof_rows.html", {"proofs": proofs})
         form = CampaignForm(initial={"category": category.pk if category else None})
         proofs = ProofFieldsForm(
             initial=ProofFieldsForm.initial_for(category.proof_template if category else [])
         )
         preview = None
-        # With htmx, choosing another category swaps in its suggested proofs.
-        form.fields["category"].widget.attrs.update(
-            {
-                "hx-get": reverse("tasks:campaign_new"),
-                "hx-target": "#proof-rows",
-                "hx-select": "#proof-rows",
-                "hx-swap": "outerHTML",
-            }
-        )
+    # With htmx, choosing another category swaps in its suggested proofs, unless the
+    # employer typed their own: the rows go along and come back kept.
+    form.fields["category"].widget.attrs.update(
+        {
+            "hx-get": reverse("tasks:campaign_new"),
+            "hx-target": "#proof-rows",
+            "hx-include": "#proof-rows",
+            "hx-swap": "outerHTML",
+        }
+    )
     return render(
         request,
         "tasks/campaign_form.html",
@@ -207,15 +217,20 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def campaign_cost_preview(request: HttpRequest) -> HttpResponse:
-    """The cost block for the reward and positions typed so far (htmx swaps it in)."""
+    """The cost block for the category, reward and positions typed so far (htmx swaps it
+    in), and the reward's errors next to the reward (an out-of-band swap): a reward under
+    the category's minimum has no cost."""
     form = CostPreviewForm(request.POST)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a field with an error is left out of cleaned_data
+    data = form.cleaned_data
     return render(
         request,
         "tasks/includes/cost_preview.html",
         {
             "preview": cost_of(data.get("reward"), data.get("positions")),
             "balances": balances_of(request.user),
+            "reward_errors": form.errors.get("reward", []),
+            "out_of_band": True,
         },
     )
 
@@ -232,16 +247,10 @@ def _manage(
     shown = shown if shown in QUEUE_FILTERS or shown == "all" else AssignmentStatus.SUBMITTED
     queue = review_queue(campaign=campaign, status=None if shown == "all" else shown)
     page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for assignment in page.object_list:
-        submissions = list(assignment.submissions.all())
-        rows.append(
-            {
-                "assignment": assignment,
-                "submission": submissions[-1] if submissions else None,
-                "form": bound.get(assignment.pk) or ReviewForm(auto_id=f"id_%s_{assignment.pk}"),
-            }
-        )
+    rows = [
+        _queue_row(assignment, campaign, bound.get(assignment.pk))
+        for assignment in page.object_list
+    ]
     counts = campaign.tasks.aggregate(**_task_counts(through_campaign=False))
     return render(
         request,
@@ -256,11 +265,25 @@ def _manage(
             "bulk_form": bound.get("bulk") or BulkReviewForm(auto_id="id_bulk_%s"),
             "positions_form": bound.get("positions") or AddPositionsForm(),
             "query": f"status={shown}",
+            "select_all": request.GET.get("select") == "all",
+            "waiting": sum(1 for row in rows if row["assignment"].status == "submitted"),
             "live": campaign.status in LIVE_STATUSES,
             "cancellable": CampaignStatus.CANCELLED in CAMPAIGN_TRANSITIONS[campaign.status],
         },
         status=status,
     )
+
+
+def _queue_row(assignment: Assignment, campaign: Campaign, form: ReviewForm | None = None) -> dict:
+    """One card of the queue: the assignment (from ``review_queue``), its latest proof and
+    its review form (``form``: one that came back with errors)."""
+    assignment.campaign = campaign  # the card reads its proof labels: no query a card
+    submissions = list(assignment.submissions.all())
+    return {
+        "assignment": assignment,
+        "submission": submissions[-1] if submissions else None,
+        "form": form or ReviewForm(auto_id=f"id_%s_{assignment.pk}"),
+    }
 
 
 @login_required
@@ -269,19 +292,24 @@ def campaign_manage(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage(request, _own_campaign(request, pk))
 
 
-def _back(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+def _back(request: HttpRequest, campaign: Campaign, anchor: str = "") -> HttpResponse:
+    """The campaign's page as the employer left it (filter, page), at ``anchor``."""
     url = reverse("tasks:campaign_manage", args=[campaign.pk])
     query = request.GET.urlencode()
-    return redirect(f"{url}?{query}" if query else url)
+    return redirect((f"{url}?{query}" if query else url) + anchor)
 
 
-def _lifecycle(service: Callable, done: str) -> Callable:
-    """A POST-only view that calls one campaign service and reports the outcome."""
+def _lifecycle(service: Callable, done: str, confirm: Callable | None = None) -> Callable:
+    """A view that calls one campaign service on POST and reports the outcome. With
+    ``confirm`` (a view of the campaign), a GET asks first: what the action will do, and the
+    button that does it — the step that works without JavaScript."""
 
     @login_required
-    @require_POST
+    @require_http_methods(["GET", "POST"] if confirm else ["POST"])
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         campaign = _own_campaign(request, pk)
+        if request.method == "GET":
+            return confirm(request, campaign)
         try:
             service(campaign=campaign, by=request.user)
         except DomainError as error:
@@ -309,8 +337,51 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
         messages.error(request, error.message)
 
 
+def _confirm_launch(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """What launching moves: positions * (reward + fee) from the wallet into escrow, the
+    arithmetic ``campaign_launch`` does (``cost_of``), against the wallet's balance."""
+    if campaign.status != CampaignStatus.DRAFT:
+        messages.error(request, _("Only a draft can be launched."))
+        return redirect("tasks:campaign_manage", pk=campaign.pk)
+    cost = cost_of(campaign.reward_cents, campaign.positions)
+    available = balances_of(request.user).available_cents
+    return render(
+        request,
+        "tasks/confirm_launch.html",
+        {
+            "campaign": campaign,
+            "cost": cost,
+            "available": available,
+            "left": available - cost["total_cents"],
+        },
+    )
+
+
+def _confirm_cancel(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """What cancelling refunds: the open tasks' reward and fee now (``tasks_withdraw_open``);
+    tasks in progress run their course."""
+    if CampaignStatus.CANCELLED not in CAMPAIGN_TRANSITIONS[campaign.status]:
+        messages.error(request, _("This campaign cannot be cancelled."))
+        return redirect("tasks:campaign_manage", pk=campaign.pk)
+    counts = campaign.tasks.aggregate(**_task_counts(through_campaign=False))
+    funded = campaign.launched_at is not None
+    return render(
+        request,
+        "tasks/confirm_cancel.html",
+        {
+            "campaign": campaign,
+            "funded": funded,
+            "open": counts["open_count"],
+            "in_progress": counts["assigned_count"],
+            "refund_cents": counts["open_count"] * campaign.cost_per_task_cents if funded else 0,
+        },
+    )
+
+
 campaign_launch_view = _lifecycle(
-    campaign_launch, gettext_noop("Launched: the money is in escrow and a moderator will check it.")
+    campaign_launch,
+    gettext_noop("Launched: the money is in escrow and a moderator will check it."),
+    confirm=_confirm_launch,
 )
 campaign_pause_view = _lifecycle(
     campaign_pause, gettext_noop("Paused: workers cannot claim tasks.")
@@ -319,7 +390,9 @@ campaign_resume_view = _lifecycle(
     campaign_resume, gettext_noop("Resumed: workers can claim tasks.")
 )
 campaign_cancel_view = _lifecycle(
-    campaign_cancel, gettext_noop("Cancelled: the money for open tasks is back in your wallet.")
+    campaign_cancel,
+    gettext_noop("Cancelled: the money for open tasks is back in your wallet."),
+    confirm=_confirm_cancel,
 )
 
 
@@ -357,20 +430,77 @@ REVIEW_DONE = {
 @login_required
 @require_POST
 def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve, reject or send back one submission; the button pressed is the action."""
+    """Approve, reject or send back one submission; the button pressed is the action.
+
+    With htmx the answer is the submission's card, in place: its outcome, or its form with
+    the errors (400). Without, the queue again as the employer left it, at the next
+    submission waiting (``#assignment-<id>``), not at the top of the page."""
     assignment = _own_assignment(request, pk)
     form = ReviewForm(request.POST, auto_id=f"id_%s_{assignment.pk}")
-    if form.is_valid():
-        action = form.cleaned_data["action"]
-        extra = {} if action == "approve" else {"reason": form.cleaned_data["reason"]}
-        try:
-            REVIEW_SERVICES[action](assignment=assignment, by=request.user, **extra)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _(REVIEW_DONE[action]))
-        return _back(request, assignment.campaign)
-    return _manage(request, assignment.campaign, {assignment.pk: form}, status=400)
+    if not form.is_valid():
+        if request.htmx:
+            return _review_card(request, assignment, form=form, status=400)
+        return _manage(request, assignment.campaign, {assignment.pk: form}, status=400)
+    action = form.cleaned_data["action"]
+    extra = {} if action == "approve" else {"reason": form.cleaned_data["reason"]}
+    try:
+        REVIEW_SERVICES[action](assignment=assignment, by=request.user, **extra)
+    except DomainError as error:
+        outcome, done = error.message, False
+    else:
+        outcome, done = _(REVIEW_DONE[action]), True
+    if request.htmx:
+        return _review_card(request, assignment, outcome=outcome, done=done)
+    (messages.success if done else messages.error)(request, outcome)
+    following = _next_waiting(assignment)
+    anchor = f"#assignment-{following}" if following else "#queue"
+    return _back(request, assignment.campaign, anchor)
+
+
+def _review_card(
+    request: HttpRequest,
+    assignment: Assignment,
+    *,
+    form: ReviewForm | None = None,
+    outcome: str = "",
+    done: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    """One card of the queue as it is now (htmx swaps it for the one that was reviewed)."""
+    campaign = assignment.campaign
+    fresh = review_queue(campaign=campaign).get(pk=assignment.pk)
+    return render(
+        request,
+        "tasks/includes/review_card.html",
+        {
+            "row": _queue_row(fresh, campaign, form),
+            "query": request.GET.urlencode(),
+            "outcome": outcome,
+            "done": done,
+        },
+        status=status,
+    )
+
+
+def _next_waiting(assignment: Assignment) -> int | None:
+    """The id of the submission waiting for review that comes after ``assignment`` in the
+    queue's order (submitted first, first), else the first still waiting; None: none left."""
+    waiting = (
+        Assignment.objects.filter(
+            campaign_id=assignment.campaign_id, status=AssignmentStatus.SUBMITTED
+        )
+        .exclude(pk=assignment.pk)
+        .order_by(F("submitted_at").asc(nulls_last=True), "id")
+        .values_list("pk", flat=True)
+    )
+    if assignment.submitted_at is not None:
+        after = waiting.filter(
+            Q(submitted_at__gt=assignment.submitted_at)
+            | Q(submitted_at=assignment.submitted_at, pk__gt=assignment.pk)
+        ).first()
+        if after is not None:
+            return after
+    return waiting.first()
 
 
 @login_required
@@ -399,7 +529,7 @@ def submissions_bulk_review_view(request: HttpRequest, pk: int) -> HttpResponse:
         _("%(done)s of %(total)s submissions reviewed.")
         % {"done": done, "total": len(form.cleaned_data["ids"])},
     )
-    return _back(request, campaign)
+    return _back(request, campaign, "#queue")
 
 
 urlpatterns = [

@@ -5,8 +5,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.errors import DomainError
 from payments.selectors import balances_of, ledger_violations
 from tasks import services
+from tasks.forms import ProofFieldsForm
 from tasks.models import AssignmentStatus, Campaign, CampaignStatus, Category
 from tests.factories import UserFactory
 from workers.claims import task_claim
@@ -33,8 +35,8 @@ def form_data(**overrides) -> dict:
         "time_to_complete_minutes": "30",
         "time_to_rate_hours": "48",
         "min_success_rate": "0",
-        "countries_include": "bd, in",
-        "countries_exclude": "",
+        "countries_include": ["BD", "IN"],
+        "countries_exclude": [],
         "ends_at": "",
         "proof-0_key": "price",
         "proof-0_label": "The price of bread",
@@ -104,9 +106,9 @@ def test_a_csv_makes_one_task_a_row_and_fills_the_instructions(client, employer,
         ({"reward": "0.01"}, "id_reward", "The smallest reward for Visit a website is $0.04."),
         ({"reward": "lots"}, "id_reward", "Enter an amount such as 0.50."),
         ({"positions": ""}, "id_positions", "How many tasks?"),
-        ({"countries_include": "BD, XX"}, "id_countries_include", "Not a country code: XX"),
+        ({"countries_include": ["BD", "XX"]}, "id_countries_include", "XX is not one of the"),
         (
-            {"countries_exclude": "BD"},
+            {"countries_exclude": ["BD"]},
             "id_countries_exclude",
             "A country cannot be both included and excluded.",
         ),
@@ -158,6 +160,81 @@ def test_the_cost_preview_is_positions_times_reward_plus_fee(client, employer):
     assert "<html" not in html  # a fragment, for htmx to swap in
     page = client.get(NEW).content.decode()
     assert 'hx-post="/campaigns/cost-preview/"' in page
+
+
+def test_the_cost_preview_refuses_a_reward_under_the_categorys_minimum(client, employer):
+    client.force_login(employer)
+    url = reverse("tasks:campaign_cost_preview")
+    visit = Category.objects.get(slug="visit-website")
+    data = {"category": visit.pk, "reward": "0.01", "positions": "10"}
+    html = client.post(url, data).content.decode()
+    with pytest.raises(DomainError) as refused:  # the service's rule, word for word
+        services.reward_check(category=visit, reward_cents=1)
+    assert refused.value.message == "The smallest reward for Visit a website is $0.04."
+    assert refused.value.message in errors_of(html, "id_reward")
+    assert 'id="id_reward_errors" role="alert" hx-swap-oob="true"' in html  # next to the field
+    assert "cost-total" not in html
+    html = client.post(url, {**data, "reward": "0.04"}).content.decode()
+    assert "smallest" not in html and '<span id="cost-total">$0.50</span>' in html  # 10 x 5
+    page = client.get(NEW).content.decode()
+    assert 'id="id_reward_errors"' in page  # the place the preview fills, empty at first
+    assert "change from:#id_category" in page and "#id_category" in page.split("hx-include=")[2]
+
+
+def test_every_error_shows_at_once_each_next_to_its_field(client, employer):
+    client.force_login(employer)
+    response = client.post(NEW, form_data(title="", reward="0.01", positions="0"))
+    html = response.content.decode()
+    assert "This field is required." in errors_of(html, "id_title")
+    assert "The smallest reward for Visit a website is $0.04." in errors_of(html, "id_reward")
+    assert "greater than or equal to 1" in errors_of(html, "id_positions")
+    # What only the service checks, all at once too.
+    response = client.post(
+        NEW,
+        form_data(
+            countries_exclude=["BD"],
+            ends_at="2020-01-01T10:00",
+            instructions="Sell your gmail account to us",
+        ),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "both included and excluded" in errors_of(html, "id_countries_exclude")
+    assert "The end date must be in the future." in errors_of(html, "id_ends_at")
+    assert "Kaaj does not" in errors_of(html, "id_instructions")
+    assert not Campaign.objects.exists()
+
+
+def test_changing_the_category_keeps_the_proof_rows_typed(client, employer):
+    client.force_login(employer)
+    review = Category.objects.get(slug="write-review")
+    visit = Category.objects.get(slug="visit-website")
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    # Rows still a category's suggestion (or none) make way for the new category's.
+    suggested = ProofFieldsForm.initial_for(visit.proof_template)
+    rows = {f"proof-{k}": v for k, v in suggested.items() if v is not False}
+    for typed in ({}, rows):
+        html = client.get(NEW, {"category": review.pk, **typed}, **htmx).content.decode()
+        assert html.startswith('<fieldset id="proof-rows">') and "<html" not in html
+        assert 'value="review_link"' in html
+    # Rows the employer typed come back as typed.
+    typed = {"proof-0_key": "price", "proof-0_label": "The price", "proof-0_kind": "url"}
+    html = client.get(NEW, {"category": review.pk, **typed}, **htmx).content.decode()
+    assert 'value="price"' in html and 'value="The price"' in html
+    assert '<option value="url" selected>' in html and "review_link" not in html
+    page = client.get(NEW).content.decode()
+    assert 'hx-include="#proof-rows"' in page and 'hx-target="#proof-rows"' in page
+
+
+def test_countries_are_chosen_from_their_names(client, employer):
+    client.force_login(employer)
+    html = client.get(NEW).content.decode()
+    assert '<select name="countries_include"' in html and "multiple" in html
+    assert '<option value="BD">Bangladesh</option>' in html
+    campaign = draft(employer, countries_include=("BD", "IN"))
+    html = client.get(reverse("tasks:campaign_edit", args=[campaign.pk])).content.decode()
+    assert '<option value="BD" selected>Bangladesh</option>' in html
+    assert '<option value="IN" selected>India</option>' in html
 
 
 def test_a_draft_is_edited_by_its_owner_only(client, employer, outsider):
@@ -275,10 +352,13 @@ def test_campaign_actions_are_post_only_and_for_the_owner(
     campaign = active_campaign(employer, moderator)
     url = reverse(f"tasks:{name}", args=[campaign.pk])
     client.force_login(employer)
-    assert client.get(url).status_code == 405
+    # Launch and cancel ask first on a GET (an active campaign is no draft to launch).
+    asks_first = {"campaign_launch": 302, "campaign_cancel": 200}
+    assert client.get(url).status_code == asks_first.get(name, 405)
     for other in (outsider, worker, moderator):
         client.force_login(other)
         assert client.post(url, {"count": "1", "action": "approve"}).status_code == 404
+        assert client.get(url).status_code == (404 if name in asks_first else 405)
     client.logout()
     response = client.post(url, {"count": "1"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -424,11 +504,12 @@ def test_review_and_block_are_for_the_campaigns_owner_only(
     review = reverse("tasks:assignment_review", args=[assignment.pk])
     block = reverse("workers:block_from_review", args=[assignment.pk])
     client.force_login(employer)
-    assert client.get(review).status_code == 405 and client.get(block).status_code == 405
+    assert client.get(review).status_code == 405
+    assert client.get(block).status_code == 200  # the confirmation
     for other in (outsider, assignment.worker, moderator):
         client.force_login(other)
         assert client.post(review, {"action": "approve"}).status_code == 404
-        assert client.post(block).status_code == 404
+        assert client.get(block).status_code == client.post(block).status_code == 404
     client.logout()
     assert client.post(review, {"action": "approve"}).status_code == 302
     assignment.refresh_from_db()

@@ -53,7 +53,7 @@ def test_blocking_from_the_queue_is_for_the_campaigns_owner(
         client.force_login(other)
         assert client.post(url).status_code == 404, other
     client.force_login(employer)
-    assert client.get(url).status_code == 405
+    assert client.get(url).status_code == 200  # it asks first
     assert client.post(reverse("workers:block_from_review", args=[10**9])).status_code == 404
     client.logout()
     response = client.post(url)
@@ -61,11 +61,20 @@ def test_blocking_from_the_queue_is_for_the_campaigns_owner(
     assert not Block.objects.exists()
 
 
-def test_the_review_queue_posts_to_the_block_page(client, employer, assignment):
+def test_the_review_queue_links_to_the_block_page_which_asks_first(
+    client, employer, assignment
+):
     client.force_login(employer)
     html = client.get(reverse("tasks:campaign_manage", args=[assignment.campaign_id])).content
-    action = reverse("workers:block_from_review", args=[assignment.pk])
-    assert f'action="{action}?' in html.decode()
+    url = reverse("workers:block_from_review", args=[assignment.pk])
+    card = html.decode().split(f'id="assignment-{assignment.pk}"', 1)[1]
+    assert f'href="{url}?status=submitted"' in card
+    assert f'action="{url}' not in card  # no block in one tap under "Reject"
+    page = client.get(f"{url}?status=submitted").content.decode()
+    assert "Karim will no longer see any of your campaigns" in page
+    assert f'action="{url}?status=submitted"' in page
+    assert f'?status=submitted#assignment-{assignment.pk}"' in page  # back where it was
+    assert not Block.objects.exists()
 
 
 def test_the_list_shows_the_employers_blocks_only(
