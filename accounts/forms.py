@@ -1,10 +1,24 @@
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from .models import Language, User
 from .services import user_update_profile
+from .timezones import time_zone_choices
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Countries named and sorted in the language of the request (a list built at import would
+    stay in English)."""
+    return [("", "—"), *countries]
+
+
+def current_language() -> str:
+    """The language the visitor is reading now, when it is one of Kaaj's; else English."""
+    language = translation.get_language() or ""
+    return language if language in Language.values else Language.ENGLISH
 
 
 class ProfileFields(forms.Form):
@@ -14,11 +28,9 @@ class ProfileFields(forms.Form):
         required=False,
         help_text=_("The name employers and workers see. Leave empty to stay anonymous."),
     )
-    country = LazyTypedChoiceField(
-        label=_("Country"), choices=[("", "—"), *countries], required=False
-    )
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices, required=False)
     language = forms.ChoiceField(
-        label=_("Language"), choices=Language.choices, initial=Language.ENGLISH
+        label=_("Language"), choices=Language.choices, initial=current_language
     )
 
 
@@ -38,7 +50,12 @@ class SignupProfileForm(ProfileFields):
 
 
 class ProfileForm(ProfileFields):
-    pass
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[("", _("My country's")), *time_zone_choices()],
+        required=False,
+        help_text=_("Every time on Kaaj is shown in this zone."),
+    )
 
 
 class LanguageForm(forms.Form):

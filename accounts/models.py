@@ -26,6 +26,8 @@ from django_countries.fields import CountryField
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
 
+from .timezones import time_zone_for_country
+
 MODERATORS_GROUP = "moderators"
 
 
@@ -70,6 +72,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Times are shown in this zone. Empty: your country's."),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -94,6 +102,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def public_name(self) -> str:
         """What others see: the display name, or an anonymous handle derived from the id."""
         return self.display_name or _("Member #%(id)s") % {"id": self.pk}
+
+    @property
+    def zone(self) -> str:
+        """The IANA name of the zone this user's times are shown in: theirs, else their
+        country's, else TIME_ZONE."""
+        return self.time_zone or time_zone_for_country(self.country.code or "")
 
     @cached_property
     def is_moderator(self) -> bool:

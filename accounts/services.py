@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,15 +16,24 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 
 from .models import MODERATORS_GROUP, ApiToken, ModerationAction, User
+from .timezones import is_time_zone
 
 
-def user_update_profile(*, user: User, display_name: str, country: str, language: str) -> User:
-    """Save the profile fields a user may edit about themselves."""
+def user_update_profile(
+    *, user: User, display_name: str, country: str, language: str, time_zone: str | None = None
+) -> User:
+    """Save the profile fields a user may edit about themselves. ``time_zone`` empty: the
+    country's zone (``User.zone``); None: leave it as it is. Raises ValidationError for a zone
+    that is not in the time zone database."""
     user.display_name = display_name.strip()
     user.country = country
     user.language = language
+    if time_zone is not None:
+        if time_zone and not is_time_zone(time_zone):
+            raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
+        user.time_zone = time_zone
     user.full_clean(exclude=["password", "email"])
-    user.save(update_fields=["display_name", "country", "language"])
+    user.save(update_fields=["display_name", "country", "language", "time_zone"])
     return user
 
 

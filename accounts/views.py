@@ -10,22 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import LanguageForm, ProfileForm
+from .middleware import remember_language
 from .models import ApiToken
 from .services import token_revoke, user_set_language, user_update_profile
-
-
-def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-    return response
 
 
 @login_required
@@ -38,13 +25,14 @@ def profile(request: HttpRequest) -> HttpResponse:
             user_update_profile(user=user, **form.cleaned_data)
             translation.activate(user.language)
             messages.success(request, _("Your profile is saved."))
-            return _remember_language(redirect("accounts:profile"), user.language)
+            return remember_language(redirect("accounts:profile"), user.language)
     else:
         form = ProfileForm(
             initial={
                 "display_name": user.display_name,
                 "country": user.country.code or "",
                 "language": user.language,
+                "time_zone": user.time_zone,
             }
         )
     context = {
@@ -80,4 +68,4 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language)
-    return _remember_language(redirect(target), language)
+    return remember_language(redirect(target), language)

@@ -204,8 +204,12 @@ def _absolute(url: str) -> str:
 
 
 def _send(user: User, build: Callable[[], tuple[str, list[dict]]]) -> None:
-    """Mail ``user`` what ``build()`` returns (subject, lines), written in their language."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    """Mail ``user`` what ``build()`` returns (subject, lines), written in their language,
+    any time in it in their time zone."""
+    with (
+        translation.override(user.language or settings.LANGUAGE_CODE),
+        timezone.override(user.zone),
+    ):
         subject, lines = build()
         context = {
             "user": user,

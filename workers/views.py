@@ -14,8 +14,6 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import client_ip
+from accounts.timezones import format_time
 from core.db import replica_reads
 from core.errors import DomainError
 from core.pagination import count_free_page, page_number
@@ -231,7 +230,7 @@ def campaign_claim(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("The task is yours until %(time)s. Do it, then send your proof.")
-        % {"time": date_format(timezone.localtime(assignment.expires_at), "H:i")},
+        % {"time": format_time(assignment.expires_at, "H:i")},
     )
     return redirect("workers:assignment", pk=assignment.pk)
 

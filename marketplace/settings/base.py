@@ -83,6 +83,7 @@ MIDDLEWARE = [
     # Pins a user who just wrote to the primary database (core/db.py); gone without a replica.
     "core.db.ReplicaPinMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -112,6 +113,8 @@ TEMPLATES = [
                 "notifications.context_processors.unread_notifications",
                 "payments.context_processors.demo_mode",
             ],
+            # {{ value|when }}: every time shown in the reader's zone, with the zone named.
+            "builtins": ["accounts.templatetags.when"],
         },
     },
 ]

@@ -23,12 +23,26 @@ class MeSerializer(serializers.ModelSerializer):
     country = serializers.CharField(
         source="country.code", read_only=True, help_text=_("ISO 3166-1 alpha-2 code, or empty.")
     )
+    time_zone = serializers.CharField(
+        source="zone",
+        read_only=True,
+        help_text=_("The IANA zone pages show times in: the profile's, else the country's."),
+    )
     is_moderator = serializers.BooleanField(read_only=True)
     balance = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "country", "language", "is_moderator", "balance"]
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "country",
+            "language",
+            "time_zone",
+            "is_moderator",
+            "balance",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(BalanceSerializer)
