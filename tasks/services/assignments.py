@@ -147,7 +147,8 @@ def assignment_submit(
                     for shot in taken
                 ]
             )
-            KeptScreenshot.objects.filter(assignment=locked).delete()
+            if kept:  # the same rows, checked above
+                KeptScreenshot.objects.filter(assignment=locked).delete()
             replaced = [shot.file.name for key, shot in kept.items() if key in images]
             if replaced:
                 transaction.on_commit(lambda: files_delete(replaced), robust=True)
