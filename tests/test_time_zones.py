@@ -4,10 +4,14 @@ in IST, a Bangladeshi's at +06:00, a visitor's in TIME_ZONE; the API stays ISO 8
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
 from django.template import Context, Template
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.middleware import UserTimeZoneMiddleware
 from accounts.timezones import format_time, time_zone_for_country
 from tasks.models import Assignment
 from workers.claims import task_claim
@@ -37,6 +41,19 @@ def test_a_country_gives_its_zone():
     assert time_zone_for_country("IN") == "Asia/Kolkata"
     assert time_zone_for_country("bd") == "Asia/Dhaka"
     assert time_zone_for_country("") == "Asia/Dhaka"  # TIME_ZONE
+
+
+def test_the_zone_is_the_users_for_one_request_and_time_zone_for_visitors():
+    seen = []
+    middleware = UserTimeZoneMiddleware(
+        lambda request: seen.append(timezone.get_current_timezone_name()) or HttpResponse()
+    )
+    for user in (AnonymousUser(), UserFactory(country="IN")):
+        request = RequestFactory().get("/")
+        request.user = user
+        middleware(request)
+    assert seen == ["Asia/Dhaka", "Asia/Kolkata"]
+    assert timezone.get_current_timezone_name() == "Asia/Dhaka"  # nothing leaks after
 
 
 def test_a_worker_in_india_sees_deadlines_in_ist(client, claimed):
