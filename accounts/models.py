@@ -136,6 +136,20 @@ class ApiToken(AbstractAuthToken):
         return self.name or _("API token #%(id)s") % {"id": self.pk}
 
 
+# The audit log's action codes as people read them. The code stays the stable key (filters, the
+# API); a code missing here is shown as it is.
+AUDIT_ACTIONS = {
+    "campaign.approve": _("Campaign approved"),
+    "campaign.reject": _("Campaign rejected"),
+    "dispute.resolve": _("Dispute decided"),
+    "user.suspend": _("Account suspended"),
+    "user.reinstate": _("Account reinstated"),
+    "wallet.adjust": _("Balance adjustment"),
+    "payout.mark_paid": _("Withdrawal paid"),
+    "payout.reject": _("Withdrawal rejected"),
+}
+
+
 class ModerationAction(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -166,6 +180,11 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language ("Campaign approved" for campaign.approve)."""
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
 
 
 class Suspension(models.Model):

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import AUDIT_ACTIONS, User
 
 
 def _user_by_email(email: str) -> User:
@@ -65,7 +65,9 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions: list[str], moderators, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in actions]
+        self.fields["action"].choices = [("", _("Any action"))] + [
+            (a, AUDIT_ACTIONS.get(a, a)) for a in actions
+        ]
         self.fields["moderator"].queryset = moderators
 
 

@@ -139,7 +139,8 @@ def test_suspend_and_reinstate_on_the_user_page(client, worker, moderator):
     response = client.post(suspend, {"reason": "Fakes"})
     assert response.status_code == 302 and response.url == page and is_suspended(worker)
     html = client.get(page).content.decode()
-    assert "Suspended" in html and "user.suspend" in html
+    assert "Suspended" in html and "Account suspended" in html  # the audit row, in words
+    assert "user.suspend" not in html
     assert reverse("moderation:user_reinstate", args=[worker.pk]) in html
 
     client.post(reverse("moderation:user_reinstate", args=[worker.pk]), {"reason": "Cleared"})

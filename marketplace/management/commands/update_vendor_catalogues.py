@@ -1,11 +1,19 @@
-"""Collect the English strings Kaaj shows from django-allauth and DRF into our own catalogue.
+"""Collect the English strings Kaaj shows from its libraries into our own catalogue.
 
-Neither library ships Bengali. Their messages reach our users all the same (the sign-up
-and password pages, API error details), so Kaaj translates them in a catalogue of its own,
-``marketplace/locale_vendor/bn``, which Django consults after ``marketplace/locale/`` (see
-``LOCALE_PATHS``).
-Run after upgrading either library: new strings are added untranslated, translations of
-strings that still exist are kept, strings that no longer exist are dropped.
+django-allauth and DRF ship no Bengali; Django's Bengali leaves the password validators'
+messages untranslated (its catalogue still has their old wording: ``%(min_length)d`` and a
+straight apostrophe where Django 5.2 has ``%d`` and a typographic one); django-countries
+ships no Bengali country names. Their messages reach our users all the same (the sign-up
+and password pages, country lists, API error details), so Kaaj translates them in a
+catalogue of its own, ``marketplace/locale_vendor/bn``, which Django consults after
+``marketplace/locale/`` and before the libraries' own catalogues (see ``LOCALE_PATHS``).
+
+Country names come translated from the Unicode CLDR (Babel's copy, ``babel.Locale(locale)
+.territories``, a development dependency: only this command needs it); a name already
+translated in the catalogue is kept, so a correction made there survives a refresh.
+Run after upgrading any of these libraries: new strings are added (untranslated unless CLDR
+has them), translations of strings that still exist are kept, strings that no longer exist
+are dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
 # allauth: the account and social login flows Kaaj uses (no MFA, phone or passkeys).
 ALLAUTH_SOURCES = re.compile(
@@ -73,10 +82,57 @@ def drf_messages() -> list[tuple[str, str, str]]:
     return found
 
 
+def _gettext_calls(path: Path) -> list[tuple[str, str, str]]:
+    """Every ``_("...")``/``gettext``/``ngettext("...", "...", n)`` literal in a module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args):
+            continue
+        literals = [
+            arg.value
+            for arg in node.args[:2]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+        ]
+        if node.func.id in {"_", "gettext_lazy", "gettext"} and literals:
+            found.append(("", literals[0], ""))
+        elif node.func.id in {"ngettext", "ngettext_lazy"} and len(literals) == 2:
+            found.append(("", literals[0], literals[1]))
+    return found
+
+
+def django_password_messages(locale: str) -> list[tuple[str, str, str]]:
+    """The password validators' messages (rules and errors) that Django's own catalogue for
+    ``locale`` does not translate."""
+    import django
+    import polib
+
+    auth = Path(django.__file__).parent / "contrib" / "auth"
+    compiled = auth / "locale" / locale / "LC_MESSAGES" / "django.mo"
+    translated = {e.msgid for e in polib.mofile(str(compiled))} if compiled.exists() else set()
+    return [
+        message
+        for message in _gettext_calls(auth / "password_validation.py")
+        if message[1] not in translated
+    ]
+
+
+def country_names(locale: str) -> dict[str, str]:
+    """django-countries' English names (official and common) → CLDR's name in ``locale``."""
+    from babel import Locale
+    from django_countries.base import CountriesBase
+    from django_countries.data import COUNTRIES
+
+    cldr = Locale.parse(locale).territories
+    names = [(code, name) for code, name in COUNTRIES.items()]
+    names += list(CountriesBase.COMMON_NAMES.items())
+    with translation.override(None):  # the English msgids, whatever the active language
+        return {str(name): cldr.get(code, "") for code, name in names}
+
+
 class Command(BaseCommand):
     help = (
-        "Refresh marketplace/locale_vendor/<lang>/django.po from allauth and DRF, "
-        "keeping translations."
+        "Refresh marketplace/locale_vendor/<lang>/django.po from allauth, DRF, Django's "
+        "password validators and CLDR's country names, keeping translations."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -89,6 +145,7 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         old = polib.pofile(str(path)) if path.exists() else None
         catalogue = polib.POFile(wrapwidth=100)
+        catalogue.header = old.header if old else ""
         catalogue.metadata = (
             old.metadata
             if old
@@ -101,8 +158,11 @@ class Command(BaseCommand):
                 "Plural-Forms": "nplurals=2; plural=(n != 1);",
             }
         )
+        countries = country_names(locale)
+        messages = allauth_messages() + drf_messages() + django_password_messages(locale)
+        messages += [("", name, "") for name in countries]
         seen: set[tuple[str, str]] = set()
-        for msgctxt, msgid, plural in allauth_messages() + drf_messages():
+        for msgctxt, msgid, plural in messages:
             if (msgctxt, msgid) in seen:
                 continue
             seen.add((msgctxt, msgid))
@@ -116,7 +176,7 @@ class Command(BaseCommand):
                     else {0: "", 1: ""}
                 )
             else:
-                entry.msgstr = previous.msgstr if previous else ""
+                entry.msgstr = (previous.msgstr if previous else "") or countries.get(msgid, "")
             catalogue.append(entry)
         catalogue.save(str(path))
         missing = len(catalogue.untranslated_entries())
