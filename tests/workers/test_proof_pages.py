@@ -212,6 +212,7 @@ def test_the_form_carries_the_browsers_checks(client, worker, claimed):
     assert 'accept="image/jpeg,image/png,image/webp"' in form
     assert "<progress" in form
     assert "js/proof.js" in html
+    assert "{#" not in html and "#}" not in html  # no template comment shown as text
 
 
 def test_give_back_is_a_link_to_a_confirmation_away_from_send_proof(client, worker, claimed):
