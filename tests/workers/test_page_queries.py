@@ -13,9 +13,9 @@ from .test_work_pages import FEED, MY_WORK, SHOT_PROOFS, png, submitted
 
 pytestmark = pytest.mark.django_db
 
-PAGE_MAX_QUERIES = 10  # issue 12: every worker page at most 10 queries
-CLAIM_MAX_QUERIES = 9
-SUBMIT_MAX_QUERIES = 19  # today's count (the proof, its screenshot, duplicates, outboxes)
+PAGE_MAX_QUERIES = 9  # issue 12 asks for at most 10; the session comes from the cache
+CLAIM_MAX_QUERIES = 8
+SUBMIT_MAX_QUERIES = 18  # today's count (the proof, its screenshot, duplicates, outboxes)
 
 
 def test_each_page_of_the_workers_journey_keeps_its_queries_as_history_grows(
