@@ -349,5 +349,9 @@ def test_static_files_are_served_hashed_and_compressed(served):
     assert status == 200
     assert css == (settings.PACKAGE_DIR / "static" / "css" / "kaaj.css").read_bytes()
     assert "immutable" in headers["Cache-Control"]
+    # Cached for a year at least (WhiteNoise gives hashed names ten): the name changes with
+    # the content, so a phone never asks for the same stylesheet twice.
+    max_age = int(re.search(r"max-age=(\d+)", headers["Cache-Control"]).group(1))
+    assert max_age >= 365 * 24 * 3600
     status, headers, _gzipped = get(f"{served}{stylesheet}", **{"Accept-Encoding": "gzip"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
