@@ -68,9 +68,13 @@ def open_proof_form(phone, assignment):
     assert fits_the_screen(phone)
 
 
-def test_a_proof_sent_back_keeps_its_screenshot(phone, assignment, big_screenshot):
+@pytest.mark.parametrize("language", ["en", "bn"])
+def test_a_proof_sent_back_keeps_its_screenshot(phone, assignment, big_screenshot, language):
+    assignment.worker.language = language
+    assignment.worker.save(update_fields=["language"])
     open_proof_form(phone, assignment)
-    send = phone.locator("button:has-text('Send proof')")
+    assert phone.evaluate("document.documentElement.lang") == language
+    send = phone.locator("#proof-form button[type=submit]:not([form])")
     # The browser stops an empty answer before a byte is uploaded.
     phone.set_input_files("#id_shot", str(big_screenshot))
     send.click()
@@ -85,8 +89,8 @@ def test_a_proof_sent_back_keeps_its_screenshot(phone, assignment, big_screensho
     phone.locator("#id_username_errors").wait_for()
     kept = KeptScreenshot.objects.get(assignment=assignment)
     assert kept.content_type in SHRUNK_TYPES and max(kept.width, kept.height) <= 1600
-    note = phone.locator("#id_shot_kept")
-    assert "Already uploaded — kept." in note.inner_text()
+    if language == "en":  # (the Bengali catalogue is filled at the end of the issue)
+        assert "Already uploaded — kept." in phone.locator("#id_shot_kept").inner_text()
     until(phone, "document.querySelector('#id_shot_kept img').naturalWidth > 0")
     assert fits_the_screen(phone)
 
@@ -94,7 +98,7 @@ def test_a_proof_sent_back_keeps_its_screenshot(phone, assignment, big_screensho
     phone.fill("#id_username", "karim_bd")
     send.click()
     phone.wait_for_url("**/work/mine/")
-    assert "Proof sent." in phone.content()
+    assert phone.locator(".messages .message-success").count() == 1  # "Proof sent."
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.SUBMITTED
     shot = Screenshot.objects.get(submission__assignment=assignment)
@@ -125,20 +129,23 @@ def test_a_large_screenshot_is_shrunk_on_the_phone_before_upload(phone, assignme
         assert stored.size == (720, 1600)
 
 
-def test_give_back_is_apart_from_send_proof_and_asks_first(phone, assignment):
+@pytest.mark.parametrize("language", ["en", "bn"])
+def test_give_back_is_apart_from_send_proof_and_asks_first(phone, assignment, language):
+    assignment.worker.language = language
+    assignment.worker.save(update_fields=["language"])
     open_proof_form(phone, assignment)
-    send = phone.locator("button:has-text('Send proof')").bounding_box()
-    give_back = phone.locator("a:has-text('Give this task back')")
+    assert phone.evaluate("document.documentElement.lang") == language
+    send = phone.locator("#proof-form button[type=submit]:not([form])").bounding_box()
+    give_back = phone.locator("main a[href$='/release/']")
     box = give_back.bounding_box()
     assert box["y"] - (send["y"] + send["height"]) >= 48  # not a slip of the thumb away
     assert box["height"] >= 44
     give_back.click()
-    phone.wait_for_load_state()
-    assert "Give this task back?" in phone.content()
+    phone.wait_for_url("**/release/")
     assert fits_the_screen(phone)
     assignment.refresh_from_db()
-    assert assignment.status == AssignmentStatus.CLAIMED
-    phone.click("button:has-text('Yes, give it back')")
+    assert assignment.status == AssignmentStatus.CLAIMED  # asking changed nothing
+    phone.click("main form[action$='/release/'] button[type=submit]")
     phone.wait_for_url("**/work/mine/")
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.RELEASED
