@@ -904,6 +904,11 @@ class Supervisor:
             self._print(name, line.decode(errors="replace").rstrip())
         stream.close()
 
+    def announce(self, text: str) -> None:
+        """Write ``text`` as it is, between whole lines of the processes' output."""
+        with self._print_lock:
+            write_or_let_go(self._out, text)
+
     def _say(self, message: str) -> None:
         self._print("kaaj", message)
 
@@ -911,6 +916,42 @@ class Supervisor:
         line = f"{time.strftime('%H:%M:%S')} {name:<{self._width}} | {line}\n"
         with self._print_lock:
             write_or_let_go(self._out, line)
+
+
+@contextlib.contextmanager
+def terminal_foreground() -> Iterator[None]:
+    """Take the terminal's foreground for this process alone while the block runs.
+
+    Ctrl-C sends SIGINT to the terminal's whole foreground process group: to ``make`` too,
+    which then reports the recipe as interrupted ("make: *** ... Interrupt" or "Error 130")
+    however cleanly the command stopped. In a process group of our own that holds the
+    foreground, Ctrl-C reaches this process only; the foreground goes back to the old group
+    on the way out. Without a terminal, or not in its foreground, nothing changes.
+    """
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        tty = None  # no terminal (a test, a service): nobody presses Ctrl-C
+    if tty is None:
+        yield
+        return
+    try:
+        before = os.tcgetpgrp(tty)
+        if before != os.getpgrp() or os.getsid(0) == os.getpid():
+            yield  # in the background, or a session leader (which cannot change group)
+            return
+        previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # tcsetpgrp from a
+        # background group would stop us otherwise
+        os.setpgid(0, 0)
+        os.tcsetpgrp(tty, os.getpgrp())
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.tcsetpgrp(tty, before)
+            signal.signal(signal.SIGTTOU, previous)
+    finally:
+        os.close(tty)
 
 
 def _exit_reason(code: int) -> str:

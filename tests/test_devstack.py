@@ -4,6 +4,7 @@ import contextlib
 import http.cookiejar
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -193,6 +194,12 @@ def test_run_serves_demo_logins_and_stops_everything_on_ctrl_c_or_sigterm(tmp_pa
     assert process.returncode == 0, output  # Ctrl-C is how make run is meant to end
     assert "Demo accounts ready (8 new)" in output
     assert "employer1@demo.kaaj.test" in output and "http://127.0.0.1" in output
+    # The address and the logins come after the processes' start-up lines, and no e-mail is
+    # printed: they are files under var/mail/, their links to this run's port.
+    summary = output.index("Demo logins:")
+    assert output.index(f"Kaaj is running at {base}/") > summary > output.index("web started")
+    assert f"E-mails the site sends are files in {var / 'mail'}/" in output
+    assert "Content-Transfer-Encoding" not in output
     time.sleep(0.5)
     assert _alive([process.pid, *tree, *servers]) == []
     assert _processes_using(var) == []
@@ -621,3 +628,82 @@ def test_check_deploy_fails_on_an_environment_that_is_not_ready(tmp_path):
     )
     assert result.returncode != 0
     assert "security.W008" in result.stderr
+
+
+# --- make run's terminal: Ctrl-C ends make cleanly; the address and logins come last -------
+
+_CTRL_C_CHILD = """
+import signal, sys, time
+from marketplace.devstack import terminal_foreground
+with terminal_foreground():
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))  # as the Supervisor stops and returns
+    print("ready", flush=True)
+    time.sleep(30)
+"""
+
+
+def _make_in_a_terminal(tmp_path: Path, child: str) -> tuple[int, str]:
+    """Run ``make run`` (a recipe running ``child``) on a pseudo-terminal, press Ctrl-C once
+    the child is up, and return make's exit status and everything the terminal showed."""
+    import pty
+
+    (tmp_path / "child.py").write_text(child)
+    (tmp_path / "Makefile").write_text(f"run:\n\t{sys.executable} child.py\n")
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: make leads the terminal's session and its foreground, as in a shell
+        os.chdir(tmp_path)
+        os.environ["PYTHONPATH"] = str(ROOT)
+        os.execvp("make", ["make", "--no-print-directory", "run"])  # noqa: S606
+    shown = b""
+    deadline = time.monotonic() + 30
+    while b"ready" not in shown and time.monotonic() < deadline:
+        shown += os.read(terminal, 1024)
+    os.write(terminal, b"\x03")  # Ctrl-C
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the terminal is gone with its last process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_ctrl_c_ends_make_run_cleanly(tmp_path):
+    code, shown = _make_in_a_terminal(tmp_path, _CTRL_C_CHILD)
+    assert code == 0, shown
+    assert "Interrupt" not in shown and "Error" not in shown
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_without_the_terminal_of_its_own_make_reports_the_interrupt(tmp_path):
+    """What terminal_foreground() is for: the same child without it, and make fails."""
+    child = _CTRL_C_CHILD.replace("with terminal_foreground():", "if True:")
+    code, shown = _make_in_a_terminal(tmp_path, child)
+    assert code != 0, shown  # killed by SIGINT with the recipe: "Interrupt" or "Error 130"
+
+
+def test_run_writes_emails_to_files_with_links_to_its_own_address(monkeypatch, tmp_path):
+    from marketplace.management.commands.runstack import Command, site_url
+
+    monkeypatch.delenv("EMAIL_BACKEND", raising=False)
+    monkeypatch.delenv("SITE_URL", raising=False)
+    command = Command()
+    command.mail_dir = tmp_path / "mail"
+    programs = command.programs("127.0.0.1", 8123, reload=False)
+    for program in programs:
+        assert program.env["SITE_URL"] == "http://127.0.0.1:8123"
+        assert program.env["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
+        assert program.env["EMAIL_FILE_PATH"] == str(tmp_path / "mail")
+    monkeypatch.setenv("SITE_URL", "https://kaaj.example.com")
+    monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    web = command.programs("127.0.0.1", 8123, reload=False)[0]
+    assert web.env["SITE_URL"] == "https://kaaj.example.com"  # what the environment says wins
+    assert web.env["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+    assert "EMAIL_FILE_PATH" not in web.env
+    assert site_url("0.0.0.0", 80) == "http://localhost:80"  # noqa: S104
+    assert site_url("::1", 8000) == "http://[::1]:8000"

@@ -212,6 +212,8 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kaaj <no-reply@kaaj.test>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# For the file-based backend (make run writes e-mails to var/mail/ rather than the console).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default="") or None
 
 # --- Languages -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

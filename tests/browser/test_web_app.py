@@ -6,12 +6,19 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ACTIVE = "navigator.serviceWorker.ready.then(r => r.active.scriptURL)"
+# Waits poll with evaluate(): wait_for_function's string is eval'd, which the pages' CSP refuses.
+CONTROLLED = """async () => {
+  for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) {
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return navigator.serviceWorker.controller !== null;
+}"""
 
 
 def test_the_service_worker_shows_the_offline_page_without_a_network(phone):
     phone.go("/")
     assert phone.evaluate(ACTIVE).endswith("/sw.js")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")  # clients.claim()
+    assert phone.evaluate(CONTROLLED)  # the worker's clients.claim() took this page
     stylesheet = phone.evaluate("document.querySelector('link[rel=stylesheet]').href")
     assert phone.evaluate(f"caches.match({stylesheet!r}).then(r => !!r)")
 
@@ -30,7 +37,7 @@ def test_the_offline_page_follows_the_language_of_the_last_page(phone):
     phone.context.set_extra_http_headers({"Accept-Language": "bn"})
     phone.go("/")
     phone.evaluate(ACTIVE)
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    assert phone.evaluate(CONTROLLED)
     phone.go("/accounts/login/")  # a page the worker controls: its Content-Language is seen
     phone.context.set_offline(True)
     phone.go("/work/mine/")

@@ -8,7 +8,13 @@ or reuses the ones an earlier run left running, and stops them when it returns.
 
 The three processes run under :class:`marketplace.devstack.Supervisor`: one that dies is
 restarted after 1 s, 2 s, 4 s ... (at most 30 s), each exit and restart logged in one line;
-Ctrl-C or SIGTERM stops them all, then the servers, and the command exits 0.
+Ctrl-C or SIGTERM stops them all, then the servers, and the command exits 0 (and, run from
+``make run`` in a terminal, make with it: see :func:`marketplace.devstack.terminal_foreground`).
+
+E-mails the processes send (sign-up confirmations, notifications of the demo data) are
+written to files under ``var/mail/`` rather than the console, where hundreds of lines would
+push the address and the demo logins off screen; their links use this run's host and port
+(``SITE_URL``). The address and the logins are printed last, once the web server answers.
 """
 
 from __future__ import annotations
@@ -40,8 +46,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host: str, port: int, reload: bool, **options) -> None:
+        with devstack.terminal_foreground():
+            self._run(host, port, reload)
+
+    def _run(self, host: str, port: int, reload: bool) -> None:
         stack = devstack.dev_stack()
         postgres, redis = devstack.wanted_services()
+        self.mail_dir = stack.root / "mail"
         try:
             with devstack.run_claim(stack):
                 devstack.stop_leftovers(stack)
@@ -51,49 +62,56 @@ class Command(BaseCommand):
                         f"or run on another port (KAAJ_PORT={port + 1} make run)."
                     )
                 with devstack.embedded(stack, postgres=postgres, redis=redis):
-                    self._prepare(host, port)
+                    summary = self._prepare(host, port)
                     supervisor = devstack.Supervisor(
                         self.programs(host, port, reload), pid_dir=stack.pid_dir
                     )
                     _exit_with_parent()
+                    _announce_when_up(supervisor, host, port, summary)
                     supervisor.run()
         except devstack.StackBusy as error:
             raise CommandError(str(error)) from None
         except KeyboardInterrupt:
             pass  # Ctrl-C before the processes started: the servers are stopped already
 
-    def _prepare(self, host: str, port: int) -> None:
+    def _prepare(self, host: str, port: int) -> str:
+        """Migrate and seed; return what to print once the site answers."""
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database is up to date.")
-        if not User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists():
+        seeded = not User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists()
+        if seeded:
             call_command("seed_demo", password=DEFAULT_PASSWORD, stdout=self.stdout)
-            self._print_logins(DEFAULT_PASSWORD)
-        else:
-            self._print_logins(None)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"\nKaaj is starting at http://{host}:{port}/  (Ctrl-C stops everything)\n"
-            )
-        )
+        return self._summary(host, port, DEFAULT_PASSWORD if seeded else None)
 
-    def _print_logins(self, password: str | None) -> None:
-        self.stdout.write("Demo logins:")
-        for email in (demo_email("employer", 1), demo_email("worker", 1), MODERATOR_EMAIL):
-            self.stdout.write(f"  {email}")
-        self.stdout.write(
+    def _summary(self, host: str, port: int, password: str | None) -> str:
+        lines = ["", "Demo logins:"]
+        lines += [
+            f"  {email}"
+            for email in (demo_email("employer", 1), demo_email("worker", 1), MODERATOR_EMAIL)
+        ]
+        lines.append(
             f"  password: {password or DEFAULT_PASSWORD} (unless you re-seeded "
             "with another: manage.py seed_demo --password ...)"
         )
+        if "EMAIL_BACKEND" not in os.environ:
+            lines.append(f"E-mails the site sends are files in {self.mail_dir}/")
+        url = self.style.SUCCESS(f"Kaaj is running at {site_url(host, port)}/")
+        lines += [f"{url}  (Ctrl-C stops everything)", ""]
+        return "\n".join(lines) + "\n"
 
     def programs(self, host: str, port: int, reload: bool) -> list[devstack.Program]:
         """What make run supervises: the web server, one Celery worker consuming every
         queue, and beat (the deployment's one beat)."""
         python = sys.executable
         env = {
+            "SITE_URL": site_url(host, port),  # links in e-mails: this run's address
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
             "PYTHONUNBUFFERED": "1",
         }
+        if "EMAIL_BACKEND" not in os.environ:
+            env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+            env["EMAIL_FILE_PATH"] = str(self.mail_dir)
         manage = str(settings.BASE_DIR / "manage.py")
         schedule = getattr(settings, "CELERY_BEAT_SCHEDULE_FILENAME", "celerybeat-schedule")
         web = [python, manage, "runserver", f"{host}:{port}"]
@@ -113,6 +131,30 @@ class Command(BaseCommand):
             devstack.Program(name, tuple(argv), env=env, cwd=settings.BASE_DIR)
             for name, argv in commands.items()
         ]
+
+
+def site_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for a server listening on host:port."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 (a name for "every address", not a bind)
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _announce_when_up(supervisor: devstack.Supervisor, host: str, port: int, text: str) -> None:
+    """Print ``text`` once the web server accepts connections: after the processes' start-up
+    lines, so that the address and the logins are the last thing on screen."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if devstack.port_in_use(host, port):  # the web server listens there now
+                supervisor.announce(text)
+                return
+            time.sleep(0.2)
+
+    threading.Thread(target=wait, name="announce", daemon=True).start()
 
 
 def _exit_with_parent() -> None:
