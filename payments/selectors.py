@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
@@ -130,12 +130,39 @@ def ledger_violations() -> list[Violation]:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """What a movement was for, as its user may see it: a name (a campaign's title) and,
+    where the user may open it, a link."""
+
+    name: str
+    url: str = ""
+
+
+# Apps above payments name what their movements' references point at (``campaign:<id>``,
+# ``assignment:<id>``), registered at start-up (``subject_namer``, as ``book_check``) so that
+# the wallet shows titles without payments knowing campaigns: ``namer(ids, user)`` returns
+# ``{id: Subject}`` for the ids it knows, in one query.
+_SUBJECT_NAMERS: dict[str, Callable[[list[int], User], dict[int, Subject]]] = {}
+
+
+def subject_namer(prefix: str):
+    """Register a namer for references ``<prefix>:<id>`` (a decorator)."""
+
+    def register(namer: Callable[[list[int], User], dict[int, Subject]]):
+        _SUBJECT_NAMERS[prefix] = namer
+        return namer
+
+    return register
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     """One transfer as its user sees it: which of their accounts, which way, and why."""
 
     transfer: Transfer
     account_kind: str
     amount_cents: int  # positive: came in; negative: went out
+    subject: Subject | None = None  # what it was for, when an app named it
 
     @property
     def created_at(self):
@@ -146,41 +173,108 @@ class HistoryLine:
         return self.transfer.movement
 
     @property
+    def counterpart_kind(self) -> str:
+        """The kind of the account on the other side of the transfer."""
+        other = self.transfer.credit if self.amount_cents < 0 else self.transfer.debit
+        return other.kind
+
+    @property
     def description(self) -> str:
         return describe(
             self.transfer.movement.kind,
             self.account_kind,
             self.amount_cents,
             self.transfer.movement.reference,
+            counterpart=self.counterpart_kind,
+            subject=self.subject,
         )
 
 
 def history_lines(user: User, transfers) -> list[HistoryLine]:
-    """Turn a page of :func:`transfers_of` into lines; a transfer between two of the user's
-    own accounts (funding their own campaign) gives two lines."""
+    """Turn a page of :func:`transfers_of` into lines, one per balance that changed (the
+    API's ledger): a transfer between two of the user's own accounts (funding their own
+    campaign) gives two lines. Each names what it was for (:func:`subject_namer`)."""
     lines = []
     for transfer in transfers:
         if transfer.debit.owner_id == user.pk:
             lines.append(HistoryLine(transfer, transfer.debit.kind, -transfer.amount))
         if transfer.credit.owner_id == user.pk:
             lines.append(HistoryLine(transfer, transfer.credit.kind, transfer.amount))
-    return lines
+    return _named(user, lines)
 
 
-def describe(kind: str, account_kind: str, amount: int, reference: str) -> str:
-    """A plain sentence for a money movement, in the user's language."""
+def wallet_lines(user: User, transfers) -> list[HistoryLine]:
+    """A page of :func:`transfers_of` as the wallet page tells it: one line per transfer. A
+    move between two of the user's own accounts (their campaign's escrow funded from the
+    wallet, or refunded into it) is one line, from the wallet's side. Each names what it was
+    for, linked where the user may open it."""
+    lines = []
+    for transfer in transfers:
+        mine_out = transfer.debit.owner_id == user.pk
+        mine_in = transfer.credit.owner_id == user.pk
+        if mine_out and mine_in:
+            into_wallet = transfer.credit.kind == AccountKind.WALLET
+            side = transfer.credit if into_wallet else transfer.debit
+            amount = transfer.amount if into_wallet else -transfer.amount
+            lines.append(HistoryLine(transfer, side.kind, amount))
+        elif mine_out:
+            lines.append(HistoryLine(transfer, transfer.debit.kind, -transfer.amount))
+        elif mine_in:
+            lines.append(HistoryLine(transfer, transfer.credit.kind, transfer.amount))
+    return _named(user, lines)
+
+
+def _named(user: User, lines: list[HistoryLine]) -> list[HistoryLine]:
+    """``lines`` with their subjects: one query per kind of reference on the page."""
+    wanted: dict[str, set[int]] = {}
+    for line in lines:
+        prefix, _, number = line.movement.reference.partition(":")
+        if prefix in _SUBJECT_NAMERS and number.isdigit():
+            wanted.setdefault(prefix, set()).add(int(number))
+    names = {prefix: _SUBJECT_NAMERS[prefix](sorted(ids), user) for prefix, ids in wanted.items()}
+    named = []
+    for line in lines:
+        prefix, _, number = line.movement.reference.partition(":")
+        subject = names.get(prefix, {}).get(int(number)) if number.isdigit() else None
+        named.append(replace(line, subject=subject))
+    return named
+
+
+def describe(
+    kind: str,
+    account_kind: str,
+    amount: int,
+    reference: str,
+    *,
+    counterpart: str = "",
+    subject: Subject | None = None,
+) -> str:
+    """A plain sentence for a money movement, in the user's language, from the user's side:
+    ``account_kind`` is their account, ``counterpart`` the other side's kind (Kaaj's fee is
+    not a worker's pay), ``subject`` what it was for (else the reference's number)."""
     from django.utils.translation import gettext as _
 
-    number = reference.rsplit(":", 1)[-1]
+    prefix, _sep, number = reference.rpartition(":")
+    if subject is not None:
+        what = subject.name
+    elif prefix.endswith("campaign"):
+        what = _("campaign #%(n)s") % {"n": number}
+    else:
+        what = _("task #%(n)s") % {"n": number}
     incoming = amount > 0
+    if kind == "task_payment" and not incoming and counterpart == AccountKind.FEES:
+        return _("Kaaj's fee for a task of %(what)s") % {"what": what}
+    if kind in ("escrow_fund", "escrow_refund") and account_kind == AccountKind.WALLET:
+        # The wallet's side of a move between the user's own wallet and escrow: one line.
+        if kind == "escrow_fund":
+            return _("Moved into escrow for %(what)s") % {"what": what}
+        return _("Unused escrow of %(what)s returned to your wallet") % {"what": what}
     texts = {
         ("deposit", True): _("Money added to your wallet"),
-        ("escrow_fund", False): _("Locked in escrow for campaign #%(n)s"),
-        ("escrow_fund", True): _("Escrow for campaign #%(n)s"),
-        ("task_payment", True): _("Paid for an approved task (#%(n)s)"),
-        ("task_payment", False): _("Paid a worker for an approved task (#%(n)s)"),
-        ("escrow_refund", False): _("Unused escrow of campaign #%(n)s released"),
-        ("escrow_refund", True): _("Unused escrow of campaign #%(n)s returned"),
+        ("escrow_fund", True): _("Escrow for %(what)s"),
+        ("task_payment", True): _("Paid for an approved task of %(what)s"),
+        ("task_payment", False): _("Paid a worker for an approved task of %(what)s"),
+        ("escrow_refund", False): _("Unused escrow of %(what)s released"),
         ("bonus", True): _("Bonus received"),
         ("bonus", False): _("Bonus sent, with Kaaj's fee"),
         ("payout_reserve", False): _("Set aside for withdrawal #%(n)s"),
@@ -192,4 +286,4 @@ def describe(kind: str, account_kind: str, amount: int, reference: str) -> str:
         ("adjustment", False): _("Correction by Kaaj staff"),
     }
     text = texts.get((kind, incoming), _("Money movement"))
-    return text % {"n": number} if "%(n)s" in text else text
+    return text % {"n": number, "what": what} if "%(" in text else text

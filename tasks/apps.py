@@ -7,8 +7,11 @@ class TasksConfig(AppConfig):
     verbose_name = _("Campaigns and tasks")
 
     def ready(self) -> None:
-        from payments.selectors import book_check
+        from payments.selectors import book_check, subject_namer
 
-        from .selectors import escrow_violations
+        from .selectors import assignment_subjects, campaign_subjects, escrow_violations
 
         book_check(escrow_violations)
+        # The wallet names campaigns and tasks by their titles, with links.
+        subject_namer("campaign")(campaign_subjects)
+        subject_namer("assignment")(assignment_subjects)

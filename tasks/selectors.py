@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, connections, router
 from django.db.models import F, QuerySet
 
-from payments.selectors import Violation
+from payments.selectors import Subject, Violation
 
 from .models import (
     OVERTURNED_OUTCOMES,
@@ -96,6 +96,38 @@ WHERE c.employer_id = ANY(%s)
   AND a.status IN ({_REVIEWED}, '{_DISPUTED}')
 GROUP BY c.employer_id
 """  # noqa: S608  (fixed status values, no input)
+
+
+def campaign_subjects(ids: list[int], user) -> dict[int, Subject]:
+    """The wallet's names for campaigns (``campaign:<id>`` movements): the title, linked to
+    the campaign's page for its employer (registered in ``TasksConfig.ready``)."""
+    from django.urls import reverse
+
+    campaigns = Campaign.objects.filter(pk__in=ids).values_list("pk", "title", "employer_id")
+    return {
+        pk: Subject(title, reverse("tasks:campaign_manage", args=[pk]) if owner == user.pk else "")
+        for pk, title, owner in campaigns
+    }
+
+
+def assignment_subjects(ids: list[int], user) -> dict[int, Subject]:
+    """The wallet's names for tasks (``assignment:<id>`` movements): the campaign's title,
+    linked to the worker's assignment page for the worker, to the review queue at that
+    submission for the employer."""
+    from django.urls import reverse
+
+    rows = Assignment.objects.filter(pk__in=ids).values_list(
+        "pk", "worker_id", "campaign_id", "campaign__title", "campaign__employer_id"
+    )
+    subjects = {}
+    for pk, worker_id, campaign_id, title, employer_id in rows:
+        url = ""
+        if worker_id == user.pk:
+            url = reverse("workers:assignment", args=[pk])
+        elif employer_id == user.pk:
+            url = reverse("tasks:campaign_manage", args=[campaign_id]) + f"#assignment-{pk}"
+        subjects[pk] = Subject(title, url)
+    return subjects
 
 
 def review_queue(*, campaign: Campaign, status: str | None = None) -> QuerySet[Assignment]:

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from payments.selectors import balances_of, history_lines, transfers_of
+from payments.selectors import balances_of, transfers_of, wallet_lines
 
 HISTORY_PAGE_SIZE = 25
 
@@ -21,7 +21,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         {
             "balances": balances_of(request.user),
             "page": page,
-            "lines": history_lines(request.user, page.object_list),
+            "lines": wallet_lines(request.user, page.object_list),
         },
     )
 
