@@ -148,6 +148,13 @@ AUDIT_ACTIONS = {
     "payout.mark_paid": _("Withdrawal paid"),
     "payout.reject": _("Withdrawal rejected"),
 }
+# What an audit row is about, by "app_label.model" (other kinds show the model's name).
+AUDIT_TARGETS = {
+    "accounts.user": _("Account"),
+    "tasks.campaign": _("Campaign"),
+    "tasks.dispute": _("Dispute"),
+    "payments.payout": _("Withdrawal"),
+}
 
 
 class ModerationAction(models.Model):
@@ -185,6 +192,12 @@ class ModerationAction(models.Model):
     def action_label(self) -> str:
         """The action in the reader's language ("Campaign approved" for campaign.approve)."""
         return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+    @property
+    def target_label(self) -> str:
+        """What the row is about in the reader's language ("Campaign" for tasks.campaign)."""
+        kind = f"{self.target_type.app_label}.{self.target_type.model}"
+        return str(AUDIT_TARGETS.get(kind) or self.target_type.name).capitalize()
 
 
 class Suspension(models.Model):

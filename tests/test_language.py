@@ -145,3 +145,4 @@ def test_audit_codes_are_shown_as_words(client, moderator, worker):
     html = client.get(reverse("moderation:audit")).content.decode()
     assert "অ্যাকাউন্ট সাসপেন্ড করা হয়েছে" in html
     assert ">user.suspend<" not in html
+    assert f"অ্যাকাউন্ট #{worker.pk}" in html and "accounts.user" not in html
