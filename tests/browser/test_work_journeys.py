@@ -90,7 +90,9 @@ def test_an_employer_creates_launches_and_approves_on_a_phone(phone, people, tmp
     assert campaign.status == CampaignStatus.DRAFT
     assert [f["kind"] for f in campaign.proof_fields] == ["url", "screenshot"]
 
-    phone.click("button:has-text('Launch')")
+    phone.click("a:has-text('Launch')")  # it asks first, saying what moves
+    phone.locator("#launch-total").filter(has_text="$1.12").wait_for()
+    phone.click("button:has-text('Launch and move $1.12')")
     phone.wait_for_load_state()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.IN_REVIEW
@@ -112,8 +114,9 @@ def test_an_employer_creates_launches_and_approves_on_a_phone(phone, people, tmp
     phone.go(f"/campaigns/{campaign.pk}/")
     assert fits_the_screen(phone)
     assert phone.locator("img[src*='/screenshots/']").count() == 1
-    phone.click("button[name=action][value=approve]")
-    phone.wait_for_load_state()
+    phone.click("button[name=action][value=approve]")  # in place (htmx)
+    card = phone.locator(f"#assignment-{assignment.pk}")
+    card.filter(has_text="Approved: the worker is paid.").wait_for()
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.APPROVED
     assert balances_of(worker).available_cents == 25

@@ -63,9 +63,10 @@
   });
   // After a review: the card shows its outcome and the next submission waiting comes into
   // view; a card still waiting (it had an error) keeps the focus on its reason.
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    var card = document.getElementById(event.detail.target.id);
-    if (!card || !card.classList.contains("review-card")) return;
+  // On the new card itself, once settled: until then htmx gives it the old card's classes.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var card = event.target;
+    if (!card.classList || !card.classList.contains("review-card")) return;
     if (card.classList.contains("waiting")) {
       var reason = card.querySelector("textarea");
       current = card;
