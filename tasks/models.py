@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import display
+
 from .limits import PLACEHOLDER
 
 
@@ -116,6 +118,7 @@ class Campaign(models.Model):
     status = models.CharField(
         max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT, db_index=True
     )
+    get_status_display = display("status", CampaignStatus)  # core/choices.py: why
     uses_verification_code = models.BooleanField(default=False)
     verification_secret = models.CharField(max_length=64, default=_new_secret, editable=False)
     task_inputs = models.JSONField(
@@ -278,6 +281,7 @@ class Assignment(models.Model):
     status = models.CharField(
         max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.CLAIMED
     )
+    get_status_display = display("status", AssignmentStatus)  # core/choices.py: why
     claimed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(help_text="Deadline to submit (claim or revision).")
     submitted_at = models.DateTimeField(null=True, blank=True)
