@@ -99,3 +99,55 @@ def test_select_all_and_review_work_without_javascript(browser, live_server, que
         assert waiting[1].status == AssignmentStatus.APPROVED
     finally:
         context.close()
+
+
+def test_keys_review_on_a_computer_but_not_while_typing(browser, live_server, queue):
+    campaign, waiting = queue
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    page.go = lambda path: page.goto(live_server.url + path)
+    try:
+        log_in(page, "rahim@example.com", PASSWORD)
+        page.go(f"/campaigns/{campaign.pk}/")
+        assert page.is_visible("#review-keys")  # the help line, on a computer only
+        first, second = (f"assignment-{a.pk}" for a in waiting[:2])
+        page.keyboard.press("n")
+        assert page.evaluate("document.activeElement.id") == first
+        page.click(f"#{first} textarea")
+        page.keyboard.type("a")  # typing in a field: a letter, not a decision
+        page.keyboard.press("Escape")  # back to the card
+        waiting[0].refresh_from_db()
+        assert waiting[0].status == AssignmentStatus.SUBMITTED
+        page.fill(f"#{first} textarea", "")
+        page.keyboard.press("Escape")
+        page.keyboard.press("r")  # a rejection needs its reason first
+        assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+        page.keyboard.press("Escape")
+        page.keyboard.press("a")
+        page.locator(f"#{first}").filter(has_text="Approved: the worker is paid.").wait_for()
+        page.wait_for_function(f"document.activeElement.id === '{second}'")
+        waiting[0].refresh_from_db()
+        assert waiting[0].status == AssignmentStatus.APPROVED
+    finally:
+        context.close()
+
+
+def test_the_campaign_form_keeps_typed_proofs_and_names_the_minimum_reward(phone, queue):
+    log_in(phone, "rahim@example.com", PASSWORD)
+    phone.go("/campaigns/new/")
+    phone.select_option("#id_category", label="Visit a website")
+    phone.wait_for_load_state("networkidle")
+    phone.fill("#id_proof-0_key", "price")
+    phone.fill("#id_proof-0_label", "The price of bread")
+    phone.fill("#id_reward", "0.01")
+    phone.fill("#id_positions", "10")
+    phone.locator("#id_reward_errors").filter(has_text="The smallest reward").wait_for()
+    phone.select_option("#id_category", label="Write a review")
+    phone.wait_for_load_state("networkidle")
+    assert phone.input_value("#id_proof-0_key") == "price"  # not wiped
+    assert phone.input_value("#id_proof-0_label") == "The price of bread"
+    phone.fill("#id_reward", "0.50")
+    phone.locator("#cost-preview").filter(has_text="$5.50").wait_for()
+    assert phone.text_content("#id_reward_errors").strip() == ""
+    phone.select_option("#id_countries_include", ["BD", "IN"])
+    assert fits_the_screen(phone)
