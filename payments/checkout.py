@@ -24,9 +24,8 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
@@ -35,6 +34,9 @@ from django.utils.translation import gettext as _
 
 from payments.configuration import PROVIDERS, SANDBOX, STRIPE
 from payments.models import Deposit
+
+if TYPE_CHECKING:
+    import stripe
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class StripeCheckout:
         http_client: stripe.HTTPClient | None = None,
         max_network_retries: int = 2,
     ) -> None:
+        import stripe  # here, not at the top: a web worker without Stripe needs none of it
+
         self.client = stripe.StripeClient(
             api_key, http_client=http_client, max_network_retries=max_network_retries
         )
@@ -134,6 +138,8 @@ class StripeCheckout:
         }
 
     def session_create(self, *, deposit: Deposit, base_url: str) -> CheckoutSession:
+        import stripe
+
         params = self.session_params(deposit=deposit, base_url=base_url)
         try:
             session = self.client.v1.checkout.sessions.create(
@@ -166,6 +172,8 @@ class SandboxCheckout:
 
 def sandbox_event(*, deposit: Deposit, event_type: str, payment_status: str = "paid") -> bytes:
     """A Stripe-format event about the deposit's checkout session, as Stripe would send it."""
+    import stripe
+
     now = int(time.time())
     reference = str(deposit.pk)
     session = {

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
+    import stripe
+
     from payments.models import Payout
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class StripeTransfers:
         http_client: stripe.HTTPClient | None = None,
         max_network_retries: int = STRIPE_MAX_NETWORK_RETRIES,
     ) -> None:
+        import stripe  # here, not at the top: a web worker that never pays out needs none of it
+
         if not api_key:
             raise ValueError("STRIPE_SECRET_KEY is not set")
         if http_client is None:
@@ -111,6 +114,8 @@ class StripeTransfers:
         )
 
     def send(self, payout: Payout) -> Outcome:
+        import stripe
+
         try:
             transfer = self.client.v1.transfers.create(
                 {
@@ -143,6 +148,8 @@ class StripeTransfers:
 
 def _refusal_reason(error: stripe.StripeError) -> str:
     """What the worker is told when Stripe refuses for good."""
+    import stripe
+
     if isinstance(error, stripe.PermissionError | stripe.AuthenticationError):
         return _(
             "Kaaj could not pay you through Stripe just now. The money is back in your "

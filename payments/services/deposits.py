@@ -25,7 +25,6 @@ import json
 import logging
 from collections.abc import Callable
 
-import stripe
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
@@ -221,6 +220,8 @@ def webhook_receive(*, payload: bytes, signature: str, provider: str) -> tuple[W
 
 
 def _event_verify(payload: bytes, signature: str) -> dict:
+    import stripe  # here, not at the top: about 6 MB of each web worker, for this call only
+
     try:
         event = stripe.Webhook.construct_event(payload, signature, checkout.webhook_secret())
     except (stripe.SignatureVerificationError, ValueError) as error:
