@@ -165,8 +165,8 @@ def form_of(body: dict) -> dict:
         "instructions": body["instructions"],
         "reward": f"{cents // 100}.{cents % 100:02d}",
         "positions": str(body["positions"]),
-        "countries_include": ", ".join(body["countries_include"]),
-        "countries_exclude": ", ".join(body["countries_exclude"]),
+        "countries_include": list(body["countries_include"]),  # chosen from a list
+        "countries_exclude": list(body["countries_exclude"]),
         "ends_at": "",
         **{name: str(body[name]) for name in limits.NUMBERS},
     }
