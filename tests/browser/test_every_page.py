@@ -16,6 +16,7 @@ is sized by the text around it and is not counted.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -132,6 +133,16 @@ def _patterns(resolver=None, prefix="", namespace=""):
 
 def _pages_of(user, world) -> list[str]:
     """The paths ``user`` opens as HTML pages, from the URL conf."""
+    requests = logging.getLogger("django.request")  # every 403, 404 and 405 probed, logged
+    level = requests.level
+    requests.setLevel(logging.ERROR)
+    try:
+        return _probe(user, world)
+    finally:
+        requests.setLevel(level)
+
+
+def _probe(user, world) -> list[str]:
     client = Client()
     client.force_login(user)
     paths, unknown = [], []
