@@ -42,6 +42,7 @@ def test_reviewing_in_place_moves_to_the_next_and_select_all_ticks_every_one(pho
         phone.evaluate("document.getElementById('queue').getBoundingClientRect().top")
         < (PHONE["height"])
     )
+    assert not phone.is_visible("#review-keys")  # no keys to speak of on a phone
     phone.evaluate("window.notReloaded = true")  # gone if the page reloads
 
     first, second = (f"#assignment-{a.pk}" for a in waiting[:2])

@@ -83,7 +83,7 @@
   });
 
   // Keys, on a computer only (a phone has no keyboard to spare), never while typing.
-  if (!window.matchMedia("(hover: hover) and (pointer: fine)").matches) return;
+  if (!window.matchMedia("(hover: hover) and (pointer: fine) and (min-width: 40rem)").matches) return;
   var help = document.getElementById("review-keys");
   if (help) help.hidden = false;
   function typing(target) {
