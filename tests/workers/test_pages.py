@@ -61,9 +61,7 @@ def test_blocking_from_the_queue_is_for_the_campaigns_owner(
     assert not Block.objects.exists()
 
 
-def test_the_review_queue_links_to_the_block_page_which_asks_first(
-    client, employer, assignment
-):
+def test_the_review_queue_links_to_the_block_page_which_asks_first(client, employer, assignment):
     client.force_login(employer)
     html = client.get(reverse("tasks:campaign_manage", args=[assignment.campaign_id])).content
     url = reverse("workers:block_from_review", args=[assignment.pk])
