@@ -64,6 +64,18 @@ def _categories(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_zone():
+    """Django's LocaleMiddleware leaves the language of the last request active in its thread
+    (each request in production activates its own): every test starts from the defaults, so
+    no test depends on the one that ran before it."""
+    yield
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with no rate-limit counters: the cache is a real Redis that the
     whole run shares (only this run's keys are deleted; one SCAN, cheap)."""
