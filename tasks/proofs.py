@@ -128,7 +128,9 @@ def _without_metadata(image: Image.Image, kind: str) -> bytes:
     fresh = Image.new(mode, pixels.size)
     fresh.paste(pixels)
     out = io.BytesIO()
-    options = {"quality": 85} if kind in ("JPEG", "WEBP") else {"optimize": True}
+    # PNG at zlib's default level: optimize=True made a phone's 1080 x 2000 screenshot take
+    # about 320 ms instead of 65 ms of the request, for files some 7% smaller.
+    options = {"quality": 85} if kind in ("JPEG", "WEBP") else {}
     fresh.save(out, format=kind, **options)
     return out.getvalue()
 
