@@ -48,7 +48,7 @@ SKIP_PREFIXES = ("/api/", "/admin/", "/accounts/", "/sw.js", "/manifest", "/stat
 NAMES = {
     "Kaaj", "Stripe", "PayPal", "Skrill", "bKash", "Connect", "USD", "API", "CSV", "URL",
     "HTTPS", "HTTP", "JSON", "HMAC", "SHA", "acct", "Microworkers", "Google", "Facebook",
-    "English", "PNG", "JPEG", "WebP", "ID",
+    "English", "PNG", "JPEG", "WebP", "ID", "Ctrl", "Mac", "Wi-Fi", "Esc",
 }  # fmt: skip
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
 # E-mail addresses, URLs, identifiers (acct_1, whsec_..., a/b), codes (AB-123, BD, USD),
