@@ -39,6 +39,7 @@ from .models import (
     CampaignStatus,
     Category,
     Dispute,
+    KeptScreenshot,
     Screenshot,
     Submission,
     Task,
@@ -346,6 +347,26 @@ class ScreenshotAdmin(ViewOnlyBigTableAdmin):
     @admin.display(description=_("picture"))
     def picture(self, shot: Screenshot) -> str:
         return _screenshot_link(shot)
+
+
+@admin.register(KeptScreenshot)
+class KeptScreenshotAdmin(ViewOnlyAdmin):
+    """Screenshots kept from a proof sent back with an error, waiting for the next proof of
+    the same claim (tasks.services.screenshots_keep): view-only, like every proof."""
+
+    list_display = [
+        "id",
+        "assignment",
+        "field_key",
+        "content_type",
+        "width",
+        "height",
+        "created_at",
+    ]
+    search_fields = ["=id", "=assignment__id"]
+    list_select_related = ["assignment"]
+    fields = ["assignment", "field_key", "content_type", "width", "height", "phash", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(Dispute)

@@ -17,13 +17,13 @@ from django.urls import reverse
 from accounts.services import moderator_grant
 from core.admin import CappedCountPaginator
 from tasks import services
-from tasks.models import Assignment, Campaign, CampaignStatus
+from tasks.models import Assignment, Campaign, CampaignStatus, KeptScreenshot
 from workers.claims import task_claim
 
 from .factories import UserFactory
 from .module_db import module_transaction
 from .payments.helpers import give
-from .tasks.api_helpers import png, submitted
+from .tasks.api_helpers import SHOT_FIELDS, png, submitted
 from .tasks.helpers import active_campaign
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,7 @@ VIEW_ONLY = {
     "tasks.assignment",
     "tasks.submission",
     "tasks.screenshot",
+    "tasks.keptscreenshot",
     "tasks.dispute",
     "payments.account",
     "payments.movement",
@@ -133,6 +134,15 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
     services.submission_reject(assignment=disputed, by=employer, reason="Wrong username")
     dispute_open(assignment=disputed, by=worker, reason="I did sign up", evidence=png(3))
     worker_block(employer=employer, worker=outsider, reason="Spam")
+    # A proof sent back with an error keeps its checked screenshot against the claim.
+    waiting = task_claim(
+        campaign=active_campaign(employer, moderator, proof_fields=SHOT_FIELDS, title="Rate it"),
+        worker=worker,
+    )
+    KeptScreenshot.objects.create(
+        assignment=waiting, field_key="screenshot", file="private/kept/admin.png",
+        content_type="image/png", width=1, height=1, phash=0,
+    )  # fmt: skip
 
     give(worker, 5_000, key="payout")
     method = payout_method_add(user=worker, kind="bkash", destination="01712345678")

@@ -37,6 +37,7 @@ def test_token_for_email_and_password_then_me(api_client, worker):
         "display_name": "Karim",
         "country": "BD",
         "language": "en",
+        "time_zone": "Asia/Dhaka",
         "is_moderator": False,
         "balance": {"available_cents": 0, "escrow_cents": 0, "payout_cents": 0},
     }

@@ -24,6 +24,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -52,7 +53,6 @@ class Command(BaseCommand):
     def _run(self, host: str, port: int, reload: bool) -> None:
         stack = devstack.dev_stack()
         postgres, redis = devstack.wanted_services()
-        self.mail_dir = stack.root / "mail"
         try:
             with devstack.run_claim(stack):
                 devstack.stop_leftovers(stack)
@@ -73,6 +73,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         except KeyboardInterrupt:
             pass  # Ctrl-C before the processes started: the servers are stopped already
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the e-mails of make run go, a file each (unless EMAIL_BACKEND is set)."""
+        return devstack.dev_stack().root / "mail"
 
     def _prepare(self, host: str, port: int) -> str:
         """Migrate and seed; return what to print once the site answers."""
