@@ -692,8 +692,8 @@ def test_run_writes_emails_to_files_with_links_to_its_own_address(monkeypatch, t
 
     monkeypatch.delenv("EMAIL_BACKEND", raising=False)
     monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.setenv("KAAJ_VAR_DIR", str(tmp_path))  # the dev stack's folder, mail/ in it
     command = Command()
-    command.mail_dir = tmp_path / "mail"
     programs = command.programs("127.0.0.1", 8123, reload=False)
     for program in programs:
         assert program.env["SITE_URL"] == "http://127.0.0.1:8123"
