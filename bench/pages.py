@@ -66,6 +66,12 @@ def main() -> None:
     parser.add_argument("--gunicorn-workers", type=int, default=3, help="as docker-compose (3)")
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the checkout to measure")
     parser.add_argument("--compare", type=Path, help="another checkout to measure as well")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=20_000,
+        help="reviewed tasks behind the measured employer (0: a fresh platform)",
+    )
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # a child's checkout
     args = parser.parse_args()
     if args.code:
@@ -93,6 +99,8 @@ def measure_checkout(code: Path, label: str, args) -> dict:
             str(args.cycles),
             "--gunicorn-workers",
             str(args.gunicorn_workers),
+            "--history",
+            str(args.history),
             "--clients",
             *map(str, args.clients),
         ]
@@ -176,6 +184,8 @@ def child(args) -> None:
     positions = args.cycles * len(args.clients) + 10
     campaign_id, emails = workload(positions, clients, proof_fields=PROOF_FIELDS)
     employer_email = _employer_with_password(campaign_id)
+    if args.history:
+        history(campaign_id, emails, args.history)
     connection.close()
 
     result: dict = {"runs": {}}
@@ -192,6 +202,80 @@ def child(args) -> None:
         result["bytes"] = page_bytes(Browser(port, emails[0]), Browser(port, employer_email))
     result["queries"] = page_queries(campaign_id, emails[0], employer_email)
     print(json.dumps(result), file=real_stdout)
+
+
+def history(campaign_id: int, emails: list[str], size: int) -> None:
+    """A platform in use, not a fresh one: the measured campaign's employer has ``size``
+    reviewed tasks behind them (a finished campaign, 1 in 20 rejected), each measured worker
+    200 finished tasks of theirs, and the feed 30 more employers' live campaigns, each
+    employer with ``size // 10`` reviewed tasks. Written straight into the tables (the past,
+    not what is measured), with each checkout's own models."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from tasks.models import Assignment, AssignmentStatus, Campaign, CampaignStatus, Task
+
+    rng = random.Random(12)  # noqa: S311  (a repeatable past, not a secret)
+    now = timezone.now()
+    measured = Campaign.objects.get(pk=campaign_id)
+    past_workers = [
+        User.objects.create_user(email=f"past-{uuid.uuid4().hex[:10]}@kaaj.test", country="BD")
+        for _ in range(50)
+    ]
+    workers = list(User.objects.filter(email__in=emails))
+
+    def past(employer, count: int, *, status: str, mine: int = 0, open_tasks: int = 0):
+        campaign = Campaign.objects.get(pk=measured.pk)
+        campaign.pk = None
+        campaign.employer = employer
+        campaign.status = status
+        campaign.positions = count + mine * len(workers) + open_tasks
+        campaign.save()
+        Task.objects.bulk_create(
+            [
+                Task(campaign=campaign, number=n, status="paid" if n >= open_tasks else "open")
+                for n in range(campaign.positions)
+            ],
+            batch_size=5000,
+        )
+        tasks = list(
+            Task.objects.filter(campaign=campaign, status="paid").values_list("pk", flat=True)
+        )
+        holders = [rng.choice(past_workers) for _ in range(count)] + [
+            worker for worker in workers for _ in range(mine)
+        ]
+        rows = []
+        for task_id, holder in zip(tasks, holders, strict=True):
+            submitted = now - dt.timedelta(minutes=rng.randint(60, 50 * 24 * 60))
+            reviewed = submitted + dt.timedelta(minutes=rng.randint(5, 3000))
+            rows.append(
+                Assignment(
+                    task_id=task_id,
+                    campaign=campaign,
+                    worker=holder,
+                    status=AssignmentStatus.REJECTED
+                    if rng.random() < 0.05
+                    else AssignmentStatus.APPROVED,
+                    claimed_at=submitted - dt.timedelta(minutes=10),
+                    expires_at=submitted + dt.timedelta(minutes=50),
+                    submitted_at=submitted,
+                    review_due_at=submitted + dt.timedelta(hours=72),
+                    reviewed_at=reviewed,
+                    updated_at=reviewed,
+                )
+            )
+        Assignment.objects.bulk_create(rows, batch_size=5000)
+
+    past(measured.employer, size, status=CampaignStatus.COMPLETED, mine=200)
+    for n in range(30):
+        employer = User.objects.create_user(
+            email=f"past-employer-{n}-{uuid.uuid4().hex[:6]}@kaaj.test", country="US"
+        )
+        past(employer, size // 10, status=CampaignStatus.COMPLETED)
+        past(employer, 0, status=CampaignStatus.ACTIVE, open_tasks=50)
 
 
 def _employer_with_password(campaign_id: int) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, connections, router
+from django.core.cache import cache
+from django.db import connection, connections, router, transaction
 from django.db.models import F, QuerySet
 
 from payments.selectors import Subject, Violation
@@ -54,17 +55,51 @@ class EmployerStats:
         return round(100 * self.approved / self.rated) if self.rated else None
 
 
+# An employer's record is counted over all their reviewed work: some milliseconds per
+# thousand tasks, on every feed page and campaign page. So it is kept in the cache, and
+# forgotten whenever one of its numbers may change (:func:`employer_stats_forget`, called by
+# every move into a reviewed status); the time bounds what a race between a page's read
+# and a review can leave behind.
+EMPLOYER_STATS_CACHE_SECONDS = 300
+
+
+def _stats_key(employer_id: int) -> str:
+    return f"employer-stats:{employer_id}"
+
+
 def employer_stats(employer_ids: Iterable[int]) -> dict[int, EmployerStats]:
-    """Each employer's :class:`EmployerStats`, in ONE grouped query for all of them (none
-    for no employers); an employer with no reviewed work gets the empty record."""
+    """Each employer's :class:`EmployerStats`: from the cache, and the others in ONE grouped
+    query for all of them (none when all are cached); an employer with no reviewed work gets
+    the empty record."""
     employers = sorted(set(employer_ids))
-    stats = dict.fromkeys(employers, EmployerStats())
-    if employers:
+    if not employers:
+        return {}
+    cached = cache.get_many([_stats_key(pk) for pk in employers])
+    stats = {
+        pk: EmployerStats(*cached[_stats_key(pk)]) for pk in employers if _stats_key(pk) in cached
+    }
+    missing = [pk for pk in employers if pk not in stats]
+    if missing:
+        counted = dict.fromkeys(missing, EmployerStats())
         # The feed's replica when it reads there (core/db.py), else the primary.
         with connections[router.db_for_read(Assignment)].cursor() as cursor:
-            cursor.execute(_EMPLOYER_STATS_SQL, [employers])
-            stats.update((row[0], EmployerStats(*row[1:])) for row in cursor.fetchall())
+            cursor.execute(_EMPLOYER_STATS_SQL, [missing])
+            counted.update((row[0], EmployerStats(*row[1:])) for row in cursor.fetchall())
+        cache.set_many(
+            {_stats_key(pk): astuple(record) for pk, record in counted.items()},
+            EMPLOYER_STATS_CACHE_SECONDS,
+        )
+        stats.update(counted)
     return stats
+
+
+def employer_stats_forget(employer_ids: Iterable[int]) -> None:
+    """Drop these employers' cached records: now, and again when the open transaction
+    commits (a page that read the old numbers meanwhile may have cached them again)."""
+    keys = [_stats_key(pk) for pk in set(employer_ids)]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def employer_stats_attach(campaigns: Iterable[Campaign]) -> list[Campaign]:

@@ -50,6 +50,24 @@ from .forms import FeedQueryForm
 BLOCKS_PAGE_SIZE = 50
 FEED_PAGE_SIZE = 20
 HISTORY_PAGE_SIZE = 20
+# What a feed card shows (workers/includes/campaign_facts.html): not the instructions, proof
+# fields and task inputs each campaign row would otherwise bring and decode.
+FEED_CARD_COLUMNS = (
+    "title",
+    "reward_cents",
+    "time_to_complete_minutes",
+    "employer__display_name",
+    "category__slug",
+    "category__name",
+)
+MY_WORK_COLUMNS = (
+    "status",
+    "expires_at",
+    "updated_at",
+    "review_reason",
+    "campaign__title",
+    "campaign__reward_cents",
+)
 
 
 @login_required
@@ -171,7 +189,9 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     sort = query.cleaned_data.get("sort") or "reward"
     standing = standing_read(request.user)
     campaigns = selectors.feed(worker=request.user, category=category, sort=sort, standing=standing)
-    page = count_free_page(campaigns, page_number(request.GET.get("page")), FEED_PAGE_SIZE)
+    page = count_free_page(
+        campaigns.only(*FEED_CARD_COLUMNS), page_number(request.GET.get("page")), FEED_PAGE_SIZE
+    )
     page.object_list = [with_record(c) for c in employer_stats_attach(page.object_list)]
     return render(
         request,
@@ -239,16 +259,23 @@ def campaign_claim(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def my_work(request: HttpRequest) -> HttpResponse:
     """What the worker is doing now (with deadlines), and everything done before."""
-    mine = Assignment.objects.filter(worker=request.user).select_related(
-        "campaign__category", "campaign__employer"
+    # The columns the page shows, no more: a worker's history is long, and each row would
+    # otherwise carry its campaign's instructions and proof fields (JSON decoded per row).
+    mine = (
+        Assignment.objects.filter(worker=request.user)
+        .select_related("campaign")
+        .only(*MY_WORK_COLUMNS)
     )
     history = mine.exclude(status__in=WORKING_STATUSES).order_by("-updated_at", "-id")
-    page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = count_free_page(history, page_number(request.GET.get("page")), HISTORY_PAGE_SIZE)
+    if not page.object_list and page.number > 1:  # past the end: the first page
+        return redirect("workers:my_work")
     return render(
         request,
         "workers/my_work.html",
         {
             "working": mine.filter(status__in=WORKING_STATUSES).order_by("expires_at"),
+            # Pages without a COUNT of the whole history: "Next" shows when there is more.
             "page": page,
             "success_rate": selectors.success_rate(request.user),
         },

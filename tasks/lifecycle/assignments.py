@@ -32,15 +32,21 @@ from accounts.models import User
 from payments.services import TaskPayment, escrow_pay_many
 from tasks.models import (
     ASSIGNMENT_TRANSITIONS,
+    REVIEWED_STATUSES,
     Assignment,
     AssignmentEvent,
     AssignmentStatus,
     KeptScreenshot,
     TaskStatus,
 )
+from tasks.selectors import employer_stats_forget
 from tasks.signals import assignments_moved
 
 from .tasks import task_release, tasks_move
+
+# The statuses an employer's record counts (tasks.selectors.EmployerStats): every way into
+# and out of them ends in one of them.
+STATS_STATUSES = (*REVIEWED_STATUSES, AssignmentStatus.DISPUTED)
 
 # Where the holder leaves without pay, and the task is released.
 ENDINGS = (AssignmentStatus.RELEASED, AssignmentStatus.EXPIRED, AssignmentStatus.CLOSED)
@@ -90,6 +96,8 @@ def assignments_move(
     AssignmentEvent.objects.bulk_create(events)
     rows = Assignment.objects.select_related("campaign__employer", "worker").in_bulk(moved)
     assignments = [rows[pk] for pk in moved]
+    if target in STATS_STATUSES:  # the employers' records change
+        employer_stats_forget(a.campaign.employer_id for a in assignments)
     assignments_moved.send(
         sender=Assignment, assignments=assignments, target=target, by=by, reason=reason
     )

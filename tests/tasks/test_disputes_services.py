@@ -399,3 +399,25 @@ def test_rejections_under_dispute_count_against_the_approval_rate_until_decided(
     dispute_resolve(dispute=first, by=moderator, outcome="worker", reason="Right.")
     stats = employer_stats_attach([campaign])[0].employer_stats
     assert (stats.approved, stats.disputed, stats.approval_rate) == (2, 2, 50)
+
+
+def test_the_employers_record_comes_from_the_cache_until_a_review_changes_it(
+    employer, worker, outsider, moderator, django_assert_num_queries
+):
+    first = rejected(employer, worker, moderator, positions=3)
+    campaign = first.campaign
+    employer_stats_attach([campaign])  # counted once, and kept
+    with django_assert_num_queries(0):
+        stats = employer_stats_attach([campaign])[0].employer_stats
+    assert (stats.approved, stats.rejected) == (0, 1)
+
+    second = task_claim(campaign=campaign, worker=outsider)
+    services.assignment_submit(
+        assignment=second, worker=outsider, answers={"username": "x"}, files={}
+    )
+    with django_assert_num_queries(0):  # a submission is not in the record: still kept
+        employer_stats_attach([campaign])
+    services.submission_approve(assignment=second, by=employer)
+    with django_assert_num_queries(1):  # the approval forgot it
+        stats = employer_stats_attach([campaign])[0].employer_stats
+    assert (stats.approved, stats.rejected, stats.approval_rate) == (1, 1, 50)

@@ -291,6 +291,24 @@ def test_my_work_shows_deadlines_reasons_and_the_success_rate(client, employer, 
     assert "Success rate: <strong>0%</strong>" in html
 
 
+def test_my_work_pages_its_history_without_counting_it(
+    client, employer, worker, moderator, monkeypatch
+):
+    monkeypatch.setattr("workers.views.HISTORY_PAGE_SIZE", 2)
+    campaign = active_campaign(employer, moderator, max_tasks_per_worker=3, title="Menus")
+    for _ in range(3):
+        given_back = task_claim(campaign=campaign, worker=worker)
+        services.assignment_release(assignment=given_back, worker=worker)
+    client.force_login(worker)
+    first = client.get(MY_WORK).content.decode()
+    assert first.count('class="history-what"') == 2
+    assert "Page 1" in first and "?&amp;page=2" in first and "Page 1 of" not in first
+    second = client.get(MY_WORK + "?page=2").content.decode()
+    assert second.count('class="history-what"') == 1 and "?&amp;page=3" not in second
+    past_the_end = client.get(MY_WORK + "?page=7")
+    assert past_the_end.status_code == 302 and past_the_end["Location"] == MY_WORK
+
+
 def test_submit_errors_show_next_to_each_field_and_change_nothing(
     client, employer, worker, moderator
 ):
