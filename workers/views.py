@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -292,6 +292,8 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
     campaign = assignment.campaign
     waiting = assignment.status in WORKING_STATUSES
+    if waiting:  # read once, for the form and for assignment_submit
+        prefetch_related_objects([assignment], "kept_screenshots")
     form = SubmitForm(
         request.POST or None,
         request.FILES or None,
@@ -310,7 +312,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             if error.errors:
                 form.add_service_errors(error.errors)
-                form.show_kept(_kept_screenshots(assignment))
+                form.show_kept(_kept_screenshots(assignment, fresh=True))
             else:
                 messages.error(request, error.message)
                 return _redirect(request, reverse("workers:assignment", args=[assignment.pk]))
@@ -338,8 +340,15 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _kept_screenshots(assignment: Assignment) -> dict:
-    return {shot.field_key: shot for shot in assignment.kept_screenshots.all()}
+def _kept_screenshots(assignment: Assignment, *, fresh: bool = False) -> dict:
+    """The screenshots kept for the assignment's proof, by field; ``fresh``: read again
+    (after a try that may have kept more), not from the prefetched ones."""
+    shots = (
+        KeptScreenshot.objects.filter(assignment=assignment)
+        if fresh
+        else assignment.kept_screenshots.all()
+    )
+    return {shot.field_key: shot for shot in shots}
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:

@@ -71,15 +71,24 @@ def assignments_move(
     now = timezone.now()
     moved, events = [], []
     for pk in pks:
-        previous = (
-            Assignment.objects.select_for_update()
-            .filter(pk=pk, status__in=sources)
-            .values_list("status", flat=True)
-            .first()
-        )
-        if previous is None:
-            continue
-        Assignment.objects.filter(pk=pk).update(status=target, updated_at=now, **fields)
+        if len(sources) == 1:
+            # The conditional UPDATE locks the row and checks its status again once it has
+            # the lock: one round trip, the previous status known.
+            previous = sources[0]
+            if not Assignment.objects.filter(pk=pk, status=previous).update(
+                status=target, updated_at=now, **fields
+            ):
+                continue
+        else:
+            previous = (
+                Assignment.objects.select_for_update()
+                .filter(pk=pk, status__in=sources)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if previous is None:
+                continue
+            Assignment.objects.filter(pk=pk).update(status=target, updated_at=now, **fields)
         events.append(
             AssignmentEvent(
                 assignment_id=pk,

@@ -16,8 +16,10 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,16 +105,23 @@ def assignment_submit(
     now = timezone.now()
     try:
         with transaction.atomic():
-            locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+            # The row locked with the kept screenshots' ids read under the lock (one query).
+            locked = (
+                Assignment.objects.select_for_update()
+                .annotate(
+                    kept_ids=ArraySubquery(
+                        KeptScreenshot.objects.filter(assignment=OuterRef("pk")).values("pk")
+                    )
+                )
+                .get(pk=assignment.pk)
+            )
             if locked.status not in (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTED):
                 raise DomainError(
                     "invalid_status", _("This task is not waiting for proof."), status=409
                 )
             if locked.expires_at <= now:
                 raise DomainError("expired", _("The time to do this task has run out."), status=409)
-            if set(locked.kept_screenshots.values_list("pk", flat=True)) != {
-                shot.pk for shot in kept.values()
-            }:
+            if set(locked.kept_ids) != {shot.pk for shot in kept.values()}:
                 raise DomainError(
                     "conflict",
                     _("Your screenshots changed while this proof was sent. Send it again."),
