@@ -9,7 +9,13 @@ page with its review queue → approve (POST). Each client logs in through the l
 keeps its cookies, as a browser does; times are taken at the client on loopback (the server's
 time plus a fraction of a millisecond). Queries are counted in this process afterwards
 (Django's test client and CaptureQueriesContext, the same database, one journey of each);
-bytes are the page's HTML gzipped (level 6, as a proxy sends it).
+bytes are the page's HTML gzipped (level 6, as a proxy sends it). Last, the server time to
+check one screenshot as phones send them (proof.js's WebP or JPEG, a full-size PNG).
+
+The world is a platform in use (``--history``, 20,000 by default; 0 for a fresh one): the
+measured employer has that many reviewed tasks behind them, each measured worker 200 finished
+ones, and the feed 30 more employers' live campaigns — what makes an employer's record, a
+worker's history and the feed cost what they cost in production.
 
 ``--checkout PATH`` measures another checkout than this one (a worktree of a commit, so
 that unfinished edits are not measured); ``--compare PATH`` measures a second checkout (a
@@ -17,8 +23,8 @@ worktree of an earlier commit, with a ``.venv`` link) in the same run, on a data
 own on the same server, and prints the two side by side. Each checkout migrates, builds its
 workload and collects its static files with its own code.
 
-    .venv/bin/python bench/pages.py [--clients 1 4] [--cycles 40] [--checkout PATH]
-        [--compare /tmp/wt12base]
+    .venv/bin/python bench/pages.py [--clients 1 4] [--cycles 40] [--history 20000]
+        [--checkout PATH] [--compare /tmp/wt12base]
 
 Runs on the embedded `bench` PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name
 other servers (bench/_stack.py); it makes databases named after DATABASE_URL's with
@@ -201,6 +207,7 @@ def child(args) -> None:
         result["memory"] = worker_memory(port)
         result["bytes"] = page_bytes(Browser(port, emails[0]), Browser(port, employer_email))
     result["queries"] = page_queries(campaign_id, emails[0], employer_email)
+    result["screenshots"] = screenshot_checks()
     print(json.dumps(result), file=real_stdout)
 
 
@@ -317,6 +324,41 @@ def _screenshot() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def screenshot_checks() -> dict[str, float]:
+    """Server time (ms, median of 9) to check and re-encode one screenshot as a phone sends
+    it: a 862 x 1600 picture as proof.js makes it (WebP, or JPEG where the browser has no
+    WebP encoder) and a full-size 1080 x 2000 PNG sent without the script."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    from tasks.proofs import image_clean
+
+    def picture(width: int, height: int, kind: str, **options) -> bytes:
+        image = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(image)
+        for top in range(0, height, 40):
+            right = 20 + (top * 7919) % (width - 40)
+            draw.rectangle((20, top, right, top + 18), fill=((top * 3) % 255, 60, 90))
+            draw.text((30, top + 20), "Rice 120 tk, dal 60 tk, tea 15 tk " * 3, fill="black")
+        out = io.BytesIO()
+        image.save(out, kind, **options)
+        return out.getvalue()
+
+    times = {}
+    for name, data in [
+        ("webp 862x1600", picture(862, 1600, "WEBP", quality=80)),
+        ("jpeg 862x1600", picture(862, 1600, "JPEG", quality=85)),
+        ("png 1080x2000", picture(1080, 2000, "PNG")),
+    ]:
+        runs = []
+        for _ in range(9):
+            began = time.perf_counter()
+            image_clean(SimpleUploadedFile("shot", data))
+            runs.append((time.perf_counter() - began) * 1000)
+        times[name] = statistics.median(runs)
+    return times
 
 
 class Browser:
@@ -589,6 +631,11 @@ def print_table(results: dict, args) -> None:
             f"memory per gunicorn worker, {label}: RSS {memory['rss_mb']:.0f} MB, "
             f"PSS {memory['pss_mb']:.0f} MB ({memory['workers']} workers)"
         )
+    for name in results[labels[0]]["screenshots"]:
+        times = "  ".join(
+            f"{label}: {results[label]['screenshots'][name]:6.1f}" for label in labels
+        )
+        print(f"checking one screenshot, {name}, ms: {times}")
 
 
 if __name__ == "__main__":
