@@ -17,13 +17,18 @@ measured employer has that many reviewed tasks behind them, each measured worker
 ones, and the feed 30 more employers' live campaigns — what makes an employer's record, a
 worker's history and the feed cost what they cost in production.
 
+The figures come from ``--rounds`` rounds (3 by default): in each, every client count's
+journeys run on each checkout in turn, the first of the two swapped from round to round, so
+that a slow minute of a shared machine falls on both alike.
+
 ``--checkout PATH`` measures another checkout than this one (a worktree of a commit, so
 that unfinished edits are not measured); ``--compare PATH`` measures a second checkout (a
 worktree of an earlier commit, with a ``.venv`` link) in the same run, on a database of its
 own on the same server, and prints the two side by side. Each checkout migrates, builds its
-workload and collects its static files with its own code.
+workload and collects its static files with its own code; both servers are up, idle in
+turn, for the whole run.
 
-    .venv/bin/python bench/pages.py [--clients 1 4] [--cycles 40] [--history 20000]
+    .venv/bin/python bench/pages.py [--clients 1 4] [--cycles 40] [--rounds 3] [--history 20000]
         [--checkout PATH] [--compare /tmp/wt12base]
 
 Runs on the embedded `bench` PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name
@@ -78,49 +83,127 @@ def main() -> None:
         default=20_000,
         help="reviewed tasks behind the measured employer (0: a fresh platform)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of each client count per checkout, interleaved with the other checkout's",
+    )
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # a child's checkout
     args = parser.parse_args()
     if args.code:
         child(args)
         return
     with bench_servers(redis=True):
-        results = {"current": measure_checkout(args.checkout.resolve(), "current", args)}
+        checkouts = {"current": args.checkout.resolve()}
         if args.compare:
-            results["compare"] = measure_checkout(args.compare.resolve(), "compare", args)
+            checkouts["compare"] = args.compare.resolve()
+        results = measure(checkouts, args)
     print_table(results, args)
 
 
-def measure_checkout(code: Path, label: str, args) -> dict:
-    """Run this script as a child on ``code``'s checkout and database; its figures."""
+def measure(checkouts: dict[str, Path], args) -> dict:
+    """Start one child per checkout (its database, workload and gunicorn ready, idle), then
+    run the journeys in rounds, the checkouts taking turns and swapping who goes first each
+    round, so that a slow minute of the machine falls on both alike. Each page's p50/p95 is
+    over all its rounds' requests; journeys per second is the median of the rounds'."""
+    children = {label: _child_start(code, label, args) for label, code in checkouts.items()}
+    try:
+        for label, (process, _database_name) in children.items():
+            _child_read(process, label)  # ready
+        runs: dict[str, dict[str, dict]] = {
+            label: {str(n): {"times": {}, "rates": []} for n in args.clients} for label in children
+        }
+        for number in range(args.rounds):
+            order = list(children) if number % 2 == 0 else list(reversed(children))
+            for n in args.clients:
+                for label in order:
+                    process, _ = children[label]
+                    process.stdin.write(json.dumps({"clients": n}) + "\n")
+                    process.stdin.flush()
+                    run = _child_read(process, label)
+                    into = runs[label][str(n)]
+                    into["rates"].append(run["rate"])
+                    for page, values in run["times"].items():
+                        into["times"].setdefault(page, []).extend(values)
+            print(f"round {number + 1} of {args.rounds} done", file=sys.stderr, flush=True)
+        results = {}
+        for label, (process, _) in children.items():
+            process.stdin.write(json.dumps({"finish": True}) + "\n")
+            process.stdin.flush()
+            result = _child_read(process, label)
+            result["runs"] = {
+                n: {
+                    "times": {
+                        page: [statistics.median(values), _p95(values)]
+                        for page, values in run["times"].items()
+                    },
+                    "rate": statistics.median(run["rates"]),
+                    "rates": run["rates"],
+                }
+                for n, run in runs[label].items()
+            }
+            result["commit"] = _commit(checkouts[label])
+            results[label] = result
+        return results
+    finally:
+        for process, database in children.values():
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            _database(os.environ["DATABASE_URL"], database, create=False)
+
+
+def _child_start(code: Path, label: str, args) -> tuple[subprocess.Popen, str]:
+    """This script as a child on ``code``'s checkout and a database of its own."""
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
     database = f"{url.path.lstrip('/')}_pages_{label}"
     _database(os.environ["DATABASE_URL"], database, create=True)
-    try:
-        command = [
-            sys.executable,
-            __file__,
-            "--code",
-            str(code),
-            "--cycles",
-            str(args.cycles),
-            "--gunicorn-workers",
-            str(args.gunicorn_workers),
-            "--history",
-            str(args.history),
-            "--clients",
-            *map(str, args.clients),
-        ]
-        env = {
-            **os.environ,
-            "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path=f"/{database}")),
-        }
-        print(f"measuring {label}: {code} ({_commit(code)})", flush=True)
-        output = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True)
-        result = json.loads(output.stdout.strip().splitlines()[-1])
-        result["commit"] = _commit(code)
-        return result
-    finally:
-        _database(os.environ["DATABASE_URL"], database, create=False)
+    command = [
+        sys.executable,
+        __file__,
+        "--code",
+        str(code),
+        "--cycles",
+        str(args.cycles),
+        "--rounds",
+        str(args.rounds),
+        "--gunicorn-workers",
+        str(args.gunicorn_workers),
+        "--history",
+        str(args.history),
+        "--clients",
+        *map(str, args.clients),
+    ]
+    env = {
+        **os.environ,
+        "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path=f"/{database}")),
+        # A cache of its own: both checkouts number their rows alike.
+        "REDIS_URL": _redis_database(os.environ["REDIS_URL"], 1 if label == "compare" else 0),
+    }
+    print(f"measuring {label}: {code} ({_commit(code)})", flush=True)
+    process = subprocess.Popen(
+        command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    return process, database
+
+
+def _redis_database(url: str, offset: int) -> str:
+    """``url`` with its database number moved on by ``offset`` (redis:// or unix://)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        query["db"] = str(int(query.get("db", 0)) + offset)
+        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    number = int(parts.path.strip("/") or 0) + offset
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def _child_read(process: subprocess.Popen, label: str) -> dict:
+    line = process.stdout.readline()
+    if not line:
+        raise SystemExit(f"the {label} checkout's measurement ended (exit {process.wait()})")
+    return json.loads(line)
 
 
 def _commit(code: Path) -> str:
@@ -187,28 +270,38 @@ def child(args) -> None:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
     clients = max(args.clients)
-    positions = args.cycles * len(args.clients) + 10
+    positions = args.cycles * len(args.clients) * args.rounds + 10
     campaign_id, emails = workload(positions, clients, proof_fields=PROOF_FIELDS)
     employer_email = _employer_with_password(campaign_id)
     if args.history:
         history(campaign_id, emails, args.history)
     connection.close()
 
-    result: dict = {"runs": {}}
+    def answer(result: dict) -> None:
+        print(json.dumps(result), file=real_stdout, flush=True)
+
     with gunicorn(args.gunicorn_workers, media, root=args.code, static=static) as port:
-        for n in args.clients:
+        answer({"ready": True})
+        # One run per line from the parent ({"clients": n}), then {"finish": true}.
+        for line in sys.stdin:
+            command = json.loads(line)
+            if command.get("finish"):
+                break
+            n = command["clients"]
             workers = [Browser(port, email) for email in emails[:n]]
             SCREENSHOTS[:] = [_screenshot() for _ in range(args.cycles)]
             times, rate = run_clients(workers, args.cycles, worker_journey, campaign_id)
             employers = [Browser(port, employer_email) for _ in range(n)]
             approvals = min(args.cycles, _submitted(campaign_id))
             e_times, _ = run_clients(employers, approvals, employer_journey, campaign_id)
-            result["runs"][str(n)] = {"times": {**times, **e_times}, "rate": rate}
-        result["memory"] = worker_memory(port)
-        result["bytes"] = page_bytes(Browser(port, emails[0]), Browser(port, employer_email))
+            answer({"times": {**times, **e_times}, "rate": rate})
+        result = {
+            "memory": worker_memory(port),
+            "bytes": page_bytes(Browser(port, emails[0]), Browser(port, employer_email)),
+        }
     result["queries"] = page_queries(campaign_id, emails[0], employer_email)
     result["screenshots"] = screenshot_checks()
-    print(json.dumps(result), file=real_stdout)
+    answer(result)
 
 
 def history(campaign_id: int, emails: list[str], size: int) -> None:
@@ -463,8 +556,8 @@ def employer_journey(browser: Browser, campaign_id: int, times: dict, n: int) ->
 
 
 def run_clients(browsers: list[Browser], cycles: int, journey, campaign_id: int):
-    """``cycles`` journeys over the clients, one thread each; each step's times and the
-    journeys per second."""
+    """``cycles`` journeys over the clients, one thread each; each step's times (ms, every
+    request's) and the journeys per second."""
     times: dict[str, list[float]] = {}
     shares = [cycles // len(browsers) + (n < cycles % len(browsers)) for n in range(len(browsers))]
     barrier = threading.Barrier(len(browsers) + 1)
@@ -496,8 +589,7 @@ def run_clients(browsers: list[Browser], cycles: int, journey, campaign_id: int)
     elapsed = time.perf_counter() - began
     if errors:
         raise SystemExit(f"{len(errors)} clients failed, first: {errors[0]}")
-    summary = {name: [statistics.median(values), _p95(values)] for name, values in times.items()}
-    return summary, cycles / elapsed
+    return times, cycles / elapsed
 
 
 def _p95(values: list[float]) -> float:
@@ -625,6 +717,9 @@ def print_table(results: dict, args) -> None:
             )
             print(f"  (current ÷ compare: {ratio:.2f} times)", end="")
         print()
+        for label in labels:
+            rounds = ", ".join(f"{rate:.2f}" for rate in results[label]["runs"][str(n)]["rates"])
+            print(f"    {label} by round: {rounds}")
     for label in labels:
         memory = results[label]["memory"]
         print(

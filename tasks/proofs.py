@@ -111,11 +111,12 @@ def image_clean(upload) -> CleanImage:
                 raise ValidationError(_("The screenshot has too many pixels."))
             image.load()
             # A phone's photo may be stored sideways with an EXIF note to turn it: turn the
-            # pixels themselves, since the note goes with the rest of the metadata.
-            upright = ImageOps.exif_transpose(image)
-            clean = _without_metadata(upright, kind)
-            phash = difference_hash(upright)
-            width, height = upright.size
+            # pixels themselves, since the note goes with the rest of the metadata (in place:
+            # an upright picture is not copied).
+            ImageOps.exif_transpose(image, in_place=True)
+            clean = _without_metadata(image, kind)
+            phash = difference_hash(image)
+            width, height = image.size
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ValidationError(_("This file is not a picture we can read.")) from error
     return CleanImage(ContentFile(clean), FORMATS[kind], width, height, phash)
@@ -124,7 +125,7 @@ def image_clean(upload) -> CleanImage:
 def _without_metadata(image: Image.Image, kind: str) -> bytes:
     """Re-encode the pixels alone: no EXIF, GPS, comments or colour profile survive."""
     mode = "RGBA" if image.mode in ("RGBA", "LA", "P") and kind != "JPEG" else "RGB"
-    pixels = image.convert(mode)
+    pixels = image if image.mode == mode else image.convert(mode)
     fresh = Image.new(mode, pixels.size)
     fresh.paste(pixels)
     out = io.BytesIO()
