@@ -274,9 +274,16 @@ REVIEWED_STATUSES = (AssignmentStatus.APPROVED, *REJECTED_STATUSES)
 
 class Assignment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="assignments")
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="assignments")
+    # No single-column indexes of their own: queue_idx and worker_idx below lead with them,
+    # and each index more is written on every claim and move, and weighed by every plan.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="assignments", db_index=False
+    )
     worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,
     )
     status = models.CharField(
         max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.CLAIMED

@@ -1,22 +1,27 @@
-"""``{% campaign_facts campaign %}``: what a worker learns of a campaign at a glance — reward,
+"""The worker's lists, drawn in Python rather than by included or looped template code: the
+feed shows twenty cards and my work twenty rows, and the template engine's includes, plural
+translations and per-row lookups were half of those pages' time (bench/pages.py). The words
+are the catalogue's; every value is escaped as the templates escaped it.
+
+``{% campaign_facts campaign %}``: what a worker learns of a campaign at a glance — reward,
 category, tasks open, time to do one — and of its employer — name, approval rate, rejections
 overturned, time to review — for the feed's cards and the campaign page.
 
-Written in Python rather than as an included template: the feed shows twenty cards, and the
-template engine's include, plural translations and lookups were half of the page's time
-(bench/pages.py). The words are the catalogue's, the values escaped as the template escaped
-them."""
+``{% history_rows assignments %}``: my work's "Done before" rows.
+"""
 
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.timezones import format_time
 from core.money import format_cents
-from tasks.models import Campaign
+from tasks.models import Assignment, AssignmentStatus, Campaign
 
 register = template.Library()
 
@@ -65,3 +70,29 @@ def _items(facts: list[tuple[str, str]]) -> str:
         f'<li class="{css}">{escape(text)}</li>' if css else f"<li>{escape(text)}</li>"
         for css, text in facts
     )
+
+
+@register.simple_tag
+def history_rows(assignments: list[Assignment]) -> str:
+    """One ``<li>`` a finished assignment: its campaign (linked to the assignment's page), its
+    status and when it got there, the reason of a rejection, and the reward (marked ``in``
+    when it was paid)."""
+    reason_label = _("Reason")
+    rows = []
+    for a in assignments:
+        reason = ""
+        if a.status == AssignmentStatus.REJECTED and a.review_reason:
+            reason = f"\n      <small>{escape(reason_label)}: {escape(a.review_reason)}</small>"
+        paid = " in" if a.status == AssignmentStatus.APPROVED else ""
+        url = reverse("workers:assignment", args=[a.pk])
+        when = format_time(a.updated_at, "j M Y, H:i")
+        reward = format_cents(a.campaign.reward_cents)
+        rows.append(
+            "<li>\n"
+            f'    <span class="history-what"><a href="{url}">{escape(a.campaign.title)}</a>\n'
+            f'      <small class="muted"><span class="status">{escape(a.get_status_display())}'
+            f"</span> {escape(when)}</small>{reason}\n"
+            "    </span>\n"
+            f'    <span class="history-amount{paid}">{escape(reward)}</span>\n  </li>'
+        )
+    return mark_safe("\n  ".join(rows))  # noqa: S308  (every value escaped above)
