@@ -167,7 +167,9 @@ def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
 def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
     """The signed-in worker's assignment; 404 for anybody else's."""
     return get_object_or_404(
-        Assignment.objects.select_related("campaign__category", "campaign__employer", "task"),
+        # The pages of an assignment show its campaign and task, not the campaign's
+        # category or employer: two joins and some twenty columns fewer on every proof.
+        Assignment.objects.select_related("campaign", "task"),
         pk=pk,
         worker=request.user,
     )
