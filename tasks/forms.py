@@ -7,6 +7,7 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -180,6 +181,11 @@ class CampaignForm(forms.Form):
     def __init__(self, *args, stored_inputs: list | tuple = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.stored_inputs = tuple(stored_inputs)
+        # The date and time typed are read in the employer's zone (UserTimeZoneMiddleware's):
+        # say which, since a campaign's workers may live in others.
+        self.fields["ends_at"].help_text = _(
+            "In your time zone, %(zone)s (your profile sets it). Leave empty for no end."
+        ) % {"zone": timezone.get_current_timezone_name().replace("_", " ")}
         if not self.stored_inputs:
             del self.fields["remove_inputs"]
         else:

@@ -111,3 +111,30 @@ def test_the_filter_names_the_zone_only_with_a_time_of_day():
         assert format_time(NINE_UTC, "H:i") == "05:30 NST"
     with timezone.override("Asia/Kathmandu"):
         assert format_time(NINE_UTC, "H:i") == "14:45 +05:45"
+
+
+def test_an_employer_types_the_end_date_in_their_own_zone(client):
+    from tasks.models import Campaign, Category
+
+    employer = UserFactory(country="IN")
+    client.force_login(employer)
+    assert "In your time zone, Asia/Kolkata" in client.get("/campaigns/new/").content.decode()
+    fields = {
+        "title": "Visit our shop",
+        "category": Category.objects.get(slug="visit-website").pk,
+        "instructions": "Open the shop and tell us the price of bread.",
+        "reward": "0.20",
+        "positions": "4",
+        "max_tasks_per_worker": "1",
+        "time_to_complete_minutes": "30",
+        "time_to_rate_hours": "48",
+        "min_success_rate": "0",
+        "ends_at": "2030-01-10T18:00",
+        "proof-0_key": "price",
+        "proof-0_label": "The price of bread",
+        "proof-0_kind": "text",
+        "proof-0_required": "on",
+    }
+    assert client.post("/campaigns/new/", fields).status_code == 302
+    ends = Campaign.objects.get().ends_at
+    assert ends == dt.datetime(2030, 1, 10, 12, 30, tzinfo=dt.UTC)  # 18:00 IST
