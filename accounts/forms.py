@@ -52,7 +52,8 @@ class SignupProfileForm(ProfileFields):
 class ProfileForm(ProfileFields):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
-        choices=[("", _("My country's")), *time_zone_choices()],
+        # A callable: the labels and their order are the reader's language's.
+        choices=lambda: [("", _("My country's")), *time_zone_choices()],
         required=False,
         help_text=_("Every time on Kaaj is shown in this zone."),
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.translation import pgettext
 
 # Format characters that print a time of day (Django's date format syntax).
 _TIME_OF_DAY = re.compile(r"(?<!\\)[aAfgGhHisuP]")
@@ -56,15 +57,30 @@ def time_zone_for_country(country: str) -> str:
 
 
 @functools.cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    """Every zone a user may choose: the zones of zone.tab, TIME_ZONE and UTC, sorted."""
+def time_zone_names() -> frozenset[str]:
+    """Every zone a user may choose: the zones of zone.tab, TIME_ZONE and UTC."""
     names = {zone for zones in zones_by_country().values() for zone in zones}
-    names |= {settings.TIME_ZONE, "UTC"}
-    return [(name, name.replace("_", " ")) for name in sorted(names)]
+    return frozenset(names | {settings.TIME_ZONE, "UTC"})
+
+
+def time_zone_label(name: str) -> str:
+    """A zone as a person reads it in the active language: in Bengali, CLDR's name ("বাংলাদেশ
+    সময় (ঢাকা)", from the vendor catalogue, msgctxt "time zone"); in English, and wherever
+    the catalogue has none, the IANA name with spaces ("America/New York")."""
+    return pgettext("time zone", name.replace("_", " "))
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """(IANA name, label) for every zone, in the active language's order of the labels."""
+    return sorted(((name, time_zone_label(name)) for name in time_zone_names()), key=_by_label)
+
+
+def _by_label(choice: tuple[str, str]) -> tuple[str, str]:
+    return (choice[1].casefold(), choice[0])
 
 
 def is_time_zone(name: str) -> bool:
-    return any(name == value for value, _label in time_zone_choices())
+    return name in time_zone_names()
 
 
 def zone_label(value: dt.datetime) -> str:

@@ -93,6 +93,20 @@ def test_the_chosen_zone_wins_over_the_country(client, worker):
     assert worker.time_zone == "Europe/London"
 
 
+def test_the_zones_are_named_in_the_readers_language(client):
+    worker = UserFactory(country="BD", language="bn")
+    client.force_login(worker)
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert '<option value="Asia/Dhaka">বাংলাদেশ সময় (ঢাকা)</option>' in html
+    assert '<option value="Asia/Kolkata">ভারত সময় (কোলকাতা)</option>' in html
+    assert ">Asia/Dhaka<" not in html
+    worker.language = "en"
+    worker.save()
+    english = client.get(reverse("accounts:profile")).content.decode()
+    assert '<option value="Asia/Dhaka">Asia/Dhaka</option>' in english
+    assert english.index(">America/New York<") < english.index(">Asia/Dhaka<")  # by label
+
+
 def test_the_api_keeps_iso_8601_with_the_offset(api_as, claimed):
     worker = UserFactory(country="IN")
     claimed(worker)

@@ -8,8 +8,8 @@ and password pages, country lists, API error details), so Kaaj translates them i
 catalogue of its own, ``marketplace/locale_vendor/bn``, which Django consults after
 ``marketplace/locale/`` and before the libraries' own catalogues (see ``LOCALE_PATHS``).
 
-Country names come translated from the Unicode CLDR (Babel's copy, ``babel.Locale(locale)
-.territories``, a development dependency: only this command needs it); a name already
+Country names and time zone names (msgctxt "time zone") come translated from the Unicode
+CLDR (Babel's copy, a development dependency: only this command needs it); a name already
 translated in the catalogue is kept, so a correction made there survives a refresh.
 Run after upgrading any of these libraries: new strings are added (untranslated unless CLDR
 has them), translations of strings that still exist are kept, strings that no longer exist
@@ -32,6 +32,8 @@ ALLAUTH_SOURCES = re.compile(
     r"|socialaccount/adapter\.py)"
 )
 ALLAUTH_SKIP = re.compile(r"phone|passkey|code|reauthenticate|mfa")
+# accounts.timezones.time_zone_label's context: a zone's name on the profile page.
+ZONE_CONTEXT = "time zone"
 # DRF: the messages an API client can receive.
 DRF_MODULES = [
     "exceptions",
@@ -129,10 +131,29 @@ def country_names(locale: str) -> dict[str, str]:
         return {str(name): cldr.get(code, "") for code, name in names}
 
 
+def time_zone_names(locale: str) -> dict[str, str]:
+    """Each zone's label as Kaaj shows it in English (accounts.timezones.time_zone_label's
+    msgid) → CLDR's name of the zone in ``locale``: its location ("বাংলাদেশ সময়"), with the
+    city where the location does not name it ("বাংলাদেশ সময় (ঢাকা)")."""
+    from babel.dates import get_timezone, get_timezone_location
+
+    from accounts.timezones import time_zone_names as zones
+
+    names = {}
+    for zone in sorted(zones()):
+        if zone == "UTC":
+            names[zone] = "UTC"
+            continue
+        location = get_timezone_location(get_timezone(zone), locale=locale)
+        city = get_timezone_location(get_timezone(zone), locale=locale, return_city=True)
+        names[zone.replace("_", " ")] = location if city in location else f"{location} ({city})"
+    return names
+
+
 class Command(BaseCommand):
     help = (
         "Refresh marketplace/locale_vendor/<lang>/django.po from allauth, DRF, Django's "
-        "password validators and CLDR's country names, keeping translations."
+        "password validators and CLDR's country and time zone names, keeping translations."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -161,6 +182,8 @@ class Command(BaseCommand):
         countries = country_names(locale)
         messages = allauth_messages() + drf_messages() + django_password_messages(locale)
         messages += [("", name, "") for name in countries]
+        zones = time_zone_names(locale)
+        messages += [(ZONE_CONTEXT, label, "") for label in zones]
         seen: set[tuple[str, str]] = set()
         for msgctxt, msgid, plural in messages:
             if (msgctxt, msgid) in seen:
@@ -176,7 +199,8 @@ class Command(BaseCommand):
                     else {0: "", 1: ""}
                 )
             else:
-                entry.msgstr = (previous.msgstr if previous else "") or countries.get(msgid, "")
+                cldr = zones if msgctxt == ZONE_CONTEXT else countries
+                entry.msgstr = (previous.msgstr if previous else "") or cldr.get(msgid, "")
             catalogue.append(entry)
         catalogue.save(str(path))
         missing = len(catalogue.untranslated_entries())
