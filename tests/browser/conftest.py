@@ -105,5 +105,17 @@ def log_in(page, email: str, password: str) -> None:
     page.wait_for_load_state()
 
 
+def until(page, expression: str, arg=None, seconds: float = 10) -> None:
+    """Wait for a JavaScript expression (or a function of ``arg``) to be true. Playwright's
+    wait_for_function polls with eval once its first try fails, which the pages' Content
+    Security Policy refuses (so it passed or failed with the machine's speed); evaluate()
+    does not."""
+    for _ in range(int(seconds * 20)):
+        if page.evaluate(expression, arg):
+            return
+        page.wait_for_timeout(50)
+    pytest.fail(f"never true: {expression}")
+
+
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -12,7 +12,7 @@ from workers.claims import task_claim
 from ..payments.test_deposit_stripe import FakeStripeHttp, stripe_provider
 from ..tasks.dispute_helpers import disputed
 from ..tasks.helpers import active_campaign
-from .conftest import fits_the_screen, log_in
+from .conftest import fits_the_screen, log_in, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,7 +84,7 @@ def test_every_kind_of_page_works_under_the_policy(phone, people):
         visit(phone, path)
     # countdown.js (a file, not an inline script) turns the deadline into a live countdown.
     countdown = phone.locator("[data-countdown]").first.element_handle()
-    phone.wait_for_function("e => /^\\(\\d+:\\d\\d left\\)$/.test(e.textContent)", arg=countdown)
+    until(phone, "e => /^\\(\\d+:\\d\\d left\\)$/.test(e.textContent)", countdown)
     assert fits_the_screen(phone)
     phone.context.clear_cookies()
 

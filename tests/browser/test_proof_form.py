@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, UserFactory
 from workers.claims import task_claim
 
 from ..tasks.helpers import active_campaign
-from .conftest import fits_the_screen, log_in
+from .conftest import fits_the_screen, log_in, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,16 +50,6 @@ def assignment():
         employer, moderator, title="Follow our page", proof_fields=PROOFS, positions=2
     )
     return task_claim(campaign=campaign, worker=worker)
-
-
-def until(phone, expression: str, seconds: float = 10) -> None:
-    """Wait for a JavaScript expression to be true. (Playwright's wait_for_function polls
-    with eval, which the pages' Content-Security-Policy refuses; evaluate does not.)"""
-    for _ in range(int(seconds * 20)):
-        if phone.evaluate(expression):
-            return
-        phone.wait_for_timeout(50)
-    pytest.fail(f"never true: {expression}")
 
 
 def open_proof_form(phone, assignment):

@@ -10,7 +10,7 @@ from tests.factories import PASSWORD, UserFactory
 
 from ..tasks.api_helpers import SHOT_FIELDS, submitted
 from ..tasks.helpers import active_campaign
-from .conftest import PHONE, fits_the_screen, log_in
+from .conftest import PHONE, fits_the_screen, log_in, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,10 +51,11 @@ def test_reviewing_in_place_moves_to_the_next_and_select_all_ticks_every_one(pho
     assert phone.evaluate("window.notReloaded") is True
     assert phone.locator(f"{first} button").count() == 0
     # The next submission waiting comes into view, with the focus for the keys.
-    phone.wait_for_function(
+    until(
+        phone,
         "(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
         " return r.top >= 0 && r.top < innerHeight / 2; }",
-        arg=second,
+        second,
     )
     assert phone.evaluate("document.activeElement.id") == second[1:]
     waiting[0].refresh_from_db()
@@ -126,7 +127,7 @@ def test_keys_review_on_a_computer_but_not_while_typing(browser, live_server, qu
         page.keyboard.press("Escape")
         page.keyboard.press("a")
         page.locator(f"#{first}").filter(has_text="Approved: the worker is paid.").wait_for()
-        page.wait_for_function(f"document.activeElement.id === '{second}'")
+        until(page, f"document.activeElement.id === '{second}'")
         waiting[0].refresh_from_db()
         assert waiting[0].status == AssignmentStatus.APPROVED
     finally:
