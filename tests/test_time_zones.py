@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from accounts.middleware import UserTimeZoneMiddleware
 from accounts.timezones import format_time, time_zone_for_country
-from tasks.models import Assignment
+from tasks.models import Assignment, Campaign
 from workers.claims import task_claim
 
 from .factories import UserFactory
 from .tasks.helpers import active_campaign
+from .tasks.test_pages_employer import NEW, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -128,27 +129,10 @@ def test_the_filter_names_the_zone_only_with_a_time_of_day():
 
 
 def test_an_employer_types_the_end_date_in_their_own_zone(client):
-    from tasks.models import Campaign, Category
-
     employer = UserFactory(country="IN")
     client.force_login(employer)
-    assert "In your time zone, Asia/Kolkata" in client.get("/campaigns/new/").content.decode()
-    fields = {
-        "title": "Visit our shop",
-        "category": Category.objects.get(slug="visit-website").pk,
-        "instructions": "Open the shop and tell us the price of bread.",
-        "reward": "0.20",
-        "positions": "4",
-        "max_tasks_per_worker": "1",
-        "time_to_complete_minutes": "30",
-        "time_to_rate_hours": "48",
-        "min_success_rate": "0",
-        "ends_at": "2030-01-10T18:00",
-        "proof-0_key": "price",
-        "proof-0_label": "The price of bread",
-        "proof-0_kind": "text",
-        "proof-0_required": "on",
-    }
-    assert client.post("/campaigns/new/", fields).status_code == 302
+    assert "In your time zone, Asia/Kolkata" in client.get(NEW).content.decode()
+    fields = form_data(ends_at="2030-01-10T18:00")
+    assert client.post(NEW, fields).status_code == 302
     ends = Campaign.objects.get().ends_at
     assert ends == dt.datetime(2030, 1, 10, 12, 30, tzinfo=dt.UTC)  # 18:00 IST
