@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,3 +110,19 @@ def hot_campaign(
     )
     campaign = campaign_launch(campaign=campaign_create(employer=employer, spec=spec), by=employer)
     return campaign_moderate(campaign=campaign, by=moderator, approve=True)
+
+
+def timed_threads(threads: list[threading.Thread], barrier: threading.Barrier, errors: list):
+    """Start ``threads``, release them together (each waits on ``barrier``, which counts
+    this thread too), and return the seconds until the last one ends; stop the benchmark
+    with the first of ``errors`` if any thread reported one."""
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"{len(errors)} clients failed, first: {errors[0]}")
+    return elapsed

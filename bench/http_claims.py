@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _stack import bench_servers, hot_campaign  # noqa: E402  (bench/ is the script's folder)
+from _stack import bench_servers, hot_campaign, timed_threads  # noqa: E402  (bench/ is the script's folder)
 
 PASSWORD = "bench-" + secrets.token_hex(8)
 
@@ -255,15 +255,7 @@ def measure(ports: list[int], campaign_id: int, tokens: list[str], cycles: int, 
         threading.Thread(target=client, args=(n, token, share))
         for n, (token, share) in enumerate(zip(tokens, shares, strict=True))
     ]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise SystemExit(f"{len(errors)} clients failed, first: {errors[0]}")
+    elapsed = timed_threads(threads, barrier, errors)
     return (
         len(durations) / elapsed,
         statistics.median(durations),

@@ -59,7 +59,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _stack import bench_servers  # noqa: E402  (bench/ is the script's folder)
+from _stack import bench_servers, timed_threads  # noqa: E402  (bench/ is the script's folder)
 from http_claims import PASSWORD, gunicorn, workload  # noqa: E402
 
 WORKER_PAGES = ["feed", "campaign", "claim", "proof page", "submit", "my work"]
@@ -580,15 +580,7 @@ def run_clients(browsers: list[Browser], cycles: int, journey, campaign_id: int)
         threading.Thread(target=client, args=(n, browser, share))
         for n, (browser, share) in enumerate(zip(browsers, shares, strict=True))
     ]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise SystemExit(f"{len(errors)} clients failed, first: {errors[0]}")
+    elapsed = timed_threads(threads, barrier, errors)
     return times, cycles / elapsed
 
 

@@ -132,26 +132,17 @@ def assignment_submit(
                 [
                     Screenshot(
                         submission=submission,
-                        field_key=key,
-                        file=name,
-                        content_type=image.content_type,
-                        width=image.width,
-                        height=image.height,
-                        phash=image.phash,
                         duplicate_of_id=duplicates.get(image.phash),
+                        **_picture(key, name, image),
                     )
                     for key, image, name in stored
                 ]
                 + [
                     Screenshot(
                         submission=submission,
-                        field_key=shot.field_key,
-                        file=shot.file.name,  # the kept file becomes the proof's, unmoved
-                        content_type=shot.content_type,
-                        width=shot.width,
-                        height=shot.height,
-                        phash=shot.phash,
                         duplicate_of_id=duplicates.get(shot.phash),
+                        # The kept file becomes the proof's, unmoved.
+                        **_picture(shot.field_key, shot.file.name, shot),
                     )
                     for shot in taken
                 ]
@@ -192,15 +183,7 @@ def screenshots_keep(*, assignment: Assignment, stored: list[tuple[str, object, 
         older.delete()
         kept = KeptScreenshot.objects.bulk_create(
             [
-                KeptScreenshot(
-                    assignment=locked,
-                    field_key=key,
-                    file=name,
-                    content_type=image.content_type,
-                    width=image.width,
-                    height=image.height,
-                    phash=image.phash,
-                )
+                KeptScreenshot(assignment=locked, **_picture(key, name, image))
                 for key, image, name in stored
             ]
         )
@@ -252,3 +235,16 @@ def assignments_expire_due(*, now: datetime | None = None, batch: int = 500) -> 
             if assignment_end(pk, (status,), AssignmentStatus.EXPIRED, by=None):
                 expired += 1
     return expired
+
+
+def _picture(key: str, file: str, image) -> dict:
+    """The columns a proof's screenshot and a kept one share: its field, its file, and what
+    the check found (``image``: a CleanImage, or a KeptScreenshot handed on to the proof)."""
+    return {
+        "field_key": key,
+        "file": file,
+        "content_type": image.content_type,
+        "width": image.width,
+        "height": image.height,
+        "phash": image.phash,
+    }
