@@ -268,3 +268,36 @@ def test_kaaj_refuses_to_start_with_a_malformed_trusted_proxies_setting(settings
     settings.TRUSTED_PROXIES = ["10.0.0.0/8", "proxy.example.com"]
     with pytest.raises(ImproperlyConfigured, match=r"proxy\.example\.com"):
         apps.get_app_config("accounts").ready()
+
+
+# --- the session's user -----------------------------------------------------------------------
+
+
+def test_the_session_user_is_the_row_the_orm_reads(worker):
+    from django.contrib.auth import get_user_model
+
+    from accounts.backends import AuthenticationBackend
+
+    worker.display_name, worker.country, worker.time_zone = "Rina", "IN", "Asia/Kolkata"
+    worker.save()
+    loaded = AuthenticationBackend().get_user(worker.pk)
+    assert loaded.get_deferred_fields() == set()  # every column read by the one statement
+    expected = get_user_model().objects.get(pk=worker.pk)
+    for field in expected._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert loaded.country.name == "India"
+    assert loaded._state.db == "default" and not loaded._state.adding
+
+
+def test_a_session_of_a_deleted_or_deactivated_user_is_signed_out(client, worker):
+    client.force_login(worker)
+    page = reverse("workers:my_work")
+    assert client.get(page).status_code == 200
+    worker.is_active = False
+    worker.save(update_fields=["is_active"])
+    response = client.get(page)
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+    from accounts.backends import AuthenticationBackend
+
+    assert AuthenticationBackend().get_user(worker.pk + 10_000) is None

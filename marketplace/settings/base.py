@@ -170,9 +170,11 @@ def replica_settings(databases: dict, url: str = "") -> dict[str, object]:
 
 # --- Accounts (django-allauth) -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# One backend, so a login costs one password hash (allauth's subclasses Django's ModelBackend:
-# permissions and the admin login work as before; an unknown email still costs one hash).
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# One backend, so a login costs one password hash: allauth's, which subclasses Django's
+# ModelBackend (permissions and the admin login work as before; an unknown email still costs
+# one hash), with the session's user read by a fixed statement (accounts/backends.py).
+# Sessions remember their backend: one signed in under allauth's own signs in again once.
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
