@@ -9,8 +9,11 @@ page with its review queue → approve (POST). Each client logs in through the l
 keeps its cookies, as a browser does; times are taken at the client on loopback (the server's
 time plus a fraction of a millisecond). Queries are counted in this process afterwards
 (Django's test client and CaptureQueriesContext, the same database, one journey of each);
-bytes are the page's HTML gzipped (level 6, as a proxy sends it). Last, the server time to
-check one screenshot as phones send them (proof.js's WebP or JPEG, a full-size PNG).
+bytes are the page's HTML gzipped (level 6, as a proxy sends it). After each round's
+journeys at one client, the floor under them: a signed-in request with nothing to do and a
+page with nothing on it (``FLOOR``), and from them what a journey cannot cost less than. Last,
+the server time to check one screenshot as phones send them (proof.js's WebP or JPEG, a
+full-size PNG).
 
 The world is a platform in use (``--history``, 20,000 by default; 0 for a fresh one): the
 measured employer has that many reviewed tasks behind them, each measured worker 200 finished
@@ -64,6 +67,12 @@ from http_claims import PASSWORD, gunicorn, workload  # noqa: E402
 
 WORKER_PAGES = ["feed", "campaign", "claim", "proof page", "submit", "my work"]
 EMPLOYER_PAGES = ["campaign list", "manage", "approve"]
+# The floor under every page: what a signed-in request costs with nothing to do (the same
+# middleware, session and user; a GET of the claim's URL, answered 405 without a page), and a
+# page with nothing on it (the frame, the header's unread count, an empty list: a worker's
+# /blocks/). Timed at one client, after each round's journeys.
+FLOOR = {"no page": ("/work/campaigns/{id}/claim/", 405), "empty page": ("/blocks/", 200)}
+FLOOR_REQUESTS = 40
 PROOF_FIELDS = [
     {"key": "answer", "label": "Prices", "kind": "text", "required": True},
     {"key": "shot", "label": "The menu", "kind": "screenshot", "required": True},
@@ -294,7 +303,8 @@ def child(args) -> None:
             employers = [Browser(port, employer_email) for _ in range(n)]
             approvals = min(args.cycles, _submitted(campaign_id))
             e_times, _ = run_clients(employers, approvals, employer_journey, campaign_id)
-            answer({"times": {**times, **e_times}, "rate": rate})
+            floor = floor_times(workers[0], campaign_id) if n == min(args.clients) else {}
+            answer({"times": {**times, **e_times, **floor}, "rate": rate})
         result = {
             "memory": worker_memory(port),
             "bytes": page_bytes(Browser(port, emails[0]), Browser(port, employer_email)),
@@ -555,6 +565,15 @@ def employer_journey(browser: Browser, campaign_id: int, times: dict, n: int) ->
     _step(times, "approve", browser, "POST", f"/reviews/{pk}/", 302, fields={"action": "approve"})
 
 
+def floor_times(browser: Browser, campaign_id: int) -> dict[str, list[float]]:
+    """:data:`FLOOR`'s requests, one after the other, each ``FLOOR_REQUESTS`` times."""
+    times: dict[str, list[float]] = {}
+    for name, (path, status) in FLOOR.items():
+        for _ in range(FLOOR_REQUESTS):
+            _step(times, name, browser, "GET", path.format(id=campaign_id), status)
+    return times
+
+
 def run_clients(browsers: list[Browser], cycles: int, journey, campaign_id: int):
     """``cycles`` journeys over the clients, one thread each; each step's times (ms, every
     request's) and the journeys per second."""
@@ -712,6 +731,7 @@ def print_table(results: dict, args) -> None:
         for label in labels:
             rounds = ", ".join(f"{rate:.2f}" for rate in results[label]["runs"][str(n)]["rates"])
             print(f"    {label} by round: {rounds}")
+    print_floor(results, args)
     for label in labels:
         memory = results[label]["memory"]
         print(
@@ -723,6 +743,28 @@ def print_table(results: dict, args) -> None:
             f"{label}: {results[label]['screenshots'][name]:6.1f}" for label in labels
         )
         print(f"checking one screenshot, {name}, ms: {times}")
+
+
+def print_floor(results: dict, args) -> None:
+    """The floor's p50s, the journey's floor (its four pages and two POSTs at the floor) and,
+    against a compare checkout, the journey that 2.5 times its journeys per second needs."""
+    n = str(min(args.clients))
+    labels = list(results)
+    floors = {label: results[label]["runs"][n]["times"] for label in labels}
+    print(f"the floor @{n} client, p50 ms:")
+    for name, (path, status) in FLOOR.items():
+        values = "  ".join(f"{label}: {floors[label][name][0]:5.1f}" for label in labels)
+        print(f"    {name} (GET {path}, {status}): {values}")
+    pages = len(WORKER_PAGES) - 2  # claim and submit are POSTs answered with a redirect
+    journey = "  ".join(
+        f"{label}: {pages * floors[label]['empty page'][0] + 2 * floors[label]['no page'][0]:5.1f}"
+        for label in labels
+    )
+    print(f"    a worker's journey at the floor ({pages} empty pages, 2 requests): {journey}")
+    if "compare" in results:
+        rate = results["compare"]["runs"][n]["rate"]
+        target = 1000 / (2.5 * rate)
+        print(f"    2.5 times compare's journeys/s @{n} is a journey of {target:.1f} ms")
 
 
 if __name__ == "__main__":
