@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -129,6 +130,10 @@ class Campaign(models.Model):
     flags = models.JSONField(
         default=list, blank=True, help_text="Why the automatic checks want a moderator to look."
     )
+    # Qualification ids a worker must hold to claim (workers.eligibility): a list on the row,
+    # so the feed's condition is on the campaign's own columns. Qualifications are never
+    # deleted (retired instead), so an id here always names one.
+    qualifications = ArrayField(models.BigIntegerField(), default=list, blank=True)
     decision_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     launched_at = models.DateTimeField(null=True, blank=True)
@@ -514,3 +519,100 @@ class Dispute(models.Model):
     @property
     def evidence_extension(self) -> str:
         return SCREENSHOT_EXTENSIONS.get(self.evidence_content_type, "bin")
+
+
+# --- qualification tests -----------------------------------------------------------------------
+
+
+class Qualification(models.Model):
+    """A short test a worker passes once to hold a qualification that campaigns may require:
+    an employer's (``owner``), or the platform's (no owner, written by a moderator).
+
+    ``questions`` is a list of ``{"text", "kind": "choice"|"text", "choices", "answer"}``
+    (``tasks.qualifications`` checks and grades them; workers never see ``answer``). Never
+    deleted: a retired test (``is_active`` off) can no longer be taken, and what workers
+    passed stays theirs."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="qualifications_owned",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("what it checks"), blank=True)
+    questions = models.JSONField(default=list)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"))
+    retake_after_hours = models.PositiveIntegerField(_("hours before a retake"), default=24)
+    is_active = models.BooleanField(_("open to workers"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=1, pass_mark__lte=100),
+                name="tasks_qualification_pass_mark_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        return self.owner_id is None
+
+
+class QualificationAttempt(models.Model):
+    """One try at a test, graded at once; the worker's answers kept as sent."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="attempts"
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qualification_attempts"
+    )
+    answers = models.JSONField(default=list)
+    score = models.PositiveSmallIntegerField()  # percent of the questions answered right
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["worker", "qualification", "-created_at"],
+                name="tasks_attempt_worker_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_id}: {self.score}%"
+
+
+class HeldQualification(models.Model):
+    """A qualification a worker holds: written once, by their first passed attempt."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="holders"
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qualifications_held"
+    )
+    attempt = models.OneToOneField(QualificationAttempt, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "qualification"], name="tasks_held_qualification_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} holds {self.qualification_id}"

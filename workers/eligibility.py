@@ -5,12 +5,13 @@ Two halves.
 The worker's **standing** (:class:`Standing`) is everything about the worker that the rules
 look at: their country, whether a moderator suspended them, their approved and reviewed work
 over the success-rate window, the employers who blocked them, the campaigns where they
-reached the per-worker cap (expired and released claims do not count), and how many claims
-they are working on. It is read in ONE query (:data:`STANDING_SQL`) — by the feed before it
-lists campaigns (:func:`standing_read`), and by the claim inside its transaction, after its
-advisory lock, in the same statement that locks the campaign row (``workers.claims``), so
-one worker's concurrent claims still see each other. ``scope`` narrows the blocks and the
-caps to one campaign (the claim needs no more); the feed reads them all.
+reached the per-worker cap (expired and released claims do not count), how many claims
+they are working on, and the qualifications they hold (passed tests). It is read in ONE
+query (:data:`STANDING_SQL`) — by the feed before it lists campaigns (:func:`standing_read`),
+and by the claim inside its transaction, after its advisory lock, in the same statement that
+locks the campaign row (``workers.claims``), so one worker's concurrent claims still see each
+other. ``scope`` narrows the blocks and the caps to one campaign (the claim needs no more);
+the feed reads them all.
 
 The **rules** (:data:`RULES`, in the order a claim reports them) each state one condition
 twice, side by side: ``allows(standing, now)``, a ``Q`` over Campaign's own columns, which
@@ -47,6 +48,7 @@ from tasks.models import (
     AssignmentStatus,
     Campaign,
     CampaignStatus,
+    Qualification,
 )
 
 
@@ -68,11 +70,12 @@ class Standing:
     working: int  # claims in WORKING_STATUSES, against MAX_OPEN_CLAIMS
     blocked_by: frozenset[int]  # employer ids (only the scope campaign's employer, if scoped)
     capped: frozenset[int]  # campaign ids at max_tasks_per_worker (only the scope's, if scoped)
+    qualifications: frozenset[int] = frozenset()  # ids of the qualifications held
 
     @classmethod
     def from_row(cls, worker_id: int, row) -> Standing:
         """From the columns of :data:`STANDING_SQL`, in order."""
-        country, suspended, approved, reviewed, working, blocked_by, capped = row
+        country, suspended, approved, reviewed, working, blocked_by, capped, held = row
         return cls(
             worker_id,
             country or "",
@@ -82,6 +85,7 @@ class Standing:
             working,
             frozenset(blocked_by),
             frozenset(capped),
+            frozenset(held),
         )
 
     @property
@@ -109,7 +113,9 @@ SELECT u.country AS country,
              WHERE d.worker_id = u.id AND NOT d.status = ANY(%(gone)s)
                AND (%(scope)s::bigint IS NULL OR d.campaign_id = %(scope)s)
              GROUP BY d.campaign_id, dc.max_tasks_per_worker
-             HAVING COUNT(*) >= dc.max_tasks_per_worker) AS capped
+             HAVING COUNT(*) >= dc.max_tasks_per_worker) AS capped,
+       ARRAY(SELECT h.qualification_id FROM tasks_heldqualification h
+             WHERE h.worker_id = u.id) AS qualifications
 FROM accounts_user u, LATERAL (
     SELECT COUNT(*) FILTER (WHERE a.status = %(approved)s
                             AND a.reviewed_at >= %(since)s) AS approved,
@@ -119,7 +125,7 @@ FROM accounts_user u, LATERAL (
     FROM tasks_assignment a WHERE a.worker_id = u.id) w
 WHERE u.id = %(worker)s
 """
-STANDING_COLUMNS = 7
+STANDING_COLUMNS = 8
 _STATUSES = {
     "approved": AssignmentStatus.APPROVED.value,
     "reviewed": [status.value for status in REVIEWED_STATUSES],
@@ -256,6 +262,24 @@ def _cap_refusal(campaign: Campaign, standing: Standing, now: datetime):
     return None
 
 
+def _qualified_allows(standing: Standing, now: datetime) -> Q:
+    # Every required qualification among those held (PostgreSQL's <@; none required: any).
+    return Q(qualifications__contained_by=sorted(standing.qualifications))
+
+
+def _qualified_refusal(campaign: Campaign, standing: Standing, now: datetime):
+    missing = set(campaign.qualifications) - standing.qualifications
+    if missing:
+        names = Qualification.objects.filter(pk__in=missing).values_list("name", flat=True)
+        return DomainError(
+            "qualification_required",
+            _("This campaign is for workers who passed its test: %(names)s.")
+            % {"names": ", ".join(sorted(names))},
+            status=403,
+        )
+    return None
+
+
 def _open_claims_refusal(campaign: Campaign | None, standing: Standing, now: datetime):
     if standing.working >= settings.MAX_OPEN_CLAIMS:
         return DomainError(
@@ -280,15 +304,17 @@ RULES: tuple[Rule, ...] = (
     Rule("success_rate", _rate_allows, _rate_refusal),
     Rule("blocked", _blocked_allows, _blocked_refusal),
     Rule("cap", _cap_allows, _cap_refusal),
+    Rule("qualified", _qualified_allows, _qualified_refusal),
     # A worker at MAX_OPEN_CLAIMS may claim nothing, so the feed shows them nothing: it lists
     # what they may claim now (the page says why it is empty: worker_refusal).
     _worker_rule("open_claims", _open_claims_refusal),
 )
 
 
-def eligible(standing: Standing, now: datetime) -> Q:
-    """The campaigns whose tasks this worker may claim now (an open task aside)."""
-    return reduce(and_, (rule.allows(standing, now) for rule in RULES))
+def eligible(standing: Standing, now: datetime, *, but: tuple[str, ...] = ()) -> Q:
+    """The campaigns whose tasks this worker may claim now (an open task aside); with
+    ``but``, the rules so named set aside (the campaigns a passed test would open)."""
+    return reduce(and_, (rule.allows(standing, now) for rule in RULES if rule.name not in but))
 
 
 def claim_refusal(

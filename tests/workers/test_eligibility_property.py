@@ -4,7 +4,8 @@ claim on it succeeds, over generated workers and campaigns (workers.eligibility)
 Each example builds one campaign (with an open task, so ``no_task_left`` never decides) and
 the worker's history around it — country, suspensions, reviews in and out of the
 success-rate window at the rounding edges (2/3, 1/8, 5/8 ...), blocks, earlier claims of the
-campaign in every status against its cap, open claims elsewhere against MAX_OPEN_CLAIMS —
+campaign in every status against its cap, open claims elsewhere against MAX_OPEN_CLAIMS, the
+qualifications the campaign requires against those the worker holds —
 then asks the feed, the campaign page's refusal and the claim itself. The people are built
 once; each example runs in a savepoint rolled back at its end. ``derandomize``: the same
 examples on every run and machine.
@@ -34,6 +35,9 @@ from tasks.models import (
     Campaign,
     CampaignStatus,
     Category,
+    HeldQualification,
+    Qualification,
+    QualificationAttempt,
     Task,
     TaskStatus,
 )
@@ -64,6 +68,7 @@ REFUSALS = {
     "not_eligible",
     "limit_reached",
     "too_many_claims",
+    "qualification_required",
 }
 
 
@@ -87,6 +92,8 @@ class Case:
     own: bool
     ends: str  # none, past, future
     status: str
+    required: tuple[int, ...] = ()  # of People.qualifications, by index
+    held: tuple[int, ...] = ()
 
 
 # Each rule, with the refusal a claim gives when only it is in the way.
@@ -99,7 +106,9 @@ RULES = {
     "cap": "limit_reached",
     "open_claims": "too_many_claims",
     "suspended": "account_suspended",
+    "qualified": "qualification_required",
 }
+QUALIFICATION_SETS = st.sampled_from([(), (0,), (1,), (0, 1)])
 
 
 def _near(rate: int | None) -> st.SearchStrategy[int]:
@@ -149,6 +158,8 @@ def cases(draw, focus: str) -> Case:
             st.just(CampaignStatus.ACTIVE),
             st.sampled_from([CampaignStatus.ACTIVE] * 4 + list(CampaignStatus)),
         ),
+        required=pick("qualified", st.just(()), QUALIFICATION_SETS),
+        held=draw(QUALIFICATION_SETS),
     )
 
 
@@ -158,6 +169,7 @@ class People:
     employer: object
     other: object  # another employer: the worker's past work, a block that does not matter
     moderator: object
+    qualifications: tuple = ()  # two tests of the employer's
 
 
 def _campaign(employer, category, **fields) -> Campaign:
@@ -225,7 +237,10 @@ def _build(case: Case, people: People) -> Campaign:
         ends_at={"none": None, "past": now - timedelta(minutes=1)}.get(
             case.ends, now + timedelta(days=1)
         ),
+        qualifications=[people.qualifications[n].pk for n in case.required],
     )
+    for n in case.held:
+        _hold(worker, people.qualifications[n])
     _assign(campaign, worker, case.earlier, reviewed_at=window)
     _tasks(campaign, [TaskStatus.OPEN])
     if case.blocked:
@@ -244,13 +259,31 @@ def _build(case: Case, people: People) -> Campaign:
     return campaign
 
 
+def _hold(worker, qualification) -> None:
+    attempt = QualificationAttempt.objects.create(
+        qualification=qualification, worker=worker, answers=[0], score=100, passed=True
+    )
+    HeldQualification.objects.create(qualification=qualification, worker=worker, attempt=attempt)
+
+
 @pytest.mark.parametrize("focus", [*RULES, "mixed"])
 def test_the_feed_shows_a_campaign_exactly_when_the_claim_succeeds(focus):
+    employer = UserFactory(email="property-employer@example.com")
     people = People(
         worker=UserFactory(email="property-worker@example.com"),
-        employer=UserFactory(email="property-employer@example.com"),
+        employer=employer,
         other=UserFactory(email="property-other@example.com"),
         moderator=UserFactory(email="property-moderator@example.com"),
+        qualifications=tuple(
+            Qualification.objects.create(
+                owner=employer,
+                created_by=employer,
+                name=name,
+                pass_mark=100,
+                questions=[{"text": "?", "kind": "choice", "choices": ["a", "b"], "answer": 0}],
+            )
+            for name in ("Bangla typing", "Map reading")
+        ),
     )
     outcomes: Counter[str] = Counter()
 
