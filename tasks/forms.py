@@ -15,7 +15,8 @@ from django_countries import countries
 from core.errors import DomainError
 from core.fields import MoneyFormField
 from tasks import limits
-from tasks.models import Campaign, Category, ProofKind
+from tasks.models import Campaign, Category, ProofKind, Qualification
+from tasks.selectors import qualifications_usable
 from tasks.services import CampaignSpec, reward_check
 
 # Every bound below comes from tasks.limits, the numbers the campaign service enforces; the
@@ -159,6 +160,13 @@ class CampaignForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    qualifications = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Only workers who passed these tests"),
+        queryset=Qualification.objects.none(),  # the employer's and Kaaj's (__init__)
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Write tests under My tests; workers take one before they claim."),
+    )
     uses_verification_code = forms.BooleanField(
         label=gettext_lazy("Give each worker a verification code"),
         required=False,
@@ -178,9 +186,11 @@ class CampaignForm(forms.Form):
         label=gettext_lazy("Remove the uploaded rows"), required=False
     )
 
-    def __init__(self, *args, stored_inputs: list | tuple = (), **kwargs) -> None:
+    def __init__(self, *args, employer=None, stored_inputs: list | tuple = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.stored_inputs = tuple(stored_inputs)
+        if employer is not None:
+            self.fields["qualifications"].queryset = qualifications_usable(employer)
         # The date and time typed are read in the employer's zone (UserTimeZoneMiddleware's):
         # say which, since a campaign's workers may live in others.
         self.fields["ends_at"].help_text = _(
@@ -209,6 +219,7 @@ class CampaignForm(forms.Form):
             "countries_exclude": list(campaign.countries_exclude),
             "ends_at": campaign.ends_at,
             "uses_verification_code": campaign.uses_verification_code,
+            "qualifications": list(campaign.qualifications),
         }
 
     def clean_countries_include(self) -> tuple[str, ...]:
@@ -254,6 +265,7 @@ class CampaignForm(forms.Form):
             ends_at=data["ends_at"],
             uses_verification_code=data["uses_verification_code"],
             task_inputs=data["task_inputs"],
+            qualifications=tuple(q.pk for q in data["qualifications"]),
         )
 
 

@@ -106,6 +106,8 @@ NUMBERS = {
 
 # Targeting: at most every country once (the page chooses them by name from the list).
 COUNTRIES_MAX = len(countries)
+# Qualification tests a campaign may require (each one more test a worker must pass first).
+QUALIFICATIONS_MAX = 5
 
 # A reason the other side reads (a rejection, a revision request, a dispute's statements):
 # long enough to quote the instructions back, short enough to read on a phone.

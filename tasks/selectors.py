@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections, router, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
+from core.errors import not_found
 from payments.selectors import Subject, Violation
 
 from .models import (
@@ -19,6 +20,9 @@ from .models import (
     Assignment,
     AssignmentStatus,
     Campaign,
+    HeldQualification,
+    Qualification,
+    QualificationAttempt,
 )
 
 _REVIEWED = ", ".join(f"'{status.value}'" for status in REVIEWED_STATUSES)
@@ -233,3 +237,48 @@ def screenshot_duplicates(*, campaign_id: int, phashes: list[int]) -> dict[int, 
             [campaign_id, settings.SCREENSHOT_DUPLICATE_DISTANCE, sorted(set(phashes))],
         )
         return {phash: pk for phash, pk in cursor.fetchall() if pk is not None}
+
+
+def qualifications_usable(employer) -> QuerySet[Qualification]:
+    """The tests an employer's campaigns may require: their own open ones and the
+    platform's."""
+    return Qualification.objects.filter(is_active=True).filter(
+        Q(owner=employer) | Q(owner__isnull=True)
+    )
+
+
+def qualifications_for(user) -> QuerySet[Qualification]:
+    """The tests ``user`` may see, each with ``held`` (they passed it) and ``last_attempt``
+    (when they last tried it): every open test, and their own (and, for a moderator, the
+    platform's) open or retired. Owner loaded; one query."""
+    visible = Q(is_active=True) | Q(owner=user)
+    if user.is_moderator:
+        visible |= Q(owner__isnull=True)
+    return (
+        Qualification.objects.filter(visible)
+        .select_related("owner")
+        .annotate(
+            held=Exists(
+                HeldQualification.objects.filter(qualification=OuterRef("pk"), worker=user)
+            ),
+            last_attempt=Subquery(
+                QualificationAttempt.objects.filter(qualification=OuterRef("pk"), worker=user)
+                .order_by("-created_at")
+                .values("created_at")[:1]
+            ),
+        )
+        .order_by("owner_id", "name", "id")
+    )
+
+
+def qualification_of(user, pk: int) -> Qualification:
+    """One test ``user`` may see (:func:`qualifications_for`), or DomainError not_found."""
+    found = qualifications_for(user).filter(pk=pk).first()
+    if found is None:
+        raise not_found()
+    return found
+
+
+def qualifications_named(ids) -> list[Qualification]:
+    """The tests of these ids, by name (a campaign's requirements, to show)."""
+    return list(Qualification.objects.filter(pk__in=list(ids)).order_by("name", "id"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_qualifications
 
 urlpatterns = [
     path("blocks/", api.BlockListView.as_view(), name="blocks"),
@@ -13,4 +13,20 @@ urlpatterns = [
     path("assignments/", api.AssignmentListView.as_view(), name="assignments"),
     path("assignments/<int:pk>/submit/", api.SubmitView.as_view(), name="assignment-submit"),
     path("assignments/<int:pk>/release/", api.ReleaseView.as_view(), name="assignment-release"),
+    # Qualification tests.
+    path(
+        "qualifications/",
+        api_qualifications.QualificationListView.as_view(),
+        name="qualifications",
+    ),
+    path(
+        "qualifications/<int:pk>/",
+        api_qualifications.QualificationDetailView.as_view(),
+        name="qualification",
+    ),
+    path(
+        "qualifications/<int:pk>/attempts/",
+        api_qualifications.AttemptView.as_view(),
+        name="qualification-attempts",
+    ),
 ]

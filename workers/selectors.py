@@ -99,3 +99,20 @@ def blocks_of(employer: User) -> QuerySet[Block]:
 def block_of(employer: User, pk: int) -> Block:
     """One of the employer's blocks, with its worker; Http404 for anybody else's."""
     return get_object_or_404(Block.objects.select_related("worker"), pk=pk, employer=employer)
+
+
+def tests_opening_work(standing: Standing, *, now=None) -> dict[int, int]:
+    """The qualification tests the worker has not passed that live campaigns with an open
+    task require, each with how many of those campaigns need it: the campaigns the worker
+    could claim but for their tests (``workers.eligibility``'s rules, that one aside)."""
+    now = now or timezone.now()
+    required = (
+        Campaign.objects.filter(eligible(standing, now, but=("qualified",)), _has_open_task())
+        .exclude(qualifications=[])
+        .values_list("qualifications", flat=True)
+    )
+    needed: dict[int, int] = {}
+    for ids in required:
+        for pk in set(ids) - standing.qualifications:
+            needed[pk] = needed.get(pk, 0) + 1
+    return needed

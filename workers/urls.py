@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import qualification_views, views
 
 app_name = "workers"
 
@@ -26,4 +26,10 @@ urlpatterns = [
         views.assignment_kept_forget,
         name="assignment_kept_forget",
     ),
+    # Qualification tests: taken (the worker's pages) and written (under tests/).
+    path("work/tests/", qualification_views.tests_page, name="tests"),
+    path("work/tests/<int:pk>/", qualification_views.test_page, name="test"),
+    path("tests/", qualification_views.my_tests, name="my_tests"),
+    path("tests/new/", qualification_views.test_new, name="test_new"),
+    path("tests/<int:pk>/edit/", qualification_views.test_edit, name="test_edit"),
 ]

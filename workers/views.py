@@ -34,7 +34,7 @@ from tasks.models import (
     Category,
     KeptScreenshot,
 )
-from tasks.selectors import employer_stats_attach
+from tasks.selectors import employer_stats_attach, qualifications_named
 from tasks.services import (
     assignment_release,
     assignment_submit,
@@ -206,6 +206,8 @@ def feed_page(request: HttpRequest) -> HttpResponse:
             "query": urlencode({"category": category or "", "sort": sort}),
             # Why nothing at all may be claimed (suspended, too many open claims).
             "refusal": worker_refusal(standing),
+            # Tests that would open more of the live campaigns.
+            "tests_opening": len(selectors.tests_opening_work(standing)),
         },
         status=400 if query.errors else 200,
     )
@@ -225,9 +227,12 @@ def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("task")
         .first()
     )
-    refusal = None
+    refusal, tests = None, []
     if current is None:
-        refusal = claim_refusal(campaign, standing_read(request.user, scope=campaign.pk))
+        standing = standing_read(request.user, scope=campaign.pk)
+        refusal = claim_refusal(campaign, standing)
+        if refusal is not None and refusal.code == "qualification_required":
+            tests = qualifications_named(set(campaign.qualifications) - standing.qualifications)
     return render(
         request,
         "workers/campaign.html",
@@ -235,6 +240,7 @@ def campaign_page(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": with_record(campaign),
             "current": current,
             "refusal": refusal,
+            "tests": tests,  # the tests that would open it
             "instructions": campaign.instructions_for(current.task.input if current else None),
         },
     )

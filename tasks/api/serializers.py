@@ -130,6 +130,15 @@ class CampaignSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(allow_null=True, default=None)
     proof_fields = ProofFieldSerializer(many=True, max_length=limits.PROOF_FIELDS_MAX)
     uses_verification_code = serializers.BooleanField(default=False)
+    qualifications = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=limits.QUALIFICATIONS_MAX,
+        default=list,
+        help_text=_(
+            "Ids of qualification tests a worker must have passed to claim: your own or "
+            "Kaaj's (GET /api/v1/qualifications/)."
+        ),
+    )
     task_inputs = serializers.ListField(
         child=_task_input_field(),
         write_only=True,
@@ -191,6 +200,7 @@ class CampaignSerializer(serializers.Serializer):
             ends_at=values.get("ends_at"),
             uses_verification_code=values.get("uses_verification_code", False),
             task_inputs=tuple(values.get("task_inputs", ())),
+            qualifications=tuple(values.get("qualifications", ())),
         )
 
 

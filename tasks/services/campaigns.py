@@ -39,6 +39,7 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
+from tasks.selectors import qualifications_usable
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,10 @@ class CampaignSpec:
     ends_at: datetime | None = None
     uses_verification_code: bool = False
     task_inputs: tuple[dict, ...] = ()
+    qualifications: tuple[int, ...] = ()  # ids of tests a worker must have passed
 
 
-def _check(spec: CampaignSpec) -> list[str]:
+def _check(spec: CampaignSpec, employer: User) -> list[str]:
     """Hold a spec to every limit of ``tasks.limits``: raise one DomainError for all the
     problems found (the first one's ``code``, ``message`` and ``field``; every field's
     messages in ``errors``, so a page shows them all at once); return the moderator flags.
@@ -86,6 +88,7 @@ def _check(spec: CampaignSpec) -> list[str]:
     check(_check_task_inputs, spec.task_inputs, instructions=spec.instructions)
     check(_check_rows_are_positions, spec)
     check(_check_allowed, spec)
+    check(_check_qualifications, spec.qualifications, employer=employer)
     if found:
         raise _all_of(found)
     return rules.flags(spec.title, spec.instructions)
@@ -114,6 +117,23 @@ def _check_rows_are_positions(spec: CampaignSpec) -> None:
             "invalid",
             _("Each row of the file is one task: positions must equal the number of rows."),
             field="positions",
+        )
+
+
+def _check_qualifications(ids: Sequence[int], *, employer: User) -> None:
+    """A campaign requires the employer's own tests or the platform's, open ones only."""
+    wanted = set(ids)
+    if len(wanted) > limits.QUALIFICATIONS_MAX:
+        raise DomainError(
+            "invalid",
+            _("A campaign requires at most %(n)s tests.") % {"n": limits.QUALIFICATIONS_MAX},
+            field="qualifications",
+        )
+    if wanted - set(qualifications_usable(employer).values_list("pk", flat=True)):
+        raise DomainError(
+            "invalid",
+            _("Choose among your own open tests and Kaaj's."),
+            field="qualifications",
         )
 
 
@@ -321,13 +341,14 @@ def _fields(spec: CampaignSpec) -> dict:
         "ends_at": spec.ends_at,
         "uses_verification_code": spec.uses_verification_code,
         "task_inputs": list(spec.task_inputs),
+        "qualifications": sorted(set(spec.qualifications)),
         "fee_cents": fee_for(spec.reward_cents),
     }
 
 
 def campaign_create(*, employer: User, spec: CampaignSpec) -> Campaign:
     """A new draft. Raises DomainError (nothing saved)."""
-    flags = _check(spec)
+    flags = _check(spec, employer)
     campaign = Campaign.objects.create(employer=employer, flags=flags, **_fields(spec))
     campaign_history(campaign, "", CampaignStatus.DRAFT, by=employer)
     return campaign
@@ -336,7 +357,7 @@ def campaign_create(*, employer: User, spec: CampaignSpec) -> Campaign:
 def campaign_update(*, campaign: Campaign, spec: CampaignSpec, by: User) -> Campaign:
     """Replace a draft's choices. Only the owner, only while it is a draft."""
     _require_owner(campaign, by)
-    flags = _check(spec)
+    flags = _check(spec, by)
     with transaction.atomic():
         locked = campaign_lock(campaign)
         if locked.status != CampaignStatus.DRAFT:

@@ -181,5 +181,14 @@ def retry_after(
     return at if at > (now or timezone.now()) else None
 
 
+def retake_wait(qualification: Qualification, *, now: datetime | None = None) -> datetime | None:
+    """:func:`retry_after` for a test from ``tasks.selectors.qualifications_for`` (its
+    reader's ``held`` and ``last_attempt`` read with it): no query."""
+    if qualification.held or qualification.last_attempt is None:
+        return None
+    at = _retake_at(qualification, qualification.last_attempt)
+    return at if at > (now or timezone.now()) else None
+
+
 def _retake_at(qualification: Qualification, attempted: datetime) -> datetime:
     return attempted + timedelta(hours=qualification.retake_after_hours)

@@ -139,7 +139,9 @@ def _attach(error: DomainError, form: CampaignForm, proofs: ProofFieldsForm) -> 
 def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
     stored = campaign.task_inputs if campaign else ()
     if request.method == "POST":
-        form = CampaignForm(request.POST, request.FILES, stored_inputs=stored)
+        form = CampaignForm(
+            request.POST, request.FILES, employer=request.user, stored_inputs=stored
+        )
         proofs = ProofFieldsForm(request.POST)
         if form.is_valid() & proofs.is_valid():  # both, so every error shows at once
             spec = form.spec(proofs.cleaned_data["proof_fields"])
@@ -156,7 +158,9 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
         data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
         preview = cost_of(data.get("reward"), data.get("positions"))
     elif campaign is not None:
-        form = CampaignForm(initial=CampaignForm.initial_for(campaign), stored_inputs=stored)
+        form = CampaignForm(
+            initial=CampaignForm.initial_for(campaign), employer=request.user, stored_inputs=stored
+        )
         proofs = ProofFieldsForm(initial=ProofFieldsForm.initial_for(campaign.proof_fields))
         preview = cost_of(campaign.reward_cents, campaign.positions)
     else:
@@ -169,7 +173,9 @@ def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpRespo
                 initial=ProofFieldsForm.initial_after_change(request.GET, category)
             )
             return render(request, "tasks/includes/proof_rows.html", {"proofs": proofs})
-        form = CampaignForm(initial={"category": category.pk if category else None})
+        form = CampaignForm(
+            initial={"category": category.pk if category else None}, employer=request.user
+        )
         proofs = ProofFieldsForm(
             initial=ProofFieldsForm.initial_for(category.proof_template if category else [])
         )

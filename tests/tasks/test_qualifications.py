@@ -22,6 +22,7 @@ from workers.selectors import feed
 
 from ..payments.helpers import run_together
 from ..refusals import refused
+from .api_helpers import campaign_body
 from .helpers import active_campaign
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +191,95 @@ def test_a_campaign_that_requires_a_test_is_for_those_who_passed_it(
     assert feed(worker=worker).filter(pk=campaign.pk).exists()
     assert task_claim(campaign=campaign, worker=worker).worker == worker
     assert not feed(worker=outsider).filter(pk=campaign.pk).exists()
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+API = "/api/v1/qualifications/"
+
+
+def test_an_employer_writes_a_test_and_a_worker_takes_it_through_the_api(
+    api_as, employer, worker, moderator
+):
+    created = api_as(employer).post(
+        API, {"name": "Reading signs", "questions": QUESTIONS, "pass_mark": 75}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    test = created.json()
+    assert test["can_edit"] and test["questions"][1]["answer"] == "Bazar"
+    assert test["platform"] is False and test["owner_name"]
+
+    seen = api_as(worker).get(f"{API}{test['id']}/").json()
+    assert seen["questions"][0] == {
+        "text": QUESTIONS[0]["text"], "kind": "choice", "choices": QUESTIONS[0]["choices"]
+    }  # fmt: skip
+    assert all("answer" not in question for question in seen["questions"])
+    assert seen["held"] is False and seen["retry_after"] is None
+
+    failed = api_as(worker).post(f"{API}{test['id']}/attempts/", {"answers": [0, "x", 0, "y"]})
+    assert failed.status_code == 201
+    assert failed.json()["passed"] is False and failed.json()["score"] == 0
+    assert failed.json()["retry_after"]
+    again = api_as(worker).post(f"{API}{test['id']}/attempts/", {"answers": RIGHT}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "retry_later"
+    listed = api_as(worker).get(API).json()["results"]
+    assert [(t["id"], t["held"], bool(t["retry_after"])) for t in listed] == [
+        (test["id"], False, True)
+    ]
+
+
+def test_passing_through_the_api_opens_a_campaign_that_requires_the_test(
+    api_as, employer, worker, moderator
+):
+    test = qualification_create(by=employer, spec=spec())
+    campaign = active_campaign(employer, moderator)
+    Campaign.objects.filter(pk=campaign.pk).update(qualifications=[test.pk])
+    claim = api_as(worker).post(f"/api/v1/campaigns/{campaign.pk}/claim/")
+    assert claim.status_code == 403 and claim.json()["code"] == "qualification_required"
+    passed = api_as(worker).post(f"{API}{test.pk}/attempts/", {"answers": RIGHT}, format="json")
+    assert passed.json() == {"passed": True, "score": 100, "retry_after": None}
+    assert api_as(worker).post(f"/api/v1/campaigns/{campaign.pk}/claim/").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"name": "x", "questions": [], "pass_mark": 50}, "questions"),
+     ({"name": "x", "questions": QUESTIONS, "pass_mark": 0}, "pass_mark"),
+     ({"name": "", "questions": QUESTIONS, "pass_mark": 50}, "name"),
+     ({"name": "x", "questions": [{"text": "?", "kind": "choice", "choices": ["a"], "answer": 0}],
+       "pass_mark": 50}, "questions")],
+)  # fmt: skip
+def test_a_bad_test_is_refused_by_the_api_with_the_field_named(api_as, employer, body, field):
+    response = api_as(employer).post(API, body, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["errors"], response.json()
+
+
+def test_only_its_author_changes_a_test_and_a_retired_test_is_hidden(api_as, employer, worker):
+    test = qualification_create(by=employer, spec=spec())
+    url = f"{API}{test.pk}/"
+    assert api_as(worker).patch(url, {"name": "Mine"}, format="json").status_code == 404
+    retired = api_as(employer).patch(url, {"is_active": False}, format="json")
+    assert retired.status_code == 200 and retired.json()["is_active"] is False
+    assert retired.json()["name"] == "Reading signs"  # the rest unchanged
+    assert api_as(worker).get(url).status_code == 404
+    assert api_as(worker).get(API).json()["results"] == []
+    assert api_as(employer).get(API).json()["results"][0]["id"] == test.pk
+
+
+def test_campaigns_take_their_required_tests_through_the_api(api_as, employer, outsider, moderator):
+    own = qualification_create(by=employer, spec=spec())
+    platform = qualification_create(by=moderator, spec=spec(name="Kaaj basics"), platform=True)
+    theirs = qualification_create(by=outsider, spec=spec(name="Not yours"))
+    refused_body = api_as(employer).post(
+        "/api/v1/campaigns/", campaign_body(qualifications=[theirs.pk]), format="json"
+    )
+    assert refused_body.status_code == 400
+    assert "qualifications" in refused_body.json()["errors"]
+    created = api_as(employer).post(
+        "/api/v1/campaigns/",
+        campaign_body(qualifications=[platform.pk, own.pk]),
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert sorted(created.json()["qualifications"]) == sorted([own.pk, platform.pk])
