@@ -1,12 +1,13 @@
 """A Hypothesis state machine over the whole work loop, through the real services.
 
 Random sequences of what employers, workers, moderators and the clock do — fund a wallet,
-create, launch, moderate, pause, resume and cancel campaigns, add positions; claim, give
-back and submit; approve, reject, ask for a revision; dispute, reverse, resolve; expire
-claims, auto-approve, close dispute windows, expire and complete campaigns as time moves on;
-withdraw, and pay or refuse a withdrawal by hand — run against the real services on
-PostgreSQL with real rows. A plain reference model predicts every outcome: which refusals
-come (the ``DomainError``'s code) and otherwise every balance, status and deadline.
+create, launch, moderate, pause, resume and cancel campaigns, add positions; take Kaaj's
+qualification test (some campaigns require it), claim, give back and submit; approve,
+reject, ask for a revision; dispute, reverse, resolve; expire claims, auto-approve, close
+dispute windows, expire and complete campaigns as time moves on; withdraw, and pay or refuse
+a withdrawal by hand — run against the real services on PostgreSQL with real rows. A plain
+reference model predicts every outcome: which refusals come (the ``DomainError``'s code)
+and otherwise every balance, status and deadline.
 
 After every step:
 
@@ -80,6 +81,7 @@ from tasks.models import (
     CampaignStatus,
     Category,
     Dispute,
+    HeldQualification,
     TaskStatus,
 )
 from tasks.services import (
@@ -103,6 +105,11 @@ from tasks.services import (
     submissions_auto_approve_due,
 )
 from tasks.services.disputes import dispute_open, dispute_resolve, dispute_reverse
+from tasks.services.qualifications import (
+    QualificationSpec,
+    qualification_attempt,
+    qualification_create,
+)
 from workers.claims import task_claim
 
 from .factories import UserFactory
@@ -126,6 +133,13 @@ ENDED = (A.EXPIRED, A.RELEASED, A.CLOSED)
 GONE = (A.EXPIRED, A.RELEASED)  # these do not count against max_tasks_per_worker
 
 PROOF = [{"key": "answer", "label": "What did the page say?", "kind": "text", "required": True}]
+# Kaaj's qualification test (a moderator writes it when each example starts).
+TEST_QUESTIONS = [
+    {"text": "Who reviews your proof?", "kind": "choice", "choices": ["Kaaj", "The employer"],
+     "answer": 1},
+    {"text": "Type the word: proof", "kind": "text", "answer": "proof"},
+]  # fmt: skip
+TEST_RIGHT, TEST_WRONG = [1, "Proof"], [0, "photo"]
 # Campaigns of the visit-website category (minimum reward 4 cents), with a fee that rounds
 # up (10 %: 1, 1, 4, 10 cents), claims of 5 or 60 minutes, reviews due in 1 or 24 hours, an
 # end in 2 or 30 hours or (mostly) none.
@@ -137,6 +151,7 @@ CAMPAIGN_CHOICES = {
     "minutes": (5, 60),
     "hours": (1, 24),
     "ends_in": (None, None, 2, 30),
+    "tested": (False, False, True),  # requires Kaaj's qualification test
 }
 CAMPAIGNS = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CAMPAIGN_CHOICES.items()})
 STAGES = st.sampled_from(["active", "active", "launched", "draft"])  # how far ``create`` goes
@@ -198,6 +213,10 @@ REACHED = (
     "a task given up after its campaign was expired: refunded",
     "moderate: rejected",
     "add positions: ok",
+    "take the test: passed",
+    "take the test: failed",
+    "take the test: refused retry_later",
+    "claim: refused qualification_required",
     "withdraw: ok",
     "mark paid: ok",
     "reject payout: ok",
@@ -217,6 +236,7 @@ class CampaignModel:
     minutes: int  # time to complete
     hours: int  # time to rate
     ends_at: datetime | None
+    tested: bool = False  # requires Kaaj's qualification test
     status: str = S.DRAFT
     launched: bool = False
     tasks: list[str] = field(default_factory=list)  # the status of task number n + 1
@@ -331,6 +351,8 @@ class WorkLoop(RuleBasedStateMachine):
         self.payout: dict[int, PayoutModel] = {}
         self.deposits = 0
         self._seen: dict[int, tuple] = {}  # user → the money balances_of last confirmed
+        self.qualified: set[int] = set()  # workers who passed Kaaj's test
+        self.failed_at: dict[int, datetime] = {}  # worker → their last failed attempt
 
     def teardown(self):
         self._clock.stop()
@@ -435,6 +457,13 @@ class WorkLoop(RuleBasedStateMachine):
         Hypothesis, such choices favoured the first option so much in runs this few and
         short that whole paths (a reversal, a window left to close) never came up."""
         self.rng = random.Random(seed)  # noqa: S311  (a test's choices, no secret)
+        self.test = qualification_create(
+            by=self.people[MODERATORS[0]],
+            spec=QualificationSpec(
+                name="Kaaj basics", questions=TEST_QUESTIONS, pass_mark=100, retake_after_hours=1
+            ),
+            platform=True,
+        )
         for employer, amount in zip(EMPLOYERS, purses, strict=True):
             if amount:
                 self._fund(employer, amount, card=False)
@@ -477,6 +506,7 @@ class WorkLoop(RuleBasedStateMachine):
             time_to_complete_minutes=campaign["minutes"],
             time_to_rate_hours=campaign["hours"],
             ends_at=ends_at,
+            qualifications=(self.test.pk,) if campaign["tested"] else (),
         )
         pk = campaign_create(employer=self.people[employer], spec=spec).pk
         self.campaign[pk] = CampaignModel(
@@ -489,6 +519,7 @@ class WorkLoop(RuleBasedStateMachine):
             campaign["minutes"],
             campaign["hours"],
             ends_at,
+            tested=campaign["tested"],
         )
         self._did("create: ok")
         if stage != "draft":
@@ -702,6 +733,8 @@ class WorkLoop(RuleBasedStateMachine):
         mine = [a for a in self.assignment.values() if a.worker == worker]
         if sum(a.campaign == c.pk and a.status not in GONE for a in mine) >= c.per_worker:
             return "limit_reached"
+        if c.tested and worker not in self.qualified:
+            return "qualification_required"
         if sum(a.status in WORKING for a in mine) >= settings.MAX_OPEN_CLAIMS:
             return "too_many_claims"
         if T.OPEN not in c.tasks:
@@ -728,6 +761,11 @@ class WorkLoop(RuleBasedStateMachine):
         call = lambda: task_claim(  # noqa: E731
             campaign=Campaign.objects.get(pk=pk), worker=self.people[worker]
         )
+        # Before a claim, a worker may take Kaaj's test: most do before a campaign that needs
+        # it (some fail), some before any; now and then one who passed takes it again.
+        roll = self.rng.random()
+        if roll < (0.05 if worker in self.qualified else 0.6 if c.tested else 0.15):
+            self._take_the_test(worker, right=self.rng.random() < 0.7)
         refusal = self._claim_refusal(c, worker)
         if refusal:
             return self._refused(refusal, call, "claim")
@@ -885,6 +923,38 @@ class WorkLoop(RuleBasedStateMachine):
         self._did(f"resolve: for the {outcome}")
 
     # --- the clock -------------------------------------------------------------------------
+
+    # --- qualification ----------------------------------------------------------------------
+
+    def _take_the_test(self, worker: int, *, right: bool) -> None:
+        """The worker takes Kaaj's test (all answers ``right``, or none): held from the first
+        pass; a retake only an hour after a failure."""
+        answers = TEST_RIGHT if right else TEST_WRONG
+        call = lambda: qualification_attempt(  # noqa: E731
+            qualification=self.test, worker=self.people[worker], answers=answers
+        )
+        if worker in self.qualified:
+            return self._refused("already_qualified", call, "take the test")
+        failed = self.failed_at.get(worker)
+        if failed is not None and failed + timedelta(hours=1) > self.now:
+            return self._refused("retry_later", call, "take the test")
+        result = call()
+        assert result.attempt.passed == right and result.attempt.score == (100 if right else 0)
+        if right:
+            self.qualified.add(worker)
+        else:
+            self.failed_at[worker] = self.now
+            assert result.retry_after == self.now + timedelta(hours=1)
+        self._did(f"take the test: {'passed' if right else 'failed'}")
+        if not right and self.rng.random() < 0.3:  # straight again: too soon
+            self._take_the_test(worker, right=True)
+
+    @invariant()
+    def the_qualified_are_the_models(self):
+        held = HeldQualification.objects.filter(qualification=self.test)
+        assert set(held.values_list("worker_id", flat=True)) == {
+            self.people[worker].pk for worker in self.qualified
+        }
 
     @rule(step=st.sampled_from(TIME_STEPS), sweeper=st.sampled_from(SWEEPERS))
     def clock(self, step, sweeper):
@@ -1128,14 +1198,13 @@ class WorkLoop(RuleBasedStateMachine):
             assert (status == T.PAID) == (approved[task] == 1), task
 
 
-# How much to run: 50 examples of at most 30 steps, about 1,300 steps, after the campaigns and
+# How much to run: 60 examples of at most 30 steps, about 1,600 steps, after the campaigns and
 # work each example starts with. A step and its checks cost 15 to 25 ms on this 2-core
 # machine, set-up included (a service call is 5 to 20 queries; the checks are one query and
-# the ledger's four), so the test takes 22 to 35 s (a quiet machine, or one running other
-# tests too) and the whole file 30 to 45 s: under the 60 s allowed. With these numbers every
-# path in REACHED comes up at least three times (``pytest -s`` prints the counts); with 40
-# examples a task of a cancelled campaign was never given back, and longer runs of fewer
-# examples reached fewer paths.
+# the ledger's four), so the test takes about 20 to 40 s and the whole file under the 60 s
+# allowed. With these numbers every path in REACHED comes up (``pytest -s`` prints the
+# counts); with 50 examples, once Kaaj's qualification test came in, no task of an expired
+# campaign was given back, and longer runs of fewer examples reached fewer paths.
 # derandomize: the same examples on every run and machine, so a failure is reproducible and
 # no example database is needed. No shrinking: an example costs a good part of a second to
 # replay, and Hypothesis spends its whole five minutes trying to shrink one (a deliberate
@@ -1144,7 +1213,7 @@ class WorkLoop(RuleBasedStateMachine):
 # what each did (its notes come just before its line); add ``Phase.shrink`` to ``phases``
 # locally to get the shortest one.
 RUN = hypothesis.settings(
-    max_examples=50,
+    max_examples=60,
     stateful_step_count=30,
     deadline=None,
     derandomize=True,
