@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from payments.models import Payout, PayoutMethod
 from payments.services.payouts import payout_method_add, payout_request
 from tasks.services import campaign_create
+from tasks.services.qualifications import QualificationSpec, qualification_create
 from tests.factories import PASSWORD, UserFactory
 from webhooks.models import Endpoint
 from webhooks.services import endpoint_ping
@@ -74,6 +75,19 @@ def world():
     endpoint = Endpoint.objects.create(employer=employer, url="https://hooks.example.com/kaaj")
     delivery = endpoint_ping(endpoint=endpoint, by=employer)
     draft = campaign_create(employer=employer, spec=spec(title="Review our app"))
+    test = qualification_create(
+        by=employer,
+        spec=QualificationSpec(
+            name="Reading shop signs",
+            description="Can you read a shop's sign from a photo?",
+            questions=[
+                {"text": "Which city is the capital?", "kind": "choice",
+                 "choices": ["Khulna", "Dhaka"], "answer": 1},
+                {"text": "Type the sign's word", "kind": "text", "answer": "bazar"},
+            ],
+            pass_mark=100,
+        ),
+    )  # fmt: skip
     give(worker, 2_000, key="world-worker-balance")
     method = payout_method_add(
         user=worker, kind="bkash", destination="01712345678", label="My bKash"
@@ -89,6 +103,7 @@ def world():
         "endpoint": endpoint,
         "delivery": delivery,
         "draft": draft,
+        "test": test,
         "payout": Payout.objects.get(user=worker),
         "method": PayoutMethod.objects.get(user=worker),
     }
@@ -119,6 +134,8 @@ ARGS = {
     "payments:deposit_cancel": None,
     "payments:deposit_sandbox_checkout": None,
     "offline": lambda w: "bn",
+    "workers:test": lambda w: w["test"].pk,
+    "workers:test_edit": lambda w: w["test"].pk,
 }
 
 

@@ -144,3 +144,18 @@ def test_the_campaign_form_offers_the_employers_tests_and_kaajs(
     refused = client.post(reverse("tasks:campaign_new"), campaign_form(qualifications=[theirs.pk]))
     assert refused.status_code == 400
     assert Campaign.objects.filter(employer=employer).count() == 1
+
+
+def test_the_tests_page_costs_the_same_queries_for_many_tests(
+    client, employer, worker, django_assert_max_num_queries
+):
+    client.force_login(worker)
+    written(employer)
+    client.get(reverse("workers:tests"))  # the session and the like, once
+    with django_assert_max_num_queries(6) as one:
+        client.get(reverse("workers:tests"))
+    for n in range(6):
+        written(employer, name=f"Test {n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("workers:tests")).content.decode()
+    assert page.count(reverse("workers:test", args=[1]).rsplit("/", 2)[0]) >= 7

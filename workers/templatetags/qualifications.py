@@ -1,0 +1,20 @@
+"""``{% held_qualifications user %}``: the tests a worker passed, for their profile page
+(a tag, so that accounts' page needs nothing from the apps above it)."""
+
+from __future__ import annotations
+
+from django import template
+
+from tasks.models import HeldQualification
+
+register = template.Library()
+
+
+@register.inclusion_tag("workers/includes/held_qualifications.html")
+def held_qualifications(user) -> dict:
+    held = (
+        HeldQualification.objects.filter(worker=user)
+        .select_related("qualification", "qualification__owner")
+        .order_by("qualification__name", "qualification_id")
+    )
+    return {"held": list(held)}
