@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import CappedCountPaginator
 
+from .forms import AdminLoginForm
 from .models import ApiToken, User
+
+# The admin's log-in page leaves accounts with two-step sign-in to Kaaj's (accounts.forms).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+
 from .models import Suspension
+from .permissions import two_step_required
 
 
 def is_suspended(user: Any) -> bool:
@@ -15,3 +20,34 @@ def is_suspended(user: Any) -> bool:
     if user_id is None:
         return False
     return Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).exists()
+
+
+# --- Two-step sign-in (allauth.mfa) -------------------------------------------------------
+
+
+def has_two_step(user: Any) -> bool:
+    """True when ``user`` signs in in two steps: an authenticator app (TOTP) is on. Recovery
+    codes alone do not count (allauth deletes them with the app)."""
+    return is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
+@dataclass(frozen=True)
+class TwoStep:
+    """What the profile and allauth's two-step page show about a user's two-step sign-in."""
+
+    on: bool
+    required: bool
+    recovery_codes_left: int
+
+
+def two_step_of(user: Any) -> TwoStep:
+    """``user``'s two-step sign-in: on or off, required of them or not, how many recovery
+    codes they have left (0 while it is off)."""
+    codes = Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES
+    ).first()
+    return TwoStep(
+        on=has_two_step(user),
+        required=two_step_required(user),
+        recovery_codes_left=len(codes.wrap().get_unused_codes()) if codes else 0,
+    )

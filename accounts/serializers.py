@@ -13,6 +13,15 @@ class TokenRequestSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("A name for this device, shown in your list of tokens (e.g. “Rina's phone”)."),
     )
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "With two-step sign-in on: the 6-digit code from the authenticator app, or one "
+            "unused recovery code."
+        ),
+    )
 
 
 class TokenSerializer(serializers.Serializer):

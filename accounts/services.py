@@ -125,6 +125,24 @@ def user_ensure_verified(
     return user, created
 
 
+@transaction.atomic
+def totp_activate(*, user: User, secret: str) -> None:
+    """Turn two-step sign-in on for ``user`` with a known TOTP ``secret`` (base32), as
+    allauth's page leaves it (an authenticator app and a set of recovery codes), or give the
+    app already on this secret. For demo and operator-made accounts (seed_demo), whose secret
+    is published like their password: people turn it on through allauth's page, which first
+    checks a code from their app."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.utils import encrypt
+
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one activation at a time
+    Authenticator.objects.update_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(secret)}}
+    )
+    RecoveryCodes.activate(user)
+
+
 # --- The audit log ----------------------------------------------------------------------
 
 

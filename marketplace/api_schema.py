@@ -25,8 +25,9 @@ REFUSALS: dict[str, tuple[str, dict[str, Any]]] = {
     "400": ("The request is not valid; `code` says why, `errors` names the fields.", {}),
     "401": ("Not signed in: send `Authorization: Token <token>`.", {}),
     "403": (
-        "Not allowed: not your object's role, a suspended account, your own case, "
-        "or a session request without its CSRF token.",
+        "Not allowed: not your object's role, a suspended account, your own case, a "
+        "moderator without two-step sign-in (`mfa_required`), or a session request without "
+        "its CSRF token.",
         {},
     ),
     "404": ("No such object for you, or no such page of results.", {}),

@@ -3,7 +3,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import moderator_grant
 
-from .factories import UserFactory
+from .factories import UserFactory, two_step_on
 
 
 @pytest.fixture
@@ -23,7 +23,9 @@ def outsider(db):
 
 @pytest.fixture
 def moderator(db):
-    return moderator_grant(user=UserFactory(email="moderator@example.com"))
+    """A moderator as Kaaj requires one: two-step sign-in on (tests.factories.TOTP_SECRET).
+    tests/test_mfa.py builds the ones without."""
+    return two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def world(django_db_setup, django_db_blocker):
     """Every kind of object the API serves, for two employers and a worker, inside one
     transaction that is rolled back when the module ends."""
     from accounts.services import moderator_grant
-    from tests.factories import UserFactory
+    from tests.factories import UserFactory, two_step_on
 
     with django_db_blocker.unblock(), transaction.atomic():
         from tasks.categories import categories_ensure
@@ -99,7 +99,9 @@ def world(django_db_setup, django_db_blocker):
         categories_ensure()
         employer = UserFactory(email="schema-employer@example.com")
         worker = UserFactory(email="schema-worker@example.com")
-        moderator = moderator_grant(user=UserFactory(email="schema-moderator@example.com"))
+        moderator = two_step_on(
+            moderator_grant(user=UserFactory(email="schema-moderator@example.com"))
+        )
         users = {"employer": employer, "worker": worker, "moderator": moderator}
         ids = _build(employer, worker, moderator)
         ids["users"] = [user.pk for user in users.values()]

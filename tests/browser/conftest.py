@@ -98,11 +98,19 @@ def phone(browser, live_server):
 
 
 def log_in(page, email: str, password: str) -> None:
+    """The log-in page; for an account with two-step sign-in on (the tests' moderators), the
+    code page next, answered with the code of tests.factories.TOTP_SECRET."""
+    from tests.factories import totp_code
+
     page.go("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
+    if page.url.endswith("/accounts/2fa/authenticate/"):
+        page.fill("input[name=code]", totp_code())
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
 
 
 def until(page, expression: str, arg=None, seconds: float = 10) -> None:

@@ -5,7 +5,7 @@ import pytest
 
 from payments import checkout
 from payments.models import Deposit, DepositStatus
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, two_step_on
 from webhooks.models import Endpoint
 from workers.claims import task_claim
 
@@ -47,7 +47,7 @@ def people():
 
     employer = UserFactory(email="rahim@example.com", display_name="Rahim Traders", country="BD")
     worker = UserFactory(email="karim@example.com", display_name="Karim", country="BD")
-    moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+    moderator = two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
     return employer, worker, moderator
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from payments.selectors import balances_of, ledger_violations
 from tasks.models import AssignmentStatus, DisputeOutcome
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, two_step_on
 
 from ..tasks.dispute_helpers import rejected
 from .conftest import fits_the_screen, log_in
@@ -17,7 +17,7 @@ def test_a_worker_disputes_a_rejection_and_a_moderator_pays_it_on_a_phone(phone)
 
     employer = UserFactory(email="rahim@example.com", display_name="Rahim Traders")
     worker = UserFactory(email="karim@example.com", display_name="Karim")
-    moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+    moderator = two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
     assignment = rejected(employer, worker, moderator, reward_cents=50)
 
     log_in(phone, "karim@example.com", PASSWORD)

@@ -7,12 +7,12 @@ from django.utils import timezone
 from accounts.services import moderator_grant
 from tasks.models import Assignment, AssignmentStatus, Screenshot, Submission
 
-from ..factories import UserFactory
+from ..factories import UserFactory, two_step_on
 from ..tasks.helpers import active_campaign
 
 
 def another_moderator():
-    return moderator_grant(user=UserFactory(email="second.moderator@example.com"))
+    return two_step_on(moderator_grant(user=UserFactory(email="second.moderator@example.com")))
 
 
 def reviewed(campaign, statuses: list[str], *, workers=None, days_ago: int = 1) -> list:

@@ -40,7 +40,7 @@ from tasks.categories import categories_ensure
 from tasks.models import Assignment, Campaign, CampaignEvent, Dispute
 from tasks.services.disputes import dispute_resolve
 
-from ..factories import UserFactory
+from ..factories import UserFactory, two_step_on
 from ..payments.helpers import give
 from ..tasks.dispute_helpers import disputed
 from ..tasks.helpers import spec
@@ -66,8 +66,8 @@ class World:
 
 
 def _build() -> World:
-    moderator = moderator_grant(user=UserFactory(email="four.eyes@example.com"))
-    other = moderator_grant(user=UserFactory(email="other.eyes@example.com"))
+    moderator = two_step_on(moderator_grant(user=UserFactory(email="four.eyes@example.com")))
+    other = two_step_on(moderator_grant(user=UserFactory(email="other.eyes@example.com")))
     employer = UserFactory(email="eyes.employer@example.com")
     worker = UserFactory(email="eyes.worker@example.com")
     give(moderator, 1_000, key="four-eyes")

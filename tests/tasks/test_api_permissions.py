@@ -13,7 +13,7 @@ from tasks.models import Assignment, Campaign
 from tasks.services import campaign_create, campaign_launch
 from workers.claims import task_claim
 
-from ..factories import UserFactory
+from ..factories import UserFactory, two_step_on
 from ..module_db import module_transaction
 from .api_helpers import SHOT_FIELDS, campaign_body, submitted
 from .helpers import active_campaign, spec
@@ -34,7 +34,7 @@ def world(django_db_setup, django_db_blocker):
         employer = UserFactory(email="employer@example.com", display_name="Rahim Traders")
         worker = UserFactory(email="worker@example.com", display_name="Karim")
         outsider = UserFactory(email="outsider@example.com", display_name="Someone Else")
-        moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+        moderator = two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
         active = active_campaign(employer, moderator, title="Active", proof_fields=SHOT_FIELDS)
         proof = submitted(employer, worker, moderator, campaign=active, shot=1)
         other = active_campaign(employer, moderator, title="Other")

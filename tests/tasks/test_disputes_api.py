@@ -15,7 +15,7 @@ from tasks.models import Assignment, AssignmentStatus, Dispute, DisputeStatus, T
 from tasks.services import submission_approve
 from tasks.services.disputes import dispute_resolve
 
-from ..factories import UserFactory
+from ..factories import UserFactory, two_step_on
 from ..module_db import module_transaction
 from .api_helpers import png, submitted
 from .dispute_helpers import disputed, escrow_of, rejected
@@ -252,7 +252,7 @@ def matrix_world(django_db_setup, django_db_blocker):
         employer = UserFactory(email="employer@example.com", display_name="Rahim Traders")
         worker = UserFactory(email="worker@example.com", display_name="Karim")
         outsider = UserFactory(email="outsider@example.com", display_name="Someone Else")
-        moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+        moderator = two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
         dispute = disputed(employer, worker, moderator, positions=3)
         fresh = rejected(employer, worker, moderator, title="Second")
         yield SimpleNamespace(

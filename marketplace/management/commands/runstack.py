@@ -33,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from marketplace import devstack
 
-from .seed_demo import DEFAULT_PASSWORD, DEMO_DOMAIN, MODERATOR_EMAIL, demo_email
+from .seed_demo import DEFAULT_PASSWORD, DEMO_DOMAIN, demo_email, moderator_login_line
 
 
 class Command(BaseCommand):
@@ -90,10 +90,8 @@ class Command(BaseCommand):
 
     def _summary(self, host: str, port: int, password: str | None) -> str:
         lines = ["", "Demo logins:"]
-        lines += [
-            f"  {email}"
-            for email in (demo_email("employer", 1), demo_email("worker", 1), MODERATOR_EMAIL)
-        ]
+        lines += [f"  {email}" for email in (demo_email("employer", 1), demo_email("worker", 1))]
+        lines.append(f"  {moderator_login_line()}")
         lines.append(
             f"  password: {password or DEFAULT_PASSWORD} (unless you re-seeded "
             "with another: manage.py seed_demo --password ...)"

@@ -1,5 +1,6 @@
-"""Demo data for trying Kaaj: verified employers, workers and a moderator, and the demo
-employers' campaigns in every status with the work and money behind them.
+"""Demo data for trying Kaaj: verified employers, workers and a moderator (with two-step
+sign-in on, its key published like the password), and the demo employers' campaigns in every
+status with the work and money behind them.
 
 Everything goes through the real services (accounts, sandbox deposits, campaigns, claims,
 submissions, reviews, the clock), so ``ledger_check`` is clean afterwards.
@@ -19,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
-from accounts.services import moderator_grant, user_ensure_verified
+from accounts.services import moderator_grant, totp_activate, user_ensure_verified
 from core.errors import DomainError
 from core.money import fee_for, format_cents
 from payments.checkout import SANDBOX
@@ -47,6 +48,17 @@ from workers.claims import task_claim
 DEMO_DOMAIN = "demo.kaaj.test"
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)
 MODERATOR_EMAIL = f"moderator@{DEMO_DOMAIN}"
+# Moderators must have two-step sign-in on (accounts.permissions.two_step_required), the demo
+# moderator too: with this published key (base32) in any authenticator app, like the password.
+MODERATOR_TOTP_SECRET = "KAAJDEMOKAAJDEMOKAAJDEMOKAAJDEMO"  # noqa: S105  (published, by design)
+
+
+def moderator_login_line() -> str:
+    """The demo moderator's login as seed_demo and make run print it."""
+    return (
+        f"{MODERATOR_EMAIL} (two-step sign-in: add the key {MODERATOR_TOTP_SECRET} "
+        "to an authenticator app)"
+    )
 
 
 def demo_email(role: str, number: int) -> str:
@@ -177,6 +189,7 @@ class Command(BaseCommand):
                 country="BD",
             )
             moderator_grant(user=moderator)
+            totp_activate(user=moderator, secret=MODERATOR_TOTP_SECRET)
             created += new
         self.stdout.write(
             self.style.SUCCESS(f"Demo accounts ready ({created} new). Password for all: {password}")
@@ -188,7 +201,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  workers:   {demo_email('worker', 1)} … {demo_email('worker', max(workers, 1))}"
         )
-        self.stdout.write(f"  moderator: {MODERATOR_EMAIL}")
+        self.stdout.write(f"  moderator: {moderator_login_line()}")
         plans = self._campaign_plans(employers, campaigns)
         self._fund_employers(employers, employer_balance_cents, plans)
         self._seed_campaigns(plans, workers)

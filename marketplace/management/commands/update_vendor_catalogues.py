@@ -26,7 +26,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
-# allauth: the account and social login flows Kaaj uses (no MFA, phone or passkeys).
+# allauth: the account and social login flows Kaaj uses (no phone or passkeys). Two-step
+# sign-in's pages, messages and errors, and the emailed code's, are Kaaj's own templates and
+# words (marketplace/templates/mfa/, account/*reauthentication*, accounts.adapter.MFAAdapter),
+# in Kaaj's catalogue.
 ALLAUTH_SOURCES = re.compile(
     r"^(account/(forms|adapter|fields|models)\.py|templates/account/|templates/socialaccount/"
     r"|socialaccount/adapter\.py)"
