@@ -78,6 +78,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("Times are shown in this zone. Empty: your country's."),
     )
+    # The worker's level, 0 ("New") to 3: computed by workers.levels from their record, kept
+    # here so that the claim's one statement and every page read it with the user.
+    level = models.PositiveSmallIntegerField(_("level"), default=0)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     PAYOUT_FAILED = "payout_failed", _("Payout failed")
     ACCOUNT_SUSPENDED = "account_suspended", _("Account suspended")
     ACCOUNT_REINSTATED = "account_reinstated", _("Account reinstated")
+    LEVEL_UP = "level_up", _("New level reached")
 
 
 class Notification(models.Model):

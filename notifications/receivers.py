@@ -1,12 +1,14 @@
 """What users hear when the apps below change something: each receiver turns one announced
-change (``tasks.signals``, ``payments.signals``, ``moderation.signals``) into notifications,
-written in the sender's transaction. Connected in ``NotificationsConfig.ready``."""
+change (``tasks.signals``, ``payments.signals``, ``moderation.signals``, a worker's new level)
+into notifications, written in the sender's transaction (a new level's after its commit).
+Connected in ``NotificationsConfig.ready``."""
 
 from __future__ import annotations
 
 from django.dispatch import receiver
 from django.urls import reverse
 
+from accounts.models import User
 from moderation.signals import account_sanctioned
 from payments.signals import payout_decided
 from tasks.models import AssignmentStatus, CampaignStatus
@@ -17,6 +19,7 @@ from tasks.signals import (
     dispute_decided,
     dispute_opened,
 )
+from workers.levels import worker_level_changed
 
 from . import events
 from .models import NotificationKind as Kind
@@ -108,4 +111,17 @@ def account_was_sanctioned(sender, *, user, suspended, reason, **kwargs) -> None
         user=user,
         kind=Kind.ACCOUNT_SUSPENDED if suspended else Kind.ACCOUNT_REINSTATED,
         params={"reason": reason},
+    )
+
+
+@receiver(worker_level_changed, dispatch_uid="notifications.worker_level_changed")
+def worker_level_rose(sender, *, worker, level, before, **kwargs) -> None:
+    """A worker hears of a new level (once per level reached: a fall and a rise again do not
+    repeat it)."""
+    notify(
+        user=User.objects.get(pk=worker),
+        kind=Kind.LEVEL_UP,
+        params={"level": level},
+        url=reverse("workers:levels"),
+        dedupe_key=f"level-up:{worker}:{level}",
     )

@@ -61,6 +61,9 @@ TEXTS: dict[str, KindText] = {
     Kind.PAYOUT_FAILED: KindText(_("Your payout of %(amount_cents)s failed."), True),
     Kind.ACCOUNT_SUSPENDED: KindText(_("Your account was suspended."), True),
     Kind.ACCOUNT_REINSTATED: KindText(_("Your account was reinstated."), True),
+    Kind.LEVEL_UP: KindText(
+        _("You reached level %(level)s: campaigns that ask for it are open to you now."), False
+    ),
 }
 
 # A kind whose text depends on one param: (kind, param, value) → title.

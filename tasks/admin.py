@@ -39,7 +39,10 @@ from .models import (
     CampaignStatus,
     Category,
     Dispute,
+    HeldQualification,
     KeptScreenshot,
+    Qualification,
+    QualificationAttempt,
     Screenshot,
     Submission,
     Task,
@@ -426,3 +429,59 @@ class DisputeAdmin(ViewOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("moderation:dispute", args=[dispute.pk]), _("open")
         )
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    """Qualification tests: staff may retire one or correct its wording; its questions, pass
+    mark and owner are the author's (tasks.services.qualifications), shown, not edited."""
+
+    list_display = ["id", "name", "owner", "pass_mark", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["=id", "name", "owner__email"]
+    list_select_related = ["owner"]
+    fields = [
+        "name",
+        "description",
+        "is_active",
+        "owner",
+        "created_by",
+        "pass_mark",
+        "retake_after_hours",
+        "questions",
+        "created_at",
+    ]
+    readonly_fields = [
+        "owner",
+        "created_by",
+        "pass_mark",
+        "retake_after_hours",
+        "questions",
+        "created_at",
+    ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # campaigns name tests by id: retire one instead
+
+
+@admin.register(QualificationAttempt)
+class QualificationAttemptAdmin(ViewOnlyAdmin):
+    """Attempts at tests, graded by the service: view-only."""
+
+    list_display = ["id", "qualification", "worker", "score", "passed", "created_at"]
+    list_filter = ["passed"]
+    search_fields = ["=id", "=worker__id", "=qualification__id"]
+    list_select_related = ["qualification", "worker"]
+    fields = ["qualification", "worker", "answers", "score", "passed", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(HeldQualification)
+class HeldQualificationAdmin(ViewOnlyAdmin):
+    """Who holds which qualification (from their first passed attempt): view-only."""
+
+    list_display = ["id", "qualification", "worker", "granted_at"]
+    search_fields = ["=id", "=worker__id", "=qualification__id"]
+    list_select_related = ["qualification", "worker"]
+    fields = ["qualification", "worker", "attempt", "granted_at"]
+    readonly_fields = fields

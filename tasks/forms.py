@@ -8,6 +8,7 @@ import io
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -152,6 +153,19 @@ class CampaignForm(forms.Form):
         max_value=limits.MIN_SUCCESS_RATE_MAX,
         initial=limits.MIN_SUCCESS_RATE_DEFAULT,
     )
+    min_level = forms.TypedChoiceField(
+        label=gettext_lazy("Minimum worker level"),
+        choices=[(0, gettext_lazy("Anyone, new workers too"))]
+        + [
+            (level, format_lazy(gettext_lazy("Level {n} or above"), n=level))
+            for level in range(1, limits.MIN_LEVEL_MAX + 1)
+        ],
+        coerce=int,
+        required=False,
+        empty_value=0,
+        initial=0,
+        help_text=gettext_lazy("Levels come from approved work, success rate and time on Kaaj."),
+    )
     countries_include = countries_field(gettext_lazy("Only these countries"))
     countries_exclude = countries_field(gettext_lazy("Not these countries"))
     ends_at = forms.DateTimeField(
@@ -215,6 +229,7 @@ class CampaignForm(forms.Form):
             "time_to_complete_minutes": campaign.time_to_complete_minutes,
             "time_to_rate_hours": campaign.time_to_rate_hours,
             "min_success_rate": campaign.min_success_rate,
+            "min_level": campaign.min_level,
             "countries_include": list(campaign.countries_include),
             "countries_exclude": list(campaign.countries_exclude),
             "ends_at": campaign.ends_at,
@@ -260,6 +275,7 @@ class CampaignForm(forms.Form):
             countries_include=data["countries_include"],
             countries_exclude=data["countries_exclude"],
             min_success_rate=data["min_success_rate"],
+            min_level=data["min_level"],
             time_to_complete_minutes=data["time_to_complete_minutes"],
             time_to_rate_hours=data["time_to_rate_hours"],
             ends_at=data["ends_at"],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django_countries import countries
 
 # The largest PostgreSQL ``integer``: the columns of Campaign's amounts and counts.
@@ -95,6 +96,10 @@ TIME_TO_COMPLETE_MINUTES_DEFAULT = 60
 TIME_TO_RATE_HOURS_DEFAULT = 72
 MIN_SUCCESS_RATE_DEFAULT = 0
 
+# A campaign may ask for a worker level (workers.levels): 0, anyone, to the top one set.
+MIN_LEVEL_MIN = 0
+MIN_LEVEL_MAX = max(step["level"] for step in settings.WORKER_LEVELS)
+
 # The numbers of a campaign and their (least, greatest) values, as the service checks them.
 NUMBERS = {
     "positions": (POSITIONS_MIN, POSITIONS_MAX),
@@ -102,6 +107,7 @@ NUMBERS = {
     "time_to_complete_minutes": (TIME_TO_COMPLETE_MINUTES_MIN, TIME_TO_COMPLETE_MINUTES_MAX),
     "time_to_rate_hours": (TIME_TO_RATE_HOURS_MIN, TIME_TO_RATE_HOURS_MAX),
     "min_success_rate": (MIN_SUCCESS_RATE_MIN, MIN_SUCCESS_RATE_MAX),
+    "min_level": (MIN_LEVEL_MIN, MIN_LEVEL_MAX),
 }
 
 # Targeting: at most every country once (the page chooses them by name from the list).

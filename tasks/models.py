@@ -113,6 +113,7 @@ class Campaign(models.Model):
     countries_include = models.JSONField(default=list, blank=True)
     countries_exclude = models.JSONField(default=list, blank=True)
     min_success_rate = models.PositiveSmallIntegerField(default=0)
+    min_level = models.PositiveSmallIntegerField(default=0)  # workers.levels: 0 is anyone
     time_to_complete_minutes = models.PositiveIntegerField(default=60)
     time_to_rate_hours = models.PositiveIntegerField(default=72)
     ends_at = models.DateTimeField(null=True, blank=True)

@@ -41,6 +41,8 @@ VIEW_ONLY = {
     "tasks.screenshot",
     "tasks.keptscreenshot",
     "tasks.dispute",
+    "tasks.qualificationattempt",
+    "tasks.heldqualification",
     "payments.account",
     "payments.movement",
     "payments.transfer",
@@ -123,6 +125,11 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
     from payments.services import payout_method_add, payout_request
     from payments.services.deposits import deposit_start, sandbox_checkout_confirm
     from tasks.services.disputes import dispute_open
+    from tasks.services.qualifications import (
+        QualificationSpec,
+        qualification_attempt,
+        qualification_create,
+    )
     from webhooks.services import endpoint_create, webhook_emit
     from workers.services import worker_block
 
@@ -155,6 +162,15 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
     user_suspend(user=outsider, by=moderator, reason="Fake proofs")
     audit_record(actor=moderator, action="campaign.approve", target=kept.campaign, reason="ok")
     token_issue(user=worker, name="Karim's phone")
+    test = qualification_create(
+        by=employer,
+        spec=QualificationSpec(
+            name="Reading signs",
+            questions=[{"text": "2 + 2?", "kind": "choice", "choices": ["3", "4"], "answer": 1}],
+            pass_mark=100,
+        ),
+    )
+    qualification_attempt(qualification=test, worker=worker, answers=[1])
     return {"assignment": kept.pk, "disputed": disputed.pk}
 
 

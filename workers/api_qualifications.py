@@ -9,7 +9,7 @@ platform's), read one (workers get the questions, never the answers), take one.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -87,6 +87,7 @@ class QualificationSerializer(serializers.ModelSerializer):
     def get_owner_name(self, qualification: Qualification) -> str:
         return "Kaaj" if qualification.owner is None else qualification.owner.public_name
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_retry_after(self, qualification: Qualification):
         wait = retake_wait(qualification)
         return None if wait is None else serializers.DateTimeField().to_representation(wait)

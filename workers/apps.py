@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class WorkersConfig(AppConfig):
     name = "workers"
     verbose_name = _("Workers")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects them)

@@ -6,7 +6,7 @@ The worker's **standing** (:class:`Standing`) is everything about the worker tha
 look at: their country, whether a moderator suspended them, their approved and reviewed work
 over the success-rate window, the employers who blocked them, the campaigns where they
 reached the per-worker cap (expired and released claims do not count), how many claims
-they are working on, and the qualifications they hold (passed tests). It is read in ONE
+they are working on, the qualifications they hold (passed tests) and their level. It is read in ONE
 query (:data:`STANDING_SQL`) — by the feed before it lists campaigns (:func:`standing_read`),
 and by the claim inside its transaction, after its advisory lock, in the same statement that
 locks the campaign row (``workers.claims``), so one worker's concurrent claims still see each
@@ -71,11 +71,12 @@ class Standing:
     blocked_by: frozenset[int]  # employer ids (only the scope campaign's employer, if scoped)
     capped: frozenset[int]  # campaign ids at max_tasks_per_worker (only the scope's, if scoped)
     qualifications: frozenset[int] = frozenset()  # ids of the qualifications held
+    level: int = 0  # workers.levels
 
     @classmethod
     def from_row(cls, worker_id: int, row) -> Standing:
         """From the columns of :data:`STANDING_SQL`, in order."""
-        country, suspended, approved, reviewed, working, blocked_by, capped, held = row
+        country, suspended, approved, reviewed, working, blocked_by, capped, held, level = row
         return cls(
             worker_id,
             country or "",
@@ -86,6 +87,7 @@ class Standing:
             frozenset(blocked_by),
             frozenset(capped),
             frozenset(held),
+            level,
         )
 
     @property
@@ -115,7 +117,8 @@ SELECT u.country AS country,
              GROUP BY d.campaign_id, dc.max_tasks_per_worker
              HAVING COUNT(*) >= dc.max_tasks_per_worker) AS capped,
        ARRAY(SELECT h.qualification_id FROM tasks_heldqualification h
-             WHERE h.worker_id = u.id) AS qualifications
+             WHERE h.worker_id = u.id) AS qualifications,
+       u.level AS level
 FROM accounts_user u, LATERAL (
     SELECT COUNT(*) FILTER (WHERE a.status = %(approved)s
                             AND a.reviewed_at >= %(since)s) AS approved,
@@ -125,7 +128,7 @@ FROM accounts_user u, LATERAL (
     FROM tasks_assignment a WHERE a.worker_id = u.id) w
 WHERE u.id = %(worker)s
 """
-STANDING_COLUMNS = 8
+STANDING_COLUMNS = 9
 _STATUSES = {
     "approved": AssignmentStatus.APPROVED.value,
     "reviewed": [status.value for status in REVIEWED_STATUSES],
@@ -280,6 +283,21 @@ def _qualified_refusal(campaign: Campaign, standing: Standing, now: datetime):
     return None
 
 
+def _level_allows(standing: Standing, now: datetime) -> Q:
+    return Q(min_level__lte=standing.level)
+
+
+def _level_refusal(campaign: Campaign, standing: Standing, now: datetime):
+    if standing.level < campaign.min_level:
+        return DomainError(
+            "level_required",
+            _("This campaign is for workers at level %(level)s or above (see Levels).")
+            % {"level": campaign.min_level},
+            status=403,
+        )
+    return None
+
+
 def _open_claims_refusal(campaign: Campaign | None, standing: Standing, now: datetime):
     if standing.working >= settings.MAX_OPEN_CLAIMS:
         return DomainError(
@@ -304,6 +322,7 @@ RULES: tuple[Rule, ...] = (
     Rule("success_rate", _rate_allows, _rate_refusal),
     Rule("blocked", _blocked_allows, _blocked_refusal),
     Rule("cap", _cap_allows, _cap_refusal),
+    Rule("level", _level_allows, _level_refusal),
     Rule("qualified", _qualified_allows, _qualified_refusal),
     # A worker at MAX_OPEN_CLAIMS may claim nothing, so the feed shows them nothing: it lists
     # what they may claim now (the page says why it is empty: worker_refusal).

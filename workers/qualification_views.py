@@ -1,9 +1,10 @@
 """Qualification tests' pages: a worker's list of tests (those that open work first) and the
 test itself, answered and graded on one page; an employer's (or a moderator's, for Kaaj's)
-tests, written and changed."""
+tests, written and changed. And the levels: what each needs, and where the reader stands."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +25,7 @@ from tasks.services.qualifications import (
 
 from .eligibility import standing_read
 from .forms import AttemptForm, QualificationForm
+from .levels import level_for, level_name, record_of
 from .selectors import tests_opening_work
 
 # --- the worker's side --------------------------------------------------------------------------
@@ -153,3 +155,31 @@ def _test_form(
         {"form": form, "test": test, "platform": platform or (test and test.is_platform)},
         status=400 if form.is_bound else 200,
     )
+
+
+# --- levels ---------------------------------------------------------------------------------
+
+
+@require_GET
+def levels_page(request: HttpRequest) -> HttpResponse:
+    """The levels and what each needs (public); a signed-in reader's own record beside them."""
+    record = record_of(request.user) if request.user.is_authenticated else None
+    steps = [
+        {**step, "name": level_name(step["level"]), "met": bool(record) and _meets(record, step)}
+        for step in settings.WORKER_LEVELS
+    ]
+    return render(
+        request,
+        "workers/levels.html",
+        {
+            "steps": steps,
+            "record": record,
+            "level": level_for(record) if record else None,
+            "level_name": level_name(level_for(record)) if record else "",
+            "window_days": settings.SUCCESS_RATE_WINDOW_DAYS,
+        },
+    )
+
+
+def _meets(record, step: dict) -> bool:
+    return level_for(record) >= step["level"]

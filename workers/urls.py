@@ -32,4 +32,5 @@ urlpatterns = [
     path("tests/", qualification_views.my_tests, name="my_tests"),
     path("tests/new/", qualification_views.test_new, name="test_new"),
     path("tests/<int:pk>/edit/", qualification_views.test_edit, name="test_edit"),
+    path("levels/", qualification_views.levels_page, name="levels"),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "marketplace",
     "accounts",
     "payments",
@@ -210,6 +211,24 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 
+# --- Two-step sign-in (allauth.mfa) ----------------------------------------------------------
+# Offered to everyone, required of moderators (accounts.permissions.two_step_required): a
+# 6-digit code from an authenticator app (TOTP) after the password, or one of ten single-use
+# recovery codes. Its pages live under /accounts/2fa/; the token endpoint asks for the code
+# too. No passkeys (WebAuthn). Turning it on, off, or showing the recovery codes asks for the
+# password again when the sign-in is older than allauth's 5 minutes.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Kaaj"
+# A code is also taken 30 seconds early or late: cheap phones' clocks drift. Each code still
+# works once (allauth remembers used codes in the cache for the whole window).
+MFA_TOTP_TOLERANCE = 1
+MFA_FORMS = {
+    "authenticate": "accounts.forms.TwoStepAuthenticateForm",
+    "reauthenticate": "accounts.forms.TwoStepReauthenticateForm",
+    "activate_totp": "accounts.forms.TwoStepActivateForm",
+}
+
 # --- Email ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kaaj <no-reply@kaaj.test>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
@@ -315,6 +334,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionKindEnum": ["choice", "text"],
+        "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
+    },
     # Enums first (drf-spectacular's default hook), then the refusals every operation can get.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -349,6 +372,14 @@ KAAJ_DEMO_MODE = env.bool("KAAJ_DEMO_MODE", default=False)
 MAX_OPEN_CLAIMS = env.int("MAX_OPEN_CLAIMS", default=3)
 DISPUTE_WINDOW_DAYS = env.int("DISPUTE_WINDOW_DAYS", default=3)
 SUCCESS_RATE_WINDOW_DAYS = 60
+# Worker levels (workers/levels.py, shown at /levels/): each level needs at least this many
+# approved tasks in all, this success rate (percent, over SUCCESS_RATE_WINDOW_DAYS) and an
+# account this many days old. Below level 1 a worker is "New". Campaigns may ask for a level.
+WORKER_LEVELS = (
+    {"level": 1, "approved": 10, "success_rate": 80, "days": 7},
+    {"level": 2, "approved": 50, "success_rate": 90, "days": 30},
+    {"level": 3, "approved": 200, "success_rate": 95, "days": 90},
+)
 SCREENSHOT_MAX_BYTES = env.int("SCREENSHOT_MAX_BYTES", default=5 * 1024 * 1024)
 SCREENSHOT_MAX_PIXELS = env.int("SCREENSHOT_MAX_PIXELS", default=25_000_000)
 SCREENSHOTS_PER_SUBMISSION = 5
@@ -506,6 +537,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-warn-expiring-claims": {
         "task": "notifications.warn_expiring_claims",
         "schedule": 60.0,
+    },
+    # Levels follow approvals at once; this catches what time alone changes (account age,
+    # the success-rate window moving on).
+    "workers-recompute-levels": {
+        "task": "workers.recompute_levels",
+        "schedule": crontab(minute=23),
     },
 }
 

@@ -127,6 +127,12 @@ class CampaignSerializer(serializers.Serializer):
         max_value=limits.MIN_SUCCESS_RATE_MAX,
         default=limits.MIN_SUCCESS_RATE_DEFAULT,
     )
+    min_level = serializers.IntegerField(
+        min_value=limits.MIN_LEVEL_MIN,
+        max_value=limits.MIN_LEVEL_MAX,
+        default=0,
+        help_text=_("Only workers at this level or above (0: anyone; see /levels/)."),
+    )
     ends_at = serializers.DateTimeField(allow_null=True, default=None)
     proof_fields = ProofFieldSerializer(many=True, max_length=limits.PROOF_FIELDS_MAX)
     uses_verification_code = serializers.BooleanField(default=False)
@@ -193,6 +199,7 @@ class CampaignSerializer(serializers.Serializer):
             countries_include=tuple(values.get("countries_include", ())),
             countries_exclude=tuple(values.get("countries_exclude", ())),
             min_success_rate=values.get("min_success_rate", limits.MIN_SUCCESS_RATE_DEFAULT),
+            min_level=values.get("min_level", 0),
             time_to_complete_minutes=values.get(
                 "time_to_complete_minutes", limits.TIME_TO_COMPLETE_MINUTES_DEFAULT
             ),

@@ -56,6 +56,7 @@ class CampaignSpec:
     countries_include: tuple[str, ...] = ()
     countries_exclude: tuple[str, ...] = ()
     min_success_rate: int = limits.MIN_SUCCESS_RATE_DEFAULT
+    min_level: int = 0  # workers.levels: 0 is anyone
     time_to_complete_minutes: int = limits.TIME_TO_COMPLETE_MINUTES_DEFAULT
     time_to_rate_hours: int = limits.TIME_TO_RATE_HOURS_DEFAULT
     ends_at: datetime | None = None
@@ -336,6 +337,7 @@ def _fields(spec: CampaignSpec) -> dict:
         "countries_include": sorted(set(spec.countries_include)),
         "countries_exclude": sorted(set(spec.countries_exclude)),
         "min_success_rate": spec.min_success_rate,
+        "min_level": spec.min_level,
         "time_to_complete_minutes": spec.time_to_complete_minutes,
         "time_to_rate_hours": spec.time_to_rate_hours,
         "ends_at": spec.ends_at,

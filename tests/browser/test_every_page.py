@@ -30,7 +30,7 @@ from payments.models import Payout, PayoutMethod
 from payments.services.payouts import payout_method_add, payout_request
 from tasks.services import campaign_create
 from tasks.services.qualifications import QualificationSpec, qualification_create
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, two_step_on
 from webhooks.models import Endpoint
 from webhooks.services import endpoint_ping
 from workers.claims import task_claim
@@ -68,7 +68,7 @@ def world():
 
     employer = UserFactory(email="rahim@example.com", display_name="Rahim Traders", country="BD")
     worker = UserFactory(email="karim@example.com", display_name="Karim", country="BD")
-    moderator = moderator_grant(user=UserFactory(email="moderator@example.com"))
+    moderator = two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
     dispute = disputed(employer, worker, moderator, title="Sign up and tell us your name")
     campaign = active_campaign(employer, moderator, title="Follow our page", positions=2)
     doing = task_claim(campaign=campaign, worker=worker)

@@ -5,7 +5,8 @@ Each example builds one campaign (with an open task, so ``no_task_left`` never d
 the worker's history around it — country, suspensions, reviews in and out of the
 success-rate window at the rounding edges (2/3, 1/8, 5/8 ...), blocks, earlier claims of the
 campaign in every status against its cap, open claims elsewhere against MAX_OPEN_CLAIMS, the
-qualifications the campaign requires against those the worker holds —
+qualifications the campaign requires against those the worker holds, the worker's level
+against the campaign's minimum —
 then asks the feed, the campaign page's refusal and the claim itself. The people are built
 once; each example runs in a savepoint rolled back at its end. ``derandomize``: the same
 examples on every run and machine.
@@ -69,6 +70,7 @@ REFUSALS = {
     "limit_reached",
     "too_many_claims",
     "qualification_required",
+    "level_required",
 }
 
 
@@ -94,6 +96,8 @@ class Case:
     status: str
     required: tuple[int, ...] = ()  # of People.qualifications, by index
     held: tuple[int, ...] = ()
+    level: int = 0  # the worker's
+    min_level: int = 0  # the campaign's
 
 
 # Each rule, with the refusal a claim gives when only it is in the way.
@@ -107,6 +111,7 @@ RULES = {
     "open_claims": "too_many_claims",
     "suspended": "account_suspended",
     "qualified": "qualification_required",
+    "level": "level_required",
 }
 QUALIFICATION_SETS = st.sampled_from([(), (0,), (1,), (0, 1)])
 
@@ -160,6 +165,8 @@ def cases(draw, focus: str) -> Case:
         ),
         required=pick("qualified", st.just(()), QUALIFICATION_SETS),
         held=draw(QUALIFICATION_SETS),
+        level=draw(st.integers(0, 3)),
+        min_level=pick("level", st.just(0), st.integers(0, 3)),
     )
 
 
@@ -213,8 +220,8 @@ def _build(case: Case, people: People) -> Campaign:
     """The case's rows; returns its campaign (with one open task)."""
     now = timezone.now()
     worker, category = people.worker, Category.objects.get(slug="sign-up")
-    worker.country = case.country
-    worker.save(update_fields=["country"])
+    worker.country, worker.level = case.country, case.level
+    worker.save(update_fields=["country", "level"])
     past = _campaign(people.other, category, status=CampaignStatus.COMPLETED)
     window = now - timedelta(days=1)
     before = now - timedelta(days=django_settings.SUCCESS_RATE_WINDOW_DAYS + 1)
@@ -238,6 +245,7 @@ def _build(case: Case, people: People) -> Campaign:
             case.ends, now + timedelta(days=1)
         ),
         qualifications=[people.qualifications[n].pk for n in case.required],
+        min_level=case.min_level,
     )
     for n in case.held:
         _hold(worker, people.qualifications[n])

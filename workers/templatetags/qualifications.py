@@ -1,5 +1,5 @@
-"""``{% held_qualifications user %}``: the tests a worker passed, for their profile page
-(a tag, so that accounts' page needs nothing from the apps above it)."""
+"""``{% held_qualifications user %}``: a worker's level and the tests they passed, for their
+profile page (a tag, so that accounts' page needs nothing from the apps above it)."""
 
 from __future__ import annotations
 
@@ -17,4 +17,4 @@ def held_qualifications(user) -> dict:
         .select_related("qualification", "qualification__owner")
         .order_by("qualification__name", "qualification_id")
     )
-    return {"held": list(held)}
+    return {"held": list(held), "level": user.level}

@@ -12,3 +12,11 @@ register = template.Library()
 def success_rate_of(user: User) -> int | None:
     """``{% success_rate_of user as rate %}``: percent, or None before any review."""
     return success_rate(user)
+
+
+@register.filter
+def level_name(level: int) -> str:
+    """``{{ user.level|level_name }}``: "New", "Level 2"."""
+    from workers.levels import level_name as name
+
+    return name(level)
