@@ -16,6 +16,9 @@ from tasks.models import (
     Campaign,
     CampaignStatus,
     Dispute,
+    HeldQualification,
+    Qualification,
+    QualificationAttempt,
     Screenshot,
     Submission,
 )
@@ -61,7 +64,9 @@ class TestOneSeed:
     """The tests that need only the default seed share one (``seeded``)."""
 
     def test_seed_demo_creates_campaigns_in_every_status_with_clean_books(self, seeded):
-        demo = Campaign.objects.filter(employer__email__endswith="@demo.kaaj.test")
+        demo = Campaign.objects.filter(
+            employer__email__endswith="@demo.kaaj.test", qualifications=[]
+        )
         assert demo.count() == 12
         assert set(demo.values_list("status", flat=True)) == set(CampaignStatus.values)
         assert demo.values("category").distinct().count() == 12
@@ -92,13 +97,28 @@ class TestOneSeed:
         for campaign in completed:
             assert not campaign.tasks.exclude(status="paid").exists()
 
+    def test_seed_demo_has_qualification_tests_a_campaign_needing_one_and_who_passed(self, seeded):
+        kaaj = Qualification.objects.get(owner=None)
+        signs = Qualification.objects.select_related("owner").get(owner__isnull=False)
+        assert (kaaj.owner, kaaj.name) == (None, "Kaaj basics")
+        assert signs.owner.email == "employer1@demo.kaaj.test"
+        tested = Campaign.objects.get(qualifications=[signs.pk])
+        assert tested.status == CampaignStatus.ACTIVE and tested.employer == signs.owner
+        held = HeldQualification.objects.filter(worker__email="worker1@demo.kaaj.test")
+        assert held.count() == 2
+        failed = QualificationAttempt.objects.get(worker__email="worker2@demo.kaaj.test")
+        assert (failed.qualification, failed.passed) == (signs, False)
+        assert "Demo qualification tests ready" in seeded
+
     def test_seed_demo_second_run_creates_nothing(self, seeded, capsys):
         before = snapshot()
 
         seed()
 
         assert snapshot() == before
-        assert "Demo campaigns ready (0 new)" in capsys.readouterr().out
+        printed = capsys.readouterr().out
+        assert "Demo campaigns ready (0 new)" in printed
+        assert "Demo qualification tests ready (0 new)" in printed
         assert ledger_violations() == []
 
 
@@ -116,7 +136,8 @@ def test_seed_demo_with_more_campaigns_adds_only_the_missing_ones():
 
     seed(campaigns=4)
 
-    assert Campaign.objects.count() == 8
+    assert Campaign.objects.filter(qualifications=[]).count() == 8
+    assert Campaign.objects.exclude(qualifications=[]).count() == 1  # the tested one, once
     assert first < set(Campaign.objects.values_list("pk", flat=True))
     assert ledger_violations() == []
 

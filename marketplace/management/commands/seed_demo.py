@@ -27,7 +27,7 @@ from payments.checkout import SANDBOX
 from payments.models import DepositStatus
 from payments.selectors import balances_of
 from payments.services.deposits import deposit_start, sandbox_checkout_confirm
-from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind
+from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind, Qualification
 from tasks.services import (
     CampaignSpec,
     assignment_submit,
@@ -43,9 +43,45 @@ from tasks.services import (
     submission_request_revision,
 )
 from tasks.services.disputes import dispute_open, dispute_respond
+from tasks.services.qualifications import (
+    QualificationSpec,
+    qualification_attempt,
+    qualification_create,
+)
 from workers.claims import task_claim
+from workers.levels import levels_recompute
 
 DEMO_DOMAIN = "demo.kaaj.test"
+# The demo's qualification tests: Kaaj's own (a moderator's) and demo employer 1's.
+KAAJ_TEST = QualificationSpec(
+    name="Kaaj basics",
+    description="How work on Kaaj goes, from claim to pay.",
+    questions=[
+        {"text": "Who decides whether your proof is accepted?", "kind": "choice",
+         "choices": ["Kaaj", "The employer, and a moderator on appeal", "Nobody"], "answer": 1},
+        {"text": "What do you send after doing a task?", "kind": "choice",
+         "choices": ["Proof", "Money", "Nothing"], "answer": 0},
+    ],
+    pass_mark=100,
+    retake_after_hours=1,
+)  # fmt: skip
+SIGNS_TEST = QualificationSpec(
+    name="Reading shop signs",
+    description="Our campaigns ask you to read prices and names from shop photos.",
+    questions=[
+        {"text": "A sign says “Rice 60 tk / kg”. What does 2 kg cost?", "kind": "choice",
+         "choices": ["60 tk", "120 tk", "30 tk"], "answer": 1},
+        {"text": "Type the word a sign shows: BAZAR", "kind": "text", "answer": "bazar"},
+    ],
+    pass_mark=100,
+    retake_after_hours=24,
+)  # fmt: skip
+
+
+def _right(test: Qualification) -> list:
+    return [question["answer"] for question in test.questions]
+
+
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)
 MODERATOR_EMAIL = f"moderator@{DEMO_DOMAIN}"
 # Moderators must have two-step sign-in on (accounts.permissions.two_step_required), the demo
@@ -205,6 +241,43 @@ class Command(BaseCommand):
         plans = self._campaign_plans(employers, campaigns)
         self._fund_employers(employers, employer_balance_cents, plans)
         self._seed_campaigns(plans, workers)
+        if employers and workers and campaigns:
+            self._seed_tests(moderator, workers)
+        levels_recompute()  # the demo workers' levels, from the work just done
+
+    def _seed_tests(self, moderator: User, workers: int) -> None:
+        """Kaaj's qualification test and demo employer 1's, an active campaign of theirs that
+        requires it, demo worker 1 holding both and demo worker 2 with a failed try (once)."""
+        employer = User.objects.get(email__iexact=demo_email("employer", 1))
+        if Qualification.objects.filter(owner=employer).exists():
+            self.stdout.write("Demo qualification tests ready (0 new).")
+            return
+        with transaction.atomic():
+            platform = qualification_create(by=moderator, spec=KAAJ_TEST, platform=True)
+            own = qualification_create(by=employer, spec=SIGNS_TEST)
+            spec = replace(
+                self._spec(
+                    "[Demo] Tested:",
+                    Category.objects.order_by("position", "slug").first(),
+                    CampaignStatus.ACTIVE,
+                ),
+                qualifications=(own.pk,),
+            )
+            campaign = campaign_create(employer=employer, spec=spec)
+            campaign = campaign_launch(campaign=campaign, by=employer)
+            campaign_moderate(campaign=campaign, by=moderator, approve=True)
+            first = User.objects.get(email__iexact=demo_email("worker", 1))
+            for test in (platform, own):
+                qualification_attempt(qualification=test, worker=first, answers=_right(test))
+            if workers > 1:
+                second = User.objects.get(email__iexact=demo_email("worker", 2))
+                qualification_attempt(qualification=own, worker=second, answers=[0, "market"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo qualification tests ready: {platform.name!r}, {own.name!r} (required by"
+                f" {campaign.title!r}); {first.email} passed both."
+            )
+        )
 
     def _ensure(self, email: str, password: str, name: str, country: str, language: str) -> int:
         _, created = user_ensure_verified(
