@@ -50,6 +50,7 @@ BASE = {
     "time_to_complete_minutes": 30,
     "time_to_rate_hours": 48,
     "min_success_rate": 0,
+    "min_level": 0,
     "countries_include": ["BD"],
     "countries_exclude": [],
     "proof_fields": [PROOF],
