@@ -501,6 +501,7 @@ CELERY_TASK_ROUTES = {
     "notifications.sweep_emails": {"queue": "clock"},
     "webhooks.send_due": {"queue": "clock"},
     "webhooks.prune": {"queue": "clock"},
+    "workers.recompute_levels": {"queue": "clock"},
 }
 # Sweeper jobs scan columns on a schedule (DESIGN.md, "Time"); later issues add them here.
 # Beat is a singleton: run exactly one `celery beat` per deployment, whatever the number of
