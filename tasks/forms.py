@@ -188,6 +188,14 @@ class CampaignForm(forms.Form):
             "Workers enter the code on your site and in their proof; you can check it yourself."
         ),
     )
+    auto_approve_code = forms.BooleanField(
+        label=gettext_lazy("Approve automatically when the verification code matches"),
+        required=False,
+        help_text=gettext_lazy(
+            "With a verification code proof and a _code column in the task file: Kaaj checks "
+            "each code, and work with the right one is approved and paid at once."
+        ),
+    )
     task_file = forms.FileField(
         label=gettext_lazy("Task inputs (CSV file)"),
         required=False,
@@ -234,6 +242,7 @@ class CampaignForm(forms.Form):
             "countries_exclude": list(campaign.countries_exclude),
             "ends_at": campaign.ends_at,
             "uses_verification_code": campaign.uses_verification_code,
+            "auto_approve_code": campaign.auto_approve_code,
             "qualifications": list(campaign.qualifications),
         }
 
@@ -280,6 +289,7 @@ class CampaignForm(forms.Form):
             time_to_rate_hours=data["time_to_rate_hours"],
             ends_at=data["ends_at"],
             uses_verification_code=data["uses_verification_code"],
+            auto_approve_code=data["auto_approve_code"],
             task_inputs=data["task_inputs"],
             qualifications=tuple(q.pk for q in data["qualifications"]),
         )
@@ -496,6 +506,18 @@ class SubmitForm(forms.Form):
                             "title": _("A full link, starting with https://"),
                         }
                     )
+                )
+            elif kind == ProofKind.VERIFICATION_CODE:  # typed as the task's page shows it
+                field = forms.CharField(
+                    widget=forms.TextInput(
+                        attrs={
+                            "autocomplete": "off",
+                            "autocapitalize": "characters",
+                            "spellcheck": "false",
+                            "maxlength": limits.PROOF_ANSWER_MAX_CHARS,
+                        }
+                    ),
+                    help_text=_("The code the task's page shows at its end. Kaaj checks it."),
                 )
             else:
                 field = forms.CharField(

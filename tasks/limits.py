@@ -131,3 +131,14 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 def placeholders(text: str) -> set[str]:
     """The column names ``{{column}}`` placeholders in ``text`` ask for."""
     return set(PLACEHOLDER.findall(text or ""))
+
+
+# Columns of the task file whose name starts with this are for Kaaj and the employer only,
+# never shown to the worker nor usable as {{column}}; ``_code`` is the code a task's page shows
+# at its end, which a verification-code proof must match.
+HIDDEN_COLUMN_PREFIX = "_"
+CODE_COLUMN = "_code"
+
+
+def hidden_columns_dropped(row: dict) -> dict:
+    return {name: value for name, value in row.items() if not name.startswith(HIDDEN_COLUMN_PREFIX)}

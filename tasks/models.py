@@ -18,13 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import display
 
-from .limits import PLACEHOLDER
+from .limits import PLACEHOLDER, hidden_columns_dropped
 
 
 class ProofKind(models.TextChoices):
     TEXT = "text", _("Text")
     URL = "url", _("Link")
     SCREENSHOT = "screenshot", _("Screenshot")
+    # The code the task's page shows at its end, checked by Kaaj against the task's own
+    # (the ``_code`` column of its row: tasks.limits.CODE_COLUMN).
+    VERIFICATION_CODE = "verification_code", _("Verification code")
 
 
 class Category(models.Model):
@@ -122,6 +125,8 @@ class Campaign(models.Model):
     )
     get_status_display = display("status", CampaignStatus)  # core/choices.py: why
     uses_verification_code = models.BooleanField(default=False)
+    # With a verification-code proof: a submission whose code matches is approved at once.
+    auto_approve_code = models.BooleanField(default=False)
     verification_secret = models.CharField(max_length=64, default=_new_secret, editable=False)
     task_inputs = models.JSONField(
         default=list,
@@ -219,6 +224,12 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}#{self.number}"
+
+    @property
+    def visible_input(self) -> dict:
+        """The input as its worker may see it: without the hidden columns (``_code``: what
+        the worker must find, not be told)."""
+        return hidden_columns_dropped(self.input)
 
 
 class AssignmentStatus(models.TextChoices):

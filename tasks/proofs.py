@@ -48,13 +48,20 @@ def answers_clean(
 
 
 def proof_check(
-    proof_fields: list[dict], answers: dict, files: dict, *, kept: Collection[str] = ()
+    proof_fields: list[dict],
+    answers: dict,
+    files: dict,
+    *,
+    kept: Collection[str] = (),
+    code: str | None = None,
 ) -> tuple[dict, dict, dict]:
     """Check every proof of a submission and report them all: (text answers, {key:
     [CleanImage]} for the screenshots that passed, {key: [message]} for what did not).
 
     ``kept`` names the screenshot fields already answered by a screenshot kept from an
-    earlier try (``KeptScreenshot``): a required one needs no new upload then.
+    earlier try (``KeptScreenshot``): a required one needs no new upload then. ``code`` is
+    the task's own verification code, which a verification-code proof must match (case and
+    spaces aside).
     """
     errors: dict[str, list[str]] = {}
     clean_answers: dict[str, str] = {}
@@ -83,6 +90,10 @@ def proof_check(
                 URLValidator(schemes=["http", "https"])(value)
             except ValidationError:
                 errors[key] = [_("Enter a full link, starting with https://")]
+        elif kind == ProofKind.VERIFICATION_CODE and not codes_match(value, code):
+            errors[key] = [
+                _("This is not the code the task gives at its end: check it and type it again.")
+            ]
         clean_answers[key] = value
     unknown = set(answers) - {f["key"] for f in proof_fields}
     if unknown:
@@ -90,6 +101,14 @@ def proof_check(
             _("Unknown proof fields: %(keys)s") % {"keys": ", ".join(sorted(unknown))}
         ]
     return clean_answers, {key: shots for key, shots in images.items() if shots}, errors
+
+
+def codes_match(typed: str, expected: str | None) -> bool:
+    """A typed verification code against the task's: the same once case and spaces are set
+    aside ("ab 12" is "AB12"); never when the task has none."""
+    if not expected:
+        return False
+    return "".join(typed.split()).casefold() == "".join(expected.split()).casefold()
 
 
 def image_clean(upload) -> CleanImage:

@@ -136,6 +136,13 @@ class CampaignSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(allow_null=True, default=None)
     proof_fields = ProofFieldSerializer(many=True, max_length=limits.PROOF_FIELDS_MAX)
     uses_verification_code = serializers.BooleanField(default=False)
+    auto_approve_code = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "With a `verification_code` proof (each task's code in its `_code` input): work "
+            "whose code matches is approved and paid at once."
+        ),
+    )
     qualifications = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         max_length=limits.QUALIFICATIONS_MAX,
@@ -206,6 +213,7 @@ class CampaignSerializer(serializers.Serializer):
             time_to_rate_hours=values.get("time_to_rate_hours", limits.TIME_TO_RATE_HOURS_DEFAULT),
             ends_at=values.get("ends_at"),
             uses_verification_code=values.get("uses_verification_code", False),
+            auto_approve_code=values.get("auto_approve_code", False),
             task_inputs=tuple(values.get("task_inputs", ())),
             qualifications=tuple(values.get("qualifications", ())),
         )
@@ -266,8 +274,24 @@ class StatusQuerySerializer(serializers.Serializer):
 
 
 class TaskSerializer(serializers.Serializer):
+    """A task as its worker sees it: its input without the hidden columns (``_code``)."""
+
     id = serializers.IntegerField()
-    input = serializers.DictField(help_text=_("The task's own values (a row of the CSV)."))
+    input = serializers.DictField(
+        source="visible_input",
+        help_text=_(
+            "The task's own values (a row of the CSV); columns starting with _ only for its "
+            "employer."
+        ),
+    )
+
+
+class FullTaskSerializer(TaskSerializer):
+    """A task as its employer (or a moderator) sees it: every column."""
+
+    input = serializers.DictField(
+        help_text=_("The task's own values (a row of the CSV), hidden columns too.")
+    )
 
 
 class ScreenshotSerializer(serializers.Serializer):
@@ -315,8 +339,16 @@ class AssignmentSerializer(serializers.Serializer):
     screenshots = serializers.SerializerMethodField()
     review_reason = serializers.CharField()
     dispute_until = serializers.DateTimeField(allow_null=True)
-    task = TaskSerializer()
+    task = serializers.SerializerMethodField()
     verification_code = serializers.SerializerMethodField()
+
+    @extend_schema_field(FullTaskSerializer)
+    def get_task(self, assignment) -> dict:
+        """The visible columns for its worker (who must find the code, not read it); every
+        column for the others who may read it at all: the campaign's employer, moderators."""
+        request = self.context.get("request")
+        worker = request is None or request.user.pk == assignment.worker_id
+        return (TaskSerializer if worker else FullTaskSerializer)(assignment.task).data
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_answers(self, assignment) -> dict:

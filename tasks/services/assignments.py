@@ -1,6 +1,7 @@
 """An assignment's steps after the claim (``workers.claims.task_claim``, the worker's side):
-give it back, submit proof (keeping the screenshots of a proof sent back with an error); the
-clock expires claims that ran out of time.
+give it back, submit proof (keeping the screenshots of a proof sent back with an error; a
+verification code checked against the task's own, and the work approved at once when the
+campaign says so); the clock expires claims that ran out of time.
 
 Locking order, shared with the campaign services and the claim: campaign row, then task
 rows, then the ledger's accounts. Whatever reads a campaign's status to decide a task's fate
@@ -25,13 +26,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, not_found
-from tasks.lifecycle.assignments import assignment_end, assignment_move, files_delete
+from tasks import limits
+from tasks.lifecycle.assignments import (
+    assignment_end,
+    assignment_move,
+    assignments_approve,
+    files_delete,
+)
 from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import (
     Assignment,
     AssignmentStatus,
     Campaign,
     KeptScreenshot,
+    ProofKind,
     Screenshot,
     Submission,
     screenshot_name,
@@ -81,13 +89,22 @@ def assignment_submit(
     proof field, ``expired`` or ``invalid_status``; no submission is saved then, and with
     ``keep`` (the proof page, whose worker may be on a slow connection) the new screenshots
     that passed are kept for the next try, so they need not be uploaded again.
+
+    A verification-code proof must match the task's code (its ``_code`` input); when the
+    campaign approves by code (``auto_approve_code``) the submission is approved and paid in
+    the same transaction, by nobody (as the clock approves). Needs ``assignment.task``.
     """
     if assignment.worker_id != worker.pk:
         raise not_found()
     campaign = assignment.campaign
     kept = {shot.field_key: shot for shot in assignment.kept_screenshots.all()}
+    coded = any(f["kind"] == ProofKind.VERIFICATION_CODE for f in campaign.proof_fields)
     clean, images, errors = proof_check(
-        campaign.proof_fields, answers or {}, files or {}, kept=kept
+        campaign.proof_fields,
+        answers or {},
+        files or {},
+        kept=kept,
+        code=assignment.task.input.get(limits.CODE_COLUMN) if coded else None,
     )
     if errors:
         if keep and images:
@@ -160,6 +177,14 @@ def assignment_submit(
                 submitted_at=now,
                 review_due_at=now + timedelta(hours=campaign.time_to_rate_hours),
             )
+            if coded and campaign.auto_approve_code:  # the code matched, or it was refused
+                assignments_approve(
+                    [locked.pk],
+                    (AssignmentStatus.SUBMITTED,),
+                    by=None,
+                    reason="code",
+                    reviewed_at=now,
+                )
     except Exception:
         # Nothing refers to the new files: leave none behind (kept ones stay kept).
         files_delete(name for _key, _image, name in stored)

@@ -61,6 +61,8 @@ class CampaignSpec:
     time_to_rate_hours: int = limits.TIME_TO_RATE_HOURS_DEFAULT
     ends_at: datetime | None = None
     uses_verification_code: bool = False
+    # With a verification-code proof: a submission whose code matches is approved at once.
+    auto_approve_code: bool = False
     task_inputs: tuple[dict, ...] = ()
     qualifications: tuple[int, ...] = ()  # ids of tests a worker must have passed
 
@@ -87,6 +89,7 @@ def _check(spec: CampaignSpec, employer: User) -> list[str]:
     check(_check_countries, spec)
     check(_check_proof_fields, spec.proof_fields)
     check(_check_task_inputs, spec.task_inputs, instructions=spec.instructions)
+    check(_check_codes, spec)
     check(_check_rows_are_positions, spec)
     check(_check_allowed, spec)
     check(_check_qualifications, spec.qualifications, employer=employer)
@@ -231,7 +234,7 @@ def _check_proof_fields(fields: list[dict]) -> None:
     ):
         raise DomainError(
             "invalid",
-            _("Each proof needs a label and a kind: text, link or screenshot."),
+            _("Each proof needs a label and a kind: text, link, screenshot or verification code."),
             field="proof_fields",
         )
     if any(len(str(f["label"]).strip()) > limits.PROOF_LABEL_MAX_CHARS for f in fields):
@@ -249,10 +252,53 @@ def _check_proof_fields(fields: list[dict]) -> None:
         )
 
 
+def _check_codes(spec: CampaignSpec) -> None:
+    """A verification-code proof (one at most) needs each task's code: the task file's
+    ``_code`` column, filled on every row. Approving by code needs such a proof."""
+    codes = [f for f in spec.proof_fields if f.get("kind") == ProofKind.VERIFICATION_CODE]
+    if len(codes) > 1:
+        raise DomainError(
+            "invalid", _("Ask for one verification code at most."), field="proof_fields"
+        )
+    if codes:
+        _check_code_column(spec.task_inputs)
+    elif spec.auto_approve_code:
+        raise DomainError(
+            "invalid",
+            _("Approving by code needs a verification code among the proofs."),
+            field="auto_approve_code",
+        )
+
+
+def _check_code_column(rows: Sequence[dict]) -> None:
+    if not rows or any(not str(row.get(limits.CODE_COLUMN, "")).strip() for row in rows):
+        raise DomainError(
+            "invalid",
+            _(
+                "A verification code proof needs the code of every task: a %(column)s column "
+                "in the task file, filled on every row (the code each task's page shows)."
+            )
+            % {"column": limits.CODE_COLUMN},
+            field="task_inputs",
+        )
+
+
 def _check_task_inputs(rows: Sequence[dict], *, instructions: str) -> None:
     """Rows of task inputs, as a CSV file has them: at most CAMPAIGN_CSV_MAX_ROWS, every row
     with the same named columns, short text values; and every ``{{column}}`` placeholder of
-    the instructions names one of the columns."""
+    the instructions names one of the columns, never a hidden one (``_code``)."""
+    hidden = sorted(
+        name
+        for name in limits.placeholders(instructions)
+        if name.startswith(limits.HIDDEN_COLUMN_PREFIX)
+    )
+    if hidden:
+        raise DomainError(
+            "invalid",
+            _("Columns starting with _ are never shown to workers: remove {{%(column)s}}.")
+            % {"column": hidden[0]},
+            field="instructions",
+        )
     if len(rows) > settings.CAMPAIGN_CSV_MAX_ROWS:
         raise DomainError(
             "invalid",
@@ -307,6 +353,8 @@ def _check_more_positions(campaign: Campaign, count: int, task_inputs: list[dict
     """What ``campaign_add_positions`` may add: as many positions as one launch, and task
     inputs held to the same rules as a draft's."""
     _check_bounds("count", count, limits.POSITIONS_MIN, limits.POSITIONS_MAX)
+    if any(f["kind"] == ProofKind.VERIFICATION_CODE for f in campaign.proof_fields):
+        _check_code_column(task_inputs or ())
     if task_inputs:
         if len(task_inputs) != count:
             raise DomainError(
@@ -342,6 +390,7 @@ def _fields(spec: CampaignSpec) -> dict:
         "time_to_rate_hours": spec.time_to_rate_hours,
         "ends_at": spec.ends_at,
         "uses_verification_code": spec.uses_verification_code,
+        "auto_approve_code": spec.auto_approve_code,
         "task_inputs": list(spec.task_inputs),
         "qualifications": sorted(set(spec.qualifications)),
         "fee_cents": fee_for(spec.reward_cents),
