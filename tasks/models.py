@@ -161,6 +161,13 @@ class Campaign(models.Model):
         indexes = [
             models.Index(fields=["status", "-reward_cents", "-id"], name="tasks_feed_reward_idx"),
             models.Index(fields=["status", "-launched_at", "-id"], name="tasks_feed_newest_idx"),
+            # The few campaigns that require a qualification test: what the feed reads to
+            # say which tests would open more work (workers.selectors.tests_opening_work).
+            models.Index(
+                fields=["status"],
+                condition=~Q(qualifications=[]),
+                name="tasks_campaign_tested_idx",
+            ),
         ]
 
     def __str__(self) -> str:
