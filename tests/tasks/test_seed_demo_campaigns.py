@@ -148,3 +148,15 @@ def test_seed_demo_without_workers_still_seeds_campaigns_without_work():
     assert Campaign.objects.count() == 8
     assert not Assignment.objects.exists()
     assert ledger_violations() == []
+
+
+def test_seed_demo_with_levels_puts_demo_workers_at_every_level_through_the_services():
+    seed(levels=True)
+    levels = dict(User.objects.filter(email__startswith="worker").values_list("email", "level"))
+    assert [levels[f"worker{n}@demo.kaaj.test"] for n in (3, 4, 5)] == [1, 2, 3]
+    top = User.objects.get(email="worker5@demo.kaaj.test")
+    assert Assignment.objects.filter(worker=top, status=AssignmentStatus.APPROVED).count() >= 200
+    assert ledger_violations() == []
+    before = snapshot()
+    seed(levels=True)  # nobody below their level: nothing new
+    assert snapshot() == before

@@ -85,7 +85,7 @@ class Command(BaseCommand):
         self.stdout.write("Database is up to date.")
         seeded = not User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists()
         if seeded:
-            call_command("seed_demo", password=DEFAULT_PASSWORD, stdout=self.stdout)
+            call_command("seed_demo", password=DEFAULT_PASSWORD, levels=True, stdout=self.stdout)
         return self._summary(host, port, DEFAULT_PASSWORD if seeded else None)
 
     def _summary(self, host: str, port: int, password: str | None) -> str:

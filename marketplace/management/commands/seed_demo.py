@@ -193,6 +193,12 @@ class Command(BaseCommand):
             help="demo campaigns per demo employer (6), statuses in turn: active, completed,"
             " paused, in review, cancelled, expired, rejected, draft",
         )
+        parser.add_argument(
+            "--levels",
+            action="store_true",
+            help="give demo workers 3, 4 and 5 the record of levels 1, 2 and 3: their tasks"
+            " done and approved through the services (some seconds; make run does it)",
+        )
 
     def handle(
         self,
@@ -202,6 +208,7 @@ class Command(BaseCommand):
         password: str,
         employer_balance_cents: int = 10_000,
         campaigns: int = 6,
+        levels: bool = False,
         **options,
     ) -> None:
         created = 0
@@ -243,6 +250,8 @@ class Command(BaseCommand):
         self._seed_campaigns(plans, workers)
         if employers and workers and campaigns:
             self._seed_tests(moderator, workers)
+        if levels and employers and settings.PAYMENTS_PROVIDER == SANDBOX:
+            self._seed_levels(workers)
         levels_recompute()  # the demo workers' levels, from the work just done
 
     def _seed_tests(self, moderator: User, workers: int) -> None:
@@ -279,6 +288,56 @@ class Command(BaseCommand):
             )
         )
 
+    def _seed_levels(self, workers: int) -> None:
+        """Demo workers 3, 4 and 5 get the record of levels 1, 2 and 3: as many tasks of a
+        practice campaign of demo employer 1's done and approved as the level needs, through
+        the services, and an account as old as it asks (demo accounts' join dates are made
+        up anyway). A worker already at the level is left alone."""
+        employer = User.objects.get(email__iexact=demo_email("employer", 1))
+        moderator = User.objects.get(email__iexact=MODERATOR_EMAIL)
+        wanted = []
+        for step in settings.WORKER_LEVELS:
+            number = 2 + step["level"]
+            if number > workers:
+                break
+            worker = User.objects.get(email__iexact=demo_email("worker", number))
+            if worker.level < step["level"]:
+                wanted.append((worker, step))
+        if not wanted:
+            self.stdout.write("Demo worker levels ready (0 new).")
+            return
+        count = sum(step["approved"] for _worker, step in wanted)
+        category = Category.objects.get(slug="survey")
+        spec = replace(
+            self._spec("[Demo] Practice:", category, CampaignStatus.COMPLETED),
+            proof_fields=[{"key": "answer", "label": "Your answer", "kind": "text"}],
+            positions=count,
+            max_tasks_per_worker=max(step["approved"] for _worker, step in wanted),
+        )
+        reward = spec.reward_cents
+        self._top_up(
+            employer, balances_of(employer).available_cents + count * (reward + fee_for(reward))
+        )
+        campaign = campaign_create(employer=employer, spec=spec)
+        campaign = campaign_launch(campaign=campaign, by=employer)
+        campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
+        for worker, step in wanted:
+            User.objects.filter(pk=worker.pk).update(
+                date_joined=timezone.now() - timedelta(days=step["days"] + 1)
+            )
+            for _ in range(step["approved"]):
+                assignment = task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+                self._submit(assignment)
+                submission_approve(assignment=assignment, by=employer)
+        campaigns_complete_due()
+        levels_recompute(worker_ids=[worker.pk for worker, _step in wanted])
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo worker levels ready: "
+                + ", ".join(f"{w.email} level {s['level']}" for w, s in wanted)
+            )
+        )
+
     def _ensure(self, email: str, password: str, name: str, country: str, language: str) -> int:
         _, created = user_ensure_verified(
             email=email, password=password, display_name=name, country=country, language=language
@@ -300,22 +359,25 @@ class Command(BaseCommand):
         for number in range(1, employers + 1):
             user = User.objects.get(email__iexact=demo_email("employer", number))
             goal = target_cents + sum(p.cost_cents for p in plans if p.employer.pk == user.pk)
-            if goal <= 0:
-                continue
-            deposits = []
-            while (balance := balances_of(user).available_cents) < goal:
-                amount = min(
-                    max(goal - balance, settings.DEPOSIT_MINIMUM_CENTS),
-                    settings.DEPOSIT_MAXIMUM_CENTS,
-                )
-                deposit = sandbox_checkout_confirm(
-                    deposit=deposit_start(user=user, amount_cents=amount)
-                )
-                if deposit.status != DepositStatus.PAID:
-                    raise CommandError(f"sandbox deposit {deposit.pk} ended {deposit.status}")
-                deposits.append(f"#{deposit.pk} {format_cents(amount)}")
-            done = f"deposited {', '.join(deposits)}" if deposits else "nothing to deposit"
-            self.stdout.write(f"  {user.email}: balance {format_cents(balance)} ({done}, sandbox)")
+            if goal > 0:
+                self._top_up(user, goal)
+
+    def _top_up(self, user: User, goal: int) -> None:
+        """Sandbox deposits until ``user`` has ``goal`` available."""
+        deposits = []
+        while (balance := balances_of(user).available_cents) < goal:
+            amount = min(
+                max(goal - balance, settings.DEPOSIT_MINIMUM_CENTS),
+                settings.DEPOSIT_MAXIMUM_CENTS,
+            )
+            deposit = sandbox_checkout_confirm(
+                deposit=deposit_start(user=user, amount_cents=amount)
+            )
+            if deposit.status != DepositStatus.PAID:
+                raise CommandError(f"sandbox deposit {deposit.pk} ended {deposit.status}")
+            deposits.append(f"#{deposit.pk} {format_cents(amount)}")
+        done = f"deposited {', '.join(deposits)}" if deposits else "nothing to deposit"
+        self.stdout.write(f"  {user.email}: balance {format_cents(balance)} ({done}, sandbox)")
 
     # --- demo campaigns ----------------------------------------------------------------
 
