@@ -39,6 +39,7 @@ def test_token_for_email_and_password_then_me(api_client, worker):
         "language": "en",
         "time_zone": "Asia/Dhaka",
         "is_moderator": False,
+        "level": 0,
         "balance": {"available_cents": 0, "escrow_cents": 0, "payout_cents": 0},
     }
 

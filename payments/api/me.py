@@ -29,6 +29,9 @@ class MeSerializer(serializers.ModelSerializer):
         help_text=_("The IANA zone pages show times in: the profile's, else the country's."),
     )
     is_moderator = serializers.BooleanField(read_only=True)
+    level = serializers.IntegerField(
+        read_only=True, help_text=_("The worker's level: 0 (new) to 3, see /levels/.")
+    )
     balance = serializers.SerializerMethodField()
 
     class Meta:
@@ -41,6 +44,7 @@ class MeSerializer(serializers.ModelSerializer):
             "language",
             "time_zone",
             "is_moderator",
+            "level",
             "balance",
         ]
         read_only_fields = fields
