@@ -159,3 +159,13 @@ def test_the_tests_page_costs_the_same_queries_for_many_tests(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(reverse("workers:tests")).content.decode()
     assert page.count(reverse("workers:test", args=[1]).rsplit("/", 2)[0]) >= 7
+
+
+def test_the_employer_sees_what_a_campaign_requires_on_its_page(client, employer, moderator):
+    test = written(employer)
+    campaign = active_campaign(employer, moderator)
+    Campaign.objects.filter(pk=campaign.pk).update(qualifications=[test.pk], min_level=2)
+    client.force_login(employer)
+    page = client.get(reverse("tasks:campaign_manage", args=[campaign.pk])).content.decode()
+    assert "<dt>Workers from</dt><dd>Level 2</dd>" in page
+    assert "<dt>Tests passed</dt><dd>Reading signs</dd>" in page

@@ -18,3 +18,12 @@ def held_qualifications(user) -> dict:
         .order_by("qualification__name", "qualification_id")
     )
     return {"held": list(held), "level": user.level}
+
+
+@register.simple_tag
+def required_tests(campaign) -> list:
+    """``{% required_tests campaign as tests %}``: the tests a campaign requires, by name
+    (no query when it requires none)."""
+    from tasks.selectors import qualifications_named
+
+    return qualifications_named(campaign.qualifications) if campaign.qualifications else []
