@@ -3,11 +3,12 @@
 Random sequences of what employers, workers, moderators and the clock do — fund a wallet,
 create, launch, moderate, pause, resume and cancel campaigns, add positions; take Kaaj's
 qualification test (some campaigns require it, some a worker level), claim, give back and
-submit; approve, reject, ask for a revision; dispute, reverse, resolve; expire claims,
-auto-approve, close dispute windows, expire and complete campaigns as time moves on;
-withdraw, and pay or refuse a withdrawal by hand — run against the real services on
-PostgreSQL with real rows. A plain reference model predicts every outcome: which refusals
-come (the ``DomainError``'s code) and otherwise every balance, status and deadline.
+submit (a verification code, too: wrong, right, or approving the work at once); approve,
+reject, ask for a revision; dispute, reverse, resolve; expire claims, auto-approve, close
+dispute windows, expire and complete campaigns as time moves on; withdraw, and pay or refuse
+a withdrawal by hand — run against the real services on PostgreSQL with real rows. A plain
+reference model predicts every outcome: which refusals come (the ``DomainError``'s code)
+and otherwise every balance, status and deadline.
 
 After every step:
 
@@ -133,6 +134,9 @@ ENDED = (A.EXPIRED, A.RELEASED, A.CLOSED)
 GONE = (A.EXPIRED, A.RELEASED)  # these do not count against max_tasks_per_worker
 
 PROOF = [{"key": "answer", "label": "What did the page say?", "kind": "text", "required": True}]
+# A campaign that asks for the code its task's page shows (each task's own, in its _code input:
+# "K<task number>"), and may approve work with the right code at once.
+CODE_PROOF = [*PROOF, {"key": "code", "label": "The code", "kind": "verification_code"}]
 # Kaaj's qualification test (a moderator writes it when each example starts).
 TEST_QUESTIONS = [
     {"text": "Who reviews your proof?", "kind": "choice", "choices": ["Kaaj", "The employer"],
@@ -153,6 +157,7 @@ CAMPAIGN_CHOICES = {
     "ends_in": (None, None, 2, 30),
     "tested": (False, False, True),  # requires Kaaj's qualification test
     "level": (0, 0, 0, 0, 1),  # a minimum worker level (the loop's workers are all New)
+    "code": (None, None, None, "checked", "approves"),  # a verification code proof
 }
 CAMPAIGNS = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CAMPAIGN_CHOICES.items()})
 STAGES = st.sampled_from(["active", "active", "launched", "draft"])  # how far ``create`` goes
@@ -219,6 +224,8 @@ REACHED = (
     "take the test: refused retry_later",
     "claim: refused qualification_required",
     "claim: refused level_required",
+    "submit: refused invalid",
+    "submit: approved by its code",
     "withdraw: ok",
     "mark paid: ok",
     "reject payout: ok",
@@ -240,6 +247,7 @@ class CampaignModel:
     ends_at: datetime | None
     tested: bool = False  # requires Kaaj's qualification test
     level: int = 0  # the minimum worker level
+    code: str | None = None  # a verification code proof: "checked", or "approves" at once
     status: str = S.DRAFT
     launched: bool = False
     tasks: list[str] = field(default_factory=list)  # the status of task number n + 1
@@ -270,6 +278,11 @@ class PayoutModel:
     kind: str
     status: str = PayoutStatus.REQUESTED
     reference: str = ""
+
+
+def _codes(first: int, count: int) -> tuple[dict, ...]:
+    """Task inputs for tasks numbered from ``first``: each task's code, "K<number>"."""
+    return tuple({"_code": f"K{number}"} for number in range(first, first + count))
 
 
 # --- everything the loop writes, in one query ------------------------------------------------
@@ -502,7 +515,9 @@ class WorkLoop(RuleBasedStateMachine):
             title="Visit our shop",
             category=self.category,
             instructions="Open https://example.com and tell us the headline.",
-            proof_fields=PROOF,
+            proof_fields=CODE_PROOF if campaign["code"] else PROOF,
+            task_inputs=_codes(1, campaign["positions"]) if campaign["code"] else (),
+            auto_approve_code=campaign["code"] == "approves",
             reward_cents=campaign["reward"],
             positions=campaign["positions"],
             max_tasks_per_worker=campaign["per_worker"],
@@ -525,6 +540,7 @@ class WorkLoop(RuleBasedStateMachine):
             ends_at,
             tested=campaign["tested"],
             level=campaign["level"],
+            code=campaign["code"],
         )
         self._did("create: ok")
         if stage != "draft":
@@ -629,8 +645,12 @@ class WorkLoop(RuleBasedStateMachine):
     def _add_positions(self, count):
         pk = self._pick(self.campaign, lambda c: c.status in LIVE)
         c = self.campaign[pk]
+        rows = list(_codes(len(c.tasks) + 1, count)) if c.code else None
         call = lambda: campaign_add_positions(  # noqa: E731
-            campaign=Campaign.objects.get(pk=pk), by=self.people[c.employer], count=count
+            campaign=Campaign.objects.get(pk=pk),
+            by=self.people[c.employer],
+            count=count,
+            task_inputs=rows,
         )
         if c.status not in LIVE:
             return self._refused("not_live", call, "add positions")
@@ -794,19 +814,25 @@ class WorkLoop(RuleBasedStateMachine):
             self.assignment, lambda a: a.status in WORKING and a.expires_at > self.now
         )
         a = self.assignment[pk]
+        c = self.campaign[a.campaign]
+        answers = {"answer": "Fresh mangoes every day"}
+        wrong = bool(c.code) and self.rng.random() < 0.25
+        if c.code:  # the task's own code, typed in lower case; or another task's
+            answers["code"] = f"k{a.number + 1 if wrong else a.number}"
         call = lambda: assignment_submit(  # noqa: E731
-            assignment=self._fresh(pk),
-            worker=self.people[a.worker],
-            answers={"answer": "Fresh mangoes every day"},
-            files={},
+            assignment=self._fresh(pk), worker=self.people[a.worker], answers=answers, files={}
         )
+        if wrong:  # checked before the status: nothing is looked at past a wrong proof
+            return self._refused("invalid", call, "submit")
         if a.status not in WORKING:
             return self._refused("invalid_status", call, "submit")
         if a.expires_at <= self.now:
             return self._refused("expired", call, "submit")
         call()
-        hours = self.campaign[a.campaign].hours
-        a.status, a.review_due_at = A.SUBMITTED, self.now + timedelta(hours=hours)
+        a.status, a.review_due_at = A.SUBMITTED, self.now + timedelta(hours=c.hours)
+        if c.code == "approves":
+            self._pay(a)
+            self._did("submit: approved by its code")
         self._did("submit: ok")
 
     def _give_back(self, pk=None):
@@ -1205,13 +1231,14 @@ class WorkLoop(RuleBasedStateMachine):
             assert (status == T.PAID) == (approved[task] == 1), task
 
 
-# How much to run: 60 examples of at most 30 steps, about 1,600 steps, after the campaigns and
-# work each example starts with. A step and its checks cost 15 to 25 ms on this 2-core
+# How much to run: 70 examples of at most 30 steps, about 2,000 steps, after the campaigns and
+# work each example starts with. A step and its checks cost 10 to 25 ms on this 2-core
 # machine, set-up included (a service call is 5 to 20 queries; the checks are one query and
-# the ledger's four), so the test takes about 30 to 45 s and the whole file under the 60 s
+# the ledger's four), so the test takes about 25 to 45 s and the whole file under the 60 s
 # allowed. With these numbers every path in REACHED comes up (``pytest -s`` prints the
-# counts); with 50 examples, once Kaaj's qualification test came in, no task of an expired
-# campaign was given back, and longer runs of fewer examples reached fewer paths.
+# counts); each new kind of campaign (a qualification test, a level, a verification code)
+# spread the runs thinner, and 50, then 60 examples stopped reaching a task given back
+# after its campaign was cancelled or expired; longer runs of fewer examples reached fewer.
 # derandomize: the same examples on every run and machine, so a failure is reproducible and
 # no example database is needed. No shrinking: an example costs a good part of a second to
 # replay, and Hypothesis spends its whole five minutes trying to shrink one (a deliberate
@@ -1220,7 +1247,7 @@ class WorkLoop(RuleBasedStateMachine):
 # what each did (its notes come just before its line); add ``Phase.shrink`` to ``phases``
 # locally to get the shortest one.
 RUN = hypothesis.settings(
-    max_examples=60,
+    max_examples=70,
     stateful_step_count=30,
     deadline=None,
     derandomize=True,
