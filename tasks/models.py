@@ -30,6 +30,11 @@ class ProofKind(models.TextChoices):
     VERIFICATION_CODE = "verification_code", _("Verification code")
 
 
+def code_proofs(proof_fields: list[dict]) -> list[dict]:
+    """The verification-code proofs among ``proof_fields`` (a campaign has one at most)."""
+    return [f for f in proof_fields if f.get("kind") == ProofKind.VERIFICATION_CODE]
+
+
 class Category(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
@@ -180,6 +185,11 @@ class Campaign(models.Model):
     @property
     def cost_cents(self) -> int:
         return self.positions * self.cost_per_task_cents
+
+    @property
+    def asks_for_code(self) -> bool:
+        """Whether a verification-code proof is among the campaign's proofs."""
+        return bool(code_proofs(self.proof_fields))
 
     def instructions_for(self, task_input: dict | None) -> str:
         """The instructions with ``{{column}}`` replaced by the task's values — plain text,

@@ -57,7 +57,10 @@ class QualificationForm(forms.Form):
             )
             self.fields[f"q{n}_kind"] = forms.ChoiceField(
                 label=gettext_lazy("Answered by"),
-                choices=[("choice", _lazy_choice), ("text", _lazy_text)],
+                choices=[
+                    ("choice", gettext_lazy("Choosing one")),
+                    ("text", gettext_lazy("Typing a short answer")),
+                ],
                 initial="choice",
             )
             self.fields[f"q{n}_choices"] = forms.CharField(
@@ -124,10 +127,6 @@ class QualificationForm(forms.Form):
                 f"q{n}_answer": str(question["answer"] + 1) if choice else question["answer"],
             }
         return initial
-
-
-_lazy_choice = gettext_lazy("Choosing one")
-_lazy_text = gettext_lazy("Typing a short answer")
 
 
 class AttemptForm(forms.Form):

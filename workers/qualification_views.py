@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import DomainError, form_error
+from core.errors import DomainError, form_error, not_found
 from tasks.models import Qualification
 from tasks.selectors import qualification_of, qualifications_for
 from tasks.services.qualifications import (
@@ -125,7 +125,7 @@ def test_new(request: HttpRequest) -> HttpResponse:
 def test_edit(request: HttpRequest, pk: int) -> HttpResponse:
     test = qualification_of(request.user, pk)
     if not may_edit(test, request.user):
-        raise DomainError("not_found", _("Not found."), status=404)
+        raise not_found()
     return _test_form(request, test)
 
 
@@ -164,8 +164,13 @@ def _test_form(
 def levels_page(request: HttpRequest) -> HttpResponse:
     """The levels and what each needs (public); a signed-in reader's own record beside them."""
     record = record_of(request.user) if request.user.is_authenticated else None
+    level = level_for(record) if record else None
     steps = [
-        {**step, "name": level_name(step["level"]), "met": bool(record) and _meets(record, step)}
+        {
+            **step,
+            "name": level_name(step["level"]),
+            "met": level is not None and level >= step["level"],
+        }
         for step in settings.WORKER_LEVELS
     ]
     return render(
@@ -174,12 +179,8 @@ def levels_page(request: HttpRequest) -> HttpResponse:
         {
             "steps": steps,
             "record": record,
-            "level": level_for(record) if record else None,
-            "level_name": level_name(level_for(record)) if record else "",
+            "level": level,
+            "level_name": "" if level is None else level_name(level),
             "window_days": settings.SUCCESS_RATE_WINDOW_DAYS,
         },
     )
-
-
-def _meets(record, step: dict) -> bool:
-    return level_for(record) >= step["level"]

@@ -39,7 +39,6 @@ from tasks.models import (
     AssignmentStatus,
     Campaign,
     KeptScreenshot,
-    ProofKind,
     Screenshot,
     Submission,
     screenshot_name,
@@ -98,7 +97,7 @@ def assignment_submit(
         raise not_found()
     campaign = assignment.campaign
     kept = {shot.field_key: shot for shot in assignment.kept_screenshots.all()}
-    coded = any(f["kind"] == ProofKind.VERIFICATION_CODE for f in campaign.proof_fields)
+    coded = campaign.asks_for_code
     clean, images, errors = proof_check(
         campaign.proof_fields,
         answers or {},

@@ -38,6 +38,7 @@ from tasks.models import (
     ProofKind,
     Task,
     TaskStatus,
+    code_proofs,
 )
 from tasks.selectors import qualifications_usable
 
@@ -255,7 +256,7 @@ def _check_proof_fields(fields: list[dict]) -> None:
 def _check_codes(spec: CampaignSpec) -> None:
     """A verification-code proof (one at most) needs each task's code: the task file's
     ``_code`` column, filled on every row. Approving by code needs such a proof."""
-    codes = [f for f in spec.proof_fields if f.get("kind") == ProofKind.VERIFICATION_CODE]
+    codes = code_proofs(spec.proof_fields)
     if len(codes) > 1:
         raise DomainError(
             "invalid", _("Ask for one verification code at most."), field="proof_fields"
@@ -353,7 +354,7 @@ def _check_more_positions(campaign: Campaign, count: int, task_inputs: list[dict
     """What ``campaign_add_positions`` may add: as many positions as one launch, and task
     inputs held to the same rules as a draft's."""
     _check_bounds("count", count, limits.POSITIONS_MIN, limits.POSITIONS_MAX)
-    if any(f["kind"] == ProofKind.VERIFICATION_CODE for f in campaign.proof_fields):
+    if campaign.asks_for_code:
         _check_code_column(task_inputs or ())
     if task_inputs:
         if len(task_inputs) != count:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.timezones import format_time
-from core.errors import DomainError
+from core.errors import DomainError, not_found
 from tasks import qualifications as rules
 from tasks.models import HeldQualification, Qualification, QualificationAttempt
 
@@ -94,7 +94,7 @@ def qualification_update(*, qualification: Qualification, by: User, spec: Qualif
     """Change a test (its owner; a moderator for the platform's). Workers who passed it keep
     the qualification; a retired test can no longer be taken."""
     if not may_edit(qualification, by):
-        raise DomainError("not_found", _("Not found."), status=404)
+        raise not_found()
     for name, value in _checked(spec).items():
         setattr(qualification, name, value)
     qualification.updated_at = timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from tasks.models import HeldQualification
+from tasks.selectors import qualifications_named
 
 register = template.Library()
 
@@ -24,6 +25,4 @@ def held_qualifications(user) -> dict:
 def required_tests(campaign) -> list:
     """``{% required_tests campaign as tests %}``: the tests a campaign requires, by name
     (no query when it requires none)."""
-    from tasks.selectors import qualifications_named
-
     return qualifications_named(campaign.qualifications) if campaign.qualifications else []

@@ -3,6 +3,7 @@
 from django import template
 
 from accounts.models import User
+from workers import levels
 from workers.selectors import success_rate
 
 register = template.Library()
@@ -17,6 +18,4 @@ def success_rate_of(user: User) -> int | None:
 @register.filter
 def level_name(level: int) -> str:
     """``{{ user.level|level_name }}``: "New", "Level 2"."""
-    from workers.levels import level_name as name
-
-    return name(level)
+    return levels.level_name(level)
