@@ -106,7 +106,7 @@ _EMPLOYER_FLAG_SQL = """
 WITH reviewed AS (
     SELECT c.employer_id, a.status = ANY(%(rejected)s) AS rejected
     FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
-    WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(reviewed)s)
+    WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(reviewed)s) AND NOT a.is_gold
 ), platform AS (
     SELECT 100.0 * COUNT(*) FILTER (WHERE rejected) / NULLIF(COUNT(*), 0) AS rate FROM reviewed
 )
@@ -148,7 +148,7 @@ _WORKER_FLAG_SQL = """
 SELECT u.*, COUNT(DISTINCT c.employer_id) AS employer_count, COUNT(*) AS rejected_count
 FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
 JOIN accounts_user u ON u.id = a.worker_id
-WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(rejected)s)
+WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(rejected)s) AND NOT a.is_gold
 GROUP BY u.id
 HAVING COUNT(DISTINCT c.employer_id) >= %(employers)s
 ORDER BY employer_count DESC, rejected_count DESC, u.id

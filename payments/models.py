@@ -21,6 +21,7 @@ class AccountKind(models.TextChoices):
     DEPOSITS = "deposits", _("Deposits from cards")
     PAID_OUT = "paid_out", _("Paid out")
     ADJUSTMENTS = "adjustments", _("Manual adjustments")
+    GOLD = "gold", _("Check tasks paid by Kaaj")
 
 
 # Accounts of Kaaj itself and of the outside world. Many writers touch them at once, so
@@ -32,6 +33,7 @@ SYSTEM_KINDS = (
     AccountKind.DEPOSITS,
     AccountKind.PAID_OUT,
     AccountKind.ADJUSTMENTS,
+    AccountKind.GOLD,
 )
 
 
@@ -79,6 +81,7 @@ class MovementKind(models.TextChoices):
     DEPOSIT = "deposit", _("Deposit")
     ESCROW_FUND = "escrow_fund", _("Campaign funded")
     TASK_PAYMENT = "task_payment", _("Task approved")
+    GOLD_PAYMENT = "gold_payment", _("Check task answered right")
     ESCROW_REFUND = "escrow_refund", _("Escrow refunded")
     BONUS = "bonus", _("Bonus")
     PAYOUT_RESERVE = "payout_reserve", _("Withdrawal requested")

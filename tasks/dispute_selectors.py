@@ -88,7 +88,7 @@ def worker_record(worker: User) -> Record:
     ``workers.selectors.success_rate`` counts it) and their latest disputes."""
     since = timezone.now() - timedelta(days=settings.SUCCESS_RATE_WINDOW_DAYS)
     return _record(
-        Assignment.objects.filter(worker=worker, reviewed_at__gte=since),
+        Assignment.objects.filter(worker=worker, reviewed_at__gte=since, is_gold=False),
         Dispute.objects.filter(assignment__worker=worker),
     )
 

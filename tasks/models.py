@@ -141,6 +141,12 @@ class Campaign(models.Model):
     flags = models.JSONField(
         default=list, blank=True, help_text="Why the automatic checks want a moderator to look."
     )
+    # Check tasks (tasks.gold): served at this percentage of a worker's claims while the
+    # campaign has some; a worker whose answers to them are right less often than
+    # ``gold_min_accuracy`` percent, after ``gold_min_answers`` of them, is stopped from it.
+    gold_rate = models.PositiveSmallIntegerField(default=0, db_default=0)
+    gold_min_accuracy = models.PositiveSmallIntegerField(default=70, db_default=70)
+    gold_min_answers = models.PositiveSmallIntegerField(default=3, db_default=3)
     # Qualification ids a worker must hold to claim (workers.eligibility): a list on the row,
     # so the feed's condition is on the campaign's own columns. Qualifications are never
     # deleted (retired instead), so an id here always names one.
@@ -206,6 +212,10 @@ class TaskStatus(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     PAID = "paid", _("Paid")
     WITHDRAWN = "withdrawn", _("Withdrawn")  # its money went back to the employer
+    # A check task (a row of the task file with ``_gold_<key>`` answers): never a position,
+    # never claimed as one; served to each worker once, at the campaign's gold rate, and paid
+    # by Kaaj when answered right (tasks.gold).
+    GOLD = "gold", _("Check task")
 
 
 # tasks.lifecycle.tasks moves a task only along these arrows: claimed (open → assigned);
@@ -217,6 +227,7 @@ TASK_TRANSITIONS = {
     TaskStatus.ASSIGNED: {TaskStatus.OPEN, TaskStatus.PAID, TaskStatus.WITHDRAWN},
     TaskStatus.PAID: set(),
     TaskStatus.WITHDRAWN: set(),
+    TaskStatus.GOLD: set(),
 }
 
 
@@ -229,7 +240,18 @@ class Task(models.Model):
     class Meta:
         ordering = ["campaign", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "number"], name="tasks_task_number"),
+            # Positions and check tasks are numbered apart (check task 1, 2, ...), so that
+            # adding positions later never meets a check task's number.
+            models.UniqueConstraint(
+                fields=["campaign", "number"],
+                condition=~Q(status="gold"),
+                name="tasks_task_number",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "number"],
+                condition=Q(status="gold"),
+                name="tasks_gold_task_number",
+            ),
         ]
         indexes = [
             models.Index(
@@ -333,6 +355,10 @@ class Assignment(models.Model):
     review_reason = models.TextField(blank=True)
     dispute_until = models.DateTimeField(null=True, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # A check task's (TaskStatus.GOLD): decided by Kaaj at submit against the expected answer,
+    # paid by Kaaj, and counted in the worker's gold accuracy on the campaign, never in a
+    # success rate nor in the employer's record.
+    is_gold = models.BooleanField(default=False, db_default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -341,8 +367,14 @@ class Assignment(models.Model):
             # The same position is never sold twice: one holding assignment per task.
             models.UniqueConstraint(
                 fields=["task"],
-                condition=Q(status__in=HOLDING_STATUSES),
+                condition=Q(status__in=HOLDING_STATUSES, is_gold=False),
                 name="tasks_one_holder_per_task",
+            ),
+            # A check task is served to many workers, each once.
+            models.UniqueConstraint(
+                fields=["task", "worker"],
+                condition=Q(is_gold=True),
+                name="tasks_gold_once_per_worker",
             ),
         ]
         indexes = [
@@ -645,3 +677,46 @@ class HeldQualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} holds {self.qualification_id}"
+
+
+# --- check tasks (gold) ------------------------------------------------------------------------
+
+
+class GoldStop(models.Model):
+    """A worker stopped from one campaign because their answers to its check tasks were
+    right too seldom (``tasks.gold``): written once when it happens, lifted when a dispute
+    decided for them brings their accuracy back up. The claim refuses while it stands."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="gold_stops")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gold_stops"
+    )
+    answered = models.PositiveIntegerField()  # check tasks answered when stopped
+    right = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "worker"],
+                condition=Q(lifted_at__isnull=True),
+                name="tasks_gold_stop_once",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["worker", "campaign"],
+                condition=Q(lifted_at__isnull=True),
+                name="tasks_gold_stop_worker_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} stopped from {self.campaign_id}"
+
+    @property
+    def accuracy(self) -> int:
+        return round(100 * self.right / self.answered) if self.answered else 100

@@ -131,7 +131,7 @@ SELECT c.employer_id,
        COUNT(*) FILTER (WHERE a.status = '{_DISPUTED}')
 FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
 LEFT JOIN tasks_dispute d ON d.assignment_id = a.id
-WHERE c.employer_id = ANY(%s)
+WHERE c.employer_id = ANY(%s) AND NOT a.is_gold
   AND a.status IN ({_REVIEWED}, '{_DISPUTED}')
 GROUP BY c.employer_id
 """  # noqa: S608  (fixed status values, no input)

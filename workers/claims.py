@@ -117,6 +117,7 @@ CLAIM_VALUES = {
     "claimed": AssignmentStatus.CLAIMED.value,
     "open": TaskStatus.OPEN.value,
     "assigned": TaskStatus.ASSIGNED.value,
+    "gold": False,
 }
 _CAMPAIGN_COLUMNS = ", ".join(f'c."{field.column}"' for field in Campaign._meta.concrete_fields)
 _CLIENT_IP = Assignment._meta.get_field("client_ip")
@@ -136,9 +137,9 @@ CLAIM_STATEMENTS = (
     # The assignment and its first history row (as tasks.lifecycle writes them) in one statement.
     "WITH a AS (INSERT INTO tasks_assignment (task_id, campaign_id, worker_id, status,"
     " claimed_at, expires_at, submitted_at, review_due_at, reviewed_at, review_reason,"
-    " dispute_until, client_ip, updated_at) VALUES (%(task)s, %(campaign)s,"
+    " dispute_until, client_ip, is_gold, updated_at) VALUES (%(task)s, %(campaign)s,"
     " %(worker)s, %(claimed)s, %(now)s, %(expires_at)s, NULL, NULL, NULL, '', NULL,"
-    " %(ip)s, %(now)s) RETURNING id)"
+    " %(ip)s, %(gold)s, %(now)s) RETURNING id)"
     " INSERT INTO tasks_assignmentevent (assignment_id, from_status, to_status, actor_id,"
     " reason, created_at) SELECT id, '', %(claimed)s, %(worker)s, '', %(now)s FROM a"
     " RETURNING assignment_id",

@@ -5,7 +5,8 @@ Two halves.
 The worker's **standing** (:class:`Standing`) is everything about the worker that the rules
 look at: their country, whether a moderator suspended them, their approved and reviewed work
 over the success-rate window, the employers who blocked them, the campaigns where they
-reached the per-worker cap (expired and released claims do not count), how many claims
+reached the per-worker cap (expired and released claims do not count; nor do check tasks),
+the campaigns whose check tasks stopped them (``tasks.gold``), how many claims
 they are working on, the qualifications they hold (passed tests) and their level. It is read in ONE
 query (:data:`STANDING_SQL`) — by the feed before it lists campaigns (:func:`standing_read`),
 and by the claim inside its transaction, after its advisory lock, in the same statement that
@@ -72,11 +73,14 @@ class Standing:
     capped: frozenset[int]  # campaign ids at max_tasks_per_worker (only the scope's, if scoped)
     qualifications: frozenset[int] = frozenset()  # ids of the qualifications held
     level: int = 0  # workers.levels
+    # campaign ids whose check tasks stopped the worker (tasks.gold; the scope's only, if scoped)
+    stopped: frozenset[int] = frozenset()
 
     @classmethod
     def from_row(cls, worker_id: int, row) -> Standing:
         """From the columns of :data:`STANDING_SQL`, in order."""
-        country, suspended, approved, reviewed, working, blocked_by, capped, held, level = row
+        (country, suspended, approved, reviewed, working, blocked_by, capped, held, level,
+         stopped) = row
         return cls(
             worker_id,
             country or "",
@@ -88,6 +92,7 @@ class Standing:
             frozenset(capped),
             frozenset(held),
             level,
+            frozenset(stopped),
         )
 
     @property
@@ -112,23 +117,26 @@ SELECT u.country AS country,
        ) AS blocked_by,
        ARRAY(SELECT d.campaign_id
              FROM tasks_assignment d JOIN tasks_campaign dc ON dc.id = d.campaign_id
-             WHERE d.worker_id = u.id AND NOT d.status = ANY(%(gone)s)
+             WHERE d.worker_id = u.id AND NOT d.status = ANY(%(gone)s) AND NOT d.is_gold
                AND (%(scope)s::bigint IS NULL OR d.campaign_id = %(scope)s)
              GROUP BY d.campaign_id, dc.max_tasks_per_worker
              HAVING COUNT(*) >= dc.max_tasks_per_worker) AS capped,
        ARRAY(SELECT h.qualification_id FROM tasks_heldqualification h
              WHERE h.worker_id = u.id) AS qualifications,
-       u.level AS level
+       u.level AS level,
+       ARRAY(SELECT g.campaign_id FROM tasks_goldstop g
+             WHERE g.worker_id = u.id AND g.lifted_at IS NULL
+               AND (%(scope)s::bigint IS NULL OR g.campaign_id = %(scope)s)) AS stopped
 FROM accounts_user u, LATERAL (
-    SELECT COUNT(*) FILTER (WHERE a.status = %(approved)s
+    SELECT COUNT(*) FILTER (WHERE a.status = %(approved)s AND NOT a.is_gold
                             AND a.reviewed_at >= %(since)s) AS approved,
-           COUNT(*) FILTER (WHERE a.status = ANY(%(reviewed)s)
+           COUNT(*) FILTER (WHERE a.status = ANY(%(reviewed)s) AND NOT a.is_gold
                             AND a.reviewed_at >= %(since)s) AS reviewed,
            COUNT(*) FILTER (WHERE a.status = ANY(%(working)s)) AS working
     FROM tasks_assignment a WHERE a.worker_id = u.id) w
 WHERE u.id = %(worker)s
 """
-STANDING_COLUMNS = 9
+STANDING_COLUMNS = 10
 _STATUSES = {
     "approved": AssignmentStatus.APPROVED.value,
     "reviewed": [status.value for status in REVIEWED_STATUSES],
@@ -265,6 +273,23 @@ def _cap_refusal(campaign: Campaign, standing: Standing, now: datetime):
     return None
 
 
+def _gold_allows(standing: Standing, now: datetime) -> Q:
+    return ~Q(pk__in=sorted(standing.stopped)) if standing.stopped else Q()
+
+
+def _gold_refusal(campaign: Campaign, standing: Standing, now: datetime):
+    if campaign.pk in standing.stopped:
+        return DomainError(
+            "gold_stopped",
+            _(
+                "Your answers to this campaign's check tasks were right too seldom, so it "
+                "takes no more of your work. My work lists them: you can dispute each one."
+            ),
+            status=403,
+        )
+    return None
+
+
 def _qualified_allows(standing: Standing, now: datetime) -> Q:
     # Every required qualification among those held (PostgreSQL's <@; none required: any).
     return Q(qualifications__contained_by=sorted(standing.qualifications))
@@ -322,6 +347,7 @@ RULES: tuple[Rule, ...] = (
     Rule("success_rate", _rate_allows, _rate_refusal),
     Rule("blocked", _blocked_allows, _blocked_refusal),
     Rule("cap", _cap_allows, _cap_refusal),
+    Rule("gold", _gold_allows, _gold_refusal),
     Rule("level", _level_allows, _level_refusal),
     Rule("qualified", _qualified_allows, _qualified_refusal),
     # A worker at MAX_OPEN_CLAIMS may claim nothing, so the feed shows them nothing: it lists

@@ -66,7 +66,7 @@ SELECT u.id, u.level, u.date_joined,
        COUNT(a.id) FILTER (WHERE a.status = %(approved)s),
        COUNT(a.id) FILTER (WHERE a.status = %(approved)s AND a.reviewed_at >= %(since)s),
        COUNT(a.id) FILTER (WHERE a.status = ANY(%(reviewed)s) AND a.reviewed_at >= %(since)s)
-FROM accounts_user u LEFT JOIN tasks_assignment a ON a.worker_id = u.id
+FROM accounts_user u LEFT JOIN tasks_assignment a ON a.worker_id = u.id AND NOT a.is_gold
 WHERE u.id > %(after)s AND (%(ids)s::bigint[] IS NULL OR u.id = ANY(%(ids)s))
 GROUP BY u.id
 ORDER BY u.id

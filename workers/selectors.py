@@ -32,7 +32,9 @@ def success_rate(worker: User) -> int | None:
     ``workers.eligibility`` counts the same rows (tests/workers/test_eligibility_property.py
     holds the two equal)."""
     since = timezone.now() - timedelta(days=settings.SUCCESS_RATE_WINDOW_DAYS)
-    counts = Assignment.objects.filter(worker=worker, reviewed_at__gte=since).aggregate(
+    counts = Assignment.objects.filter(
+        worker=worker, reviewed_at__gte=since, is_gold=False
+    ).aggregate(
         approved=Count("id", filter=Q(status=AssignmentStatus.APPROVED)),
         rejected=Count("id", filter=Q(status__in=REJECTED_STATUSES)),
     )
