@@ -79,8 +79,18 @@ class Standing:
     @classmethod
     def from_row(cls, worker_id: int, row) -> Standing:
         """From the columns of :data:`STANDING_SQL`, in order."""
-        (country, suspended, approved, reviewed, working, blocked_by, capped, held, level,
-         stopped) = row
+        (
+            country,
+            suspended,
+            approved,
+            reviewed,
+            working,
+            blocked_by,
+            capped,
+            held,
+            level,
+            stopped,
+        ) = row
         return cls(
             worker_id,
             country or "",
