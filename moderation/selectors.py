@@ -15,12 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ModerationAction, Suspension, User
-from tasks.models import (
-    REJECTED_STATUSES,
-    AssignmentStatus,
-    Screenshot,
-)
-from tasks.selectors import employer_stats
+from tasks.models import Screenshot
+from tasks.selectors import REJECTED_OR_DISPUTED, employer_stats, rejecting_employers
 
 FLAG_LIMIT = 50
 
@@ -97,51 +93,10 @@ def flag_duplicate_screenshots(*, limit: int = FLAG_LIMIT) -> list:
     )
 
 
-# The statuses that count as rejected for flagging: a disputed rejection still counts until
-# a moderator or the employer overturns it (then the assignment is approved).
-_REJECTED = tuple(s.value for s in (*REJECTED_STATUSES, AssignmentStatus.DISPUTED))
-_REVIEWED = (AssignmentStatus.APPROVED.value, *_REJECTED)
-
-_EMPLOYER_FLAG_SQL = """
-WITH reviewed AS (
-    SELECT c.employer_id, a.status = ANY(%(rejected)s) AS rejected
-    FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
-    WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(reviewed)s) AND NOT a.is_gold
-), platform AS (
-    SELECT 100.0 * COUNT(*) FILTER (WHERE rejected) / NULLIF(COUNT(*), 0) AS rate FROM reviewed
-)
-SELECT u.*, COUNT(*) AS reviewed_count, COUNT(*) FILTER (WHERE r.rejected) AS rejected_count,
-       ROUND(100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*)) AS rejection_rate,
-       ROUND(MAX(p.rate)) AS platform_rate
-FROM reviewed r CROSS JOIN platform p JOIN accounts_user u ON u.id = r.employer_id
-GROUP BY u.id
-HAVING COUNT(*) >= %(min_reviewed)s
-   AND 100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*) >= %(factor)s * MAX(p.rate)
-   AND 100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*) >= MAX(p.rate) + %(points)s
-ORDER BY rejection_rate DESC, reviewed_count DESC, u.id
-LIMIT %(limit)s
-"""
-
-
 def flag_rejecting_employers(*, limit: int = FLAG_LIMIT) -> list[User]:
-    """Employers who reviewed at least FLAG_EMPLOYER_MIN_REVIEWED submissions in the window
-    and rejected far more of them than the platform does (at least FACTOR times its rate and
-    POINTS points above it). Users with ``reviewed_count``, ``rejected_count``,
-    ``rejection_rate`` and ``platform_rate`` (percent): one grouped query."""
-    return list(
-        User.objects.raw(
-            _EMPLOYER_FLAG_SQL,
-            {
-                "since": _since(),
-                "reviewed": list(_REVIEWED),
-                "rejected": list(_REJECTED),
-                "min_reviewed": settings.FLAG_EMPLOYER_MIN_REVIEWED,
-                "factor": settings.FLAG_EMPLOYER_REJECTION_FACTOR,
-                "points": settings.FLAG_EMPLOYER_REJECTION_POINTS,
-                "limit": limit,
-            },
-        )
-    )
+    """Employers whose rejection rate is flagged (``tasks.selectors.rejecting_employers``,
+    the one computation, which also starts their ladder of warnings): the first ``limit``."""
+    return rejecting_employers(limit=limit)
 
 
 _WORKER_FLAG_SQL = """
@@ -165,7 +120,7 @@ def flag_rejected_workers(*, limit: int = FLAG_LIMIT) -> list[User]:
             _WORKER_FLAG_SQL,
             {
                 "since": _since(),
-                "rejected": list(_REJECTED),
+                "rejected": list(REJECTED_OR_DISPUTED),
                 "employers": settings.FLAG_WORKER_REJECTING_EMPLOYERS,
                 "limit": limit,
             },

@@ -16,6 +16,7 @@ from django_countries import countries
 from core.errors import DomainError
 from core.fields import MoneyFormField
 from tasks import limits
+from tasks.gold import positions_and_checks
 from tasks.models import Campaign, Category, ProofKind, Qualification
 from tasks.selectors import qualifications_usable
 from tasks.services import CampaignSpec, reward_check
@@ -196,6 +197,28 @@ class CampaignForm(forms.Form):
             "each code, and work with the right one is approved and paid at once."
         ),
     )
+    gold_rate = forms.IntegerField(
+        label=gettext_lazy("Check tasks (% of each worker's tasks)"),
+        min_value=limits.GOLD_RATE_MIN,
+        max_value=limits.GOLD_RATE_MAX,
+        initial=0,
+        help_text=gettext_lazy(
+            "Rows of the task file with an expected answer in a _gold_<proof key> column are "
+            "check tasks: mixed among the others, free for you, paid by Kaaj when right."
+        ),
+    )
+    gold_min_accuracy = forms.IntegerField(
+        label=gettext_lazy("Stop workers right less often than (%)"),
+        min_value=limits.GOLD_MIN_ACCURACY_MIN,
+        max_value=limits.GOLD_MIN_ACCURACY_MAX,
+        initial=limits.GOLD_MIN_ACCURACY_DEFAULT,
+    )
+    gold_min_answers = forms.IntegerField(
+        label=gettext_lazy("…after this many check-task answers"),
+        min_value=limits.GOLD_MIN_ANSWERS_MIN,
+        max_value=limits.GOLD_MIN_ANSWERS_MAX,
+        initial=limits.GOLD_MIN_ANSWERS_DEFAULT,
+    )
     task_file = forms.FileField(
         label=gettext_lazy("Task inputs (CSV file)"),
         required=False,
@@ -244,6 +267,9 @@ class CampaignForm(forms.Form):
             "uses_verification_code": campaign.uses_verification_code,
             "auto_approve_code": campaign.auto_approve_code,
             "qualifications": list(campaign.qualifications),
+            "gold_rate": campaign.gold_rate,
+            "gold_min_accuracy": campaign.gold_min_accuracy,
+            "gold_min_answers": campaign.gold_min_answers,
         }
 
     def clean_countries_include(self) -> tuple[str, ...]:
@@ -262,7 +288,8 @@ class CampaignForm(forms.Form):
         if inputs is None:
             inputs = () if data.get("remove_inputs") else self.stored_inputs
         if inputs:
-            data["positions"] = len(inputs)  # one task a row; the service checks the columns
+            # One task a row, check tasks aside; the service checks the columns.
+            data["positions"] = len(positions_and_checks(inputs)[0])
         elif not data.get("positions") and "positions" not in self.errors:
             self.add_error("positions", _("How many tasks? Enter a number of positions."))
         data["task_inputs"] = tuple(inputs)
@@ -292,6 +319,9 @@ class CampaignForm(forms.Form):
             auto_approve_code=data["auto_approve_code"],
             task_inputs=data["task_inputs"],
             qualifications=tuple(q.pk for q in data["qualifications"]),
+            gold_rate=data["gold_rate"],
+            gold_min_accuracy=data["gold_min_accuracy"],
+            gold_min_answers=data["gold_min_answers"],
         )
 
 

@@ -100,6 +100,14 @@ MIN_SUCCESS_RATE_DEFAULT = 0
 MIN_LEVEL_MIN = 0
 MIN_LEVEL_MAX = max(step["level"] for step in settings.WORKER_LEVELS)
 
+# Check tasks (tasks.gold): the percentage of a worker's claims that are check tasks, up to
+# one in two (more would leave little paid work); the stop's answers before judging (at
+# least one, at most a hundred) and accuracy (a percentage).
+GOLD_RATE_MIN, GOLD_RATE_MAX = 0, 50
+GOLD_MIN_ANSWERS_MIN, GOLD_MIN_ANSWERS_MAX = 1, 100
+GOLD_MIN_ACCURACY_MIN, GOLD_MIN_ACCURACY_MAX = 1, 100
+GOLD_MIN_ANSWERS_DEFAULT, GOLD_MIN_ACCURACY_DEFAULT = 3, 70
+
 # The numbers of a campaign and their (least, greatest) values, as the service checks them.
 NUMBERS = {
     "positions": (POSITIONS_MIN, POSITIONS_MAX),
@@ -108,6 +116,9 @@ NUMBERS = {
     "time_to_rate_hours": (TIME_TO_RATE_HOURS_MIN, TIME_TO_RATE_HOURS_MAX),
     "min_success_rate": (MIN_SUCCESS_RATE_MIN, MIN_SUCCESS_RATE_MAX),
     "min_level": (MIN_LEVEL_MIN, MIN_LEVEL_MAX),
+    "gold_rate": (GOLD_RATE_MIN, GOLD_RATE_MAX),
+    "gold_min_answers": (GOLD_MIN_ANSWERS_MIN, GOLD_MIN_ANSWERS_MAX),
+    "gold_min_accuracy": (GOLD_MIN_ACCURACY_MIN, GOLD_MIN_ACCURACY_MAX),
 }
 
 # Targeting: at most every country once (the page chooses them by name from the list).

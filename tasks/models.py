@@ -326,6 +326,9 @@ WORKING_STATUSES = (AssignmentStatus.CLAIMED, AssignmentStatus.REVISION_REQUESTE
 REJECTED_STATUSES = (AssignmentStatus.REJECTED, AssignmentStatus.CLOSED)
 # Every decided review: approved, or rejected as above.
 REVIEWED_STATUSES = (AssignmentStatus.APPROVED, *REJECTED_STATUSES)
+# A check task's answer counts once decided, or in dispute (as a wrong one, until a dispute
+# decided for the worker approves it): tasks.gold.
+GOLD_ANSWERED_STATUSES = (*REVIEWED_STATUSES, AssignmentStatus.DISPUTED)
 
 
 class Assignment(models.Model):

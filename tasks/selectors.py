@@ -9,17 +9,23 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections, router, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
+from accounts.models import User
 from core.errors import not_found
 from payments.selectors import Subject, Violation
 
+from .gold import Accuracy
 from .models import (
+    GOLD_ANSWERED_STATUSES,
     OVERTURNED_OUTCOMES,
+    REJECTED_STATUSES,
     REVIEWED_STATUSES,
     Assignment,
     AssignmentStatus,
     Campaign,
+    GoldStop,
     HeldQualification,
     Qualification,
     QualificationAttempt,
@@ -282,3 +288,105 @@ def qualification_of(user, pk: int) -> Qualification:
 def qualifications_named(ids) -> list[Qualification]:
     """The tests of these ids, by name (a campaign's requirements, to show)."""
     return list(Qualification.objects.filter(pk__in=list(ids)).order_by("name", "id"))
+
+
+# --- employers who reject far more than the platform ------------------------------------------
+
+# The statuses that count as rejected for flags and warnings: a disputed rejection still
+# counts until a moderator or the employer overturns it (then the assignment is approved).
+REJECTED_OR_DISPUTED = tuple(s.value for s in (*REJECTED_STATUSES, AssignmentStatus.DISPUTED))
+_REVIEWED_OR_DISPUTED = (AssignmentStatus.APPROVED.value, *REJECTED_OR_DISPUTED)
+
+# %(employers)s narrows the result to these employers (NULL: all); the platform's rate is
+# always everybody's.
+_EMPLOYER_FLAG_SQL = """
+WITH reviewed AS (
+    SELECT c.employer_id, a.status = ANY(%(rejected)s) AS rejected
+    FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
+    WHERE a.reviewed_at >= %(since)s AND a.status = ANY(%(reviewed)s) AND NOT a.is_gold
+), platform AS (
+    SELECT 100.0 * COUNT(*) FILTER (WHERE rejected) / NULLIF(COUNT(*), 0) AS rate FROM reviewed
+)
+SELECT u.*, COUNT(*) AS reviewed_count, COUNT(*) FILTER (WHERE r.rejected) AS rejected_count,
+       ROUND(100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*)) AS rejection_rate,
+       ROUND(MAX(p.rate)) AS platform_rate
+FROM reviewed r CROSS JOIN platform p JOIN accounts_user u ON u.id = r.employer_id
+WHERE %(employers)s::bigint[] IS NULL OR r.employer_id = ANY(%(employers)s)
+GROUP BY u.id
+HAVING COUNT(*) >= %(min_reviewed)s
+   AND 100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*) >= %(factor)s * MAX(p.rate)
+   AND 100.0 * COUNT(*) FILTER (WHERE r.rejected) / COUNT(*) >= MAX(p.rate) + %(points)s
+ORDER BY rejection_rate DESC, reviewed_count DESC, u.id
+LIMIT %(limit)s
+"""
+
+
+def rejecting_employers(
+    *, employer_ids: list[int] | None = None, limit: int | None = None, now=None
+) -> list[User]:
+    """Employers who reviewed at least FLAG_EMPLOYER_MIN_REVIEWED submissions in the last
+    FLAG_WINDOW_DAYS and rejected far more of them than the platform does (at least FACTOR
+    times its rate and POINTS points above it), check tasks aside: the moderators' flag and
+    the employers' ladder of warnings (``workers.sanctions``). Users with ``reviewed_count``,
+    ``rejected_count``, ``rejection_rate`` and ``platform_rate`` (percent), the highest rate
+    first; only ``employer_ids`` if given; one grouped query."""
+    now = now or timezone.now()
+    return list(
+        User.objects.raw(
+            _EMPLOYER_FLAG_SQL,
+            {
+                "since": now - timedelta(days=settings.FLAG_WINDOW_DAYS),
+                "reviewed": list(_REVIEWED_OR_DISPUTED),
+                "rejected": list(REJECTED_OR_DISPUTED),
+                "employers": employer_ids,
+                "min_reviewed": settings.FLAG_EMPLOYER_MIN_REVIEWED,
+                "factor": settings.FLAG_EMPLOYER_REJECTION_FACTOR,
+                "points": settings.FLAG_EMPLOYER_REJECTION_POINTS,
+                "limit": limit,
+            },
+        )
+    )
+
+
+# --- check tasks (tasks.gold) -------------------------------------------------------------------
+
+
+def _gold_answers(**filters) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(is_gold=True, status__in=GOLD_ANSWERED_STATUSES, **filters)
+
+
+def gold_accuracy(*, campaign_id: int, worker_id: int) -> Accuracy:
+    """One worker's answers to one campaign's check tasks."""
+    counts = _gold_answers(campaign_id=campaign_id, worker_id=worker_id).aggregate(
+        answered=Count("id"), right=Count("id", filter=Q(status=AssignmentStatus.APPROVED))
+    )
+    return Accuracy(counts["answered"], counts["right"])
+
+
+@dataclass(frozen=True)
+class GoldRow:
+    """A worker's line in a campaign's check-task accuracy (the employer's page)."""
+
+    worker: User
+    accuracy: Accuracy
+    stopped: bool
+
+
+def gold_accuracies(campaign: Campaign) -> list[GoldRow]:
+    """Every worker who answered the campaign's check tasks: least accurate first. Two
+    queries, however many workers."""
+    counts = (
+        _gold_answers(campaign=campaign)
+        .values("worker")
+        .annotate(
+            answered=Count("id"), right=Count("id", filter=Q(status=AssignmentStatus.APPROVED))
+        )
+        .order_by()
+    )
+    counts = {row["worker"]: Accuracy(row["answered"], row["right"]) for row in counts}
+    stopped = set(
+        GoldStop.objects.filter(campaign=campaign, lifted_at=None).values_list("worker", flat=True)
+    )
+    workers = User.objects.in_bulk(list(counts))
+    rows = [GoldRow(workers[pk], accuracy, pk in stopped) for pk, accuracy in counts.items()]
+    return sorted(rows, key=lambda row: (row.accuracy.right / row.accuracy.answered, row.worker.pk))

@@ -26,3 +26,7 @@ assignments_moved = Signal()
 dispute_opened = Signal()
 dispute_answered = Signal()
 dispute_decided = Signal()
+
+# A worker stopped from a campaign by its check tasks (stopped True), or let back (False):
+# stop is the GoldStop row, with campaign loaded (tasks.lifecycle.gold).
+gold_stop_changed = Signal()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
+from tasks.gold import gold_due
 from tasks.models import (
     TASK_TRANSITIONS,
     Assignment,
@@ -68,8 +69,11 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
         refusal = claim_refusal(campaign, standing, now)
         if refusal is not None:
             raise refusal
-        cursor.execute(take, values)
-        row = cursor.fetchone()
+        row = _gold_take(cursor, campaign, values) if campaign.gold_rate else None
+        values["gold"] = row is not None
+        if row is None:
+            cursor.execute(take, values)
+            row = cursor.fetchone()
         if row is None:
             raise DomainError(
                 "no_task_left", _("Every task of this campaign is taken."), status=409
@@ -80,7 +84,7 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
                 campaign=campaign,
                 number=row[1],
                 input=json.loads(row[2]) if isinstance(row[2], str | bytes) else row[2],
-                status=TaskStatus.ASSIGNED,
+                status=TaskStatus.GOLD if values["gold"] else TaskStatus.ASSIGNED,
             )
         )
         values.update(
@@ -102,8 +106,43 @@ def task_claim(*, campaign: Campaign, worker: User, ip: str | None = None) -> As
             updated_at=now,
             expires_at=values["expires_at"],
             client_ip=ip,
+            is_gold=values["gold"],
         )
     )
+
+
+def _gold_take(cursor, campaign: Campaign, values: dict):
+    """A check task for this claim, when one is due (``tasks.gold.gold_due``, drawn from the
+    worker's claims on the campaign so far) and the worker has one left to answer, while a
+    position is open (a check task is never the only work left): its (id, number, input), or
+    None. Check tasks are shared, so nothing is locked or moved; the database lets each
+    worker hold each one once."""
+    cursor.execute(GOLD_STATEMENTS[0], values)
+    (claims,) = cursor.fetchone()
+    if not gold_due(
+        secret=campaign.verification_secret,
+        worker_id=values["worker"],
+        claims=claims,
+        rate=campaign.gold_rate,
+    ):
+        return None
+    cursor.execute(GOLD_STATEMENTS[1], values)
+    return cursor.fetchone()
+
+
+# Only for campaigns with check tasks: the worker's claims on it so far, then one check task
+# they have not had, in an order of their own (so workers do not meet them in the same order).
+GOLD_STATEMENTS = (
+    "SELECT COUNT(*) FROM tasks_assignment"
+    " WHERE worker_id = %(worker)s AND campaign_id = %(campaign)s",
+    "SELECT t.id, t.number, t.input FROM tasks_task t"
+    " WHERE t.campaign_id = %(campaign)s AND t.status = %(gold_status)s"
+    " AND NOT EXISTS (SELECT 1 FROM tasks_assignment a"
+    " WHERE a.task_id = t.id AND a.worker_id = %(worker)s)"
+    " AND EXISTS (SELECT 1 FROM tasks_task o"
+    " WHERE o.campaign_id = %(campaign)s AND o.status = %(open)s)"
+    " ORDER BY md5(t.id || ':' || %(worker)s) LIMIT 1",
+)
 
 
 # The claim's hot path (bench/claims.py): each ORM query costs more Python time than its
@@ -118,6 +157,7 @@ CLAIM_VALUES = {
     "open": TaskStatus.OPEN.value,
     "assigned": TaskStatus.ASSIGNED.value,
     "gold": False,
+    "gold_status": TaskStatus.GOLD.value,
 }
 _CAMPAIGN_COLUMNS = ", ".join(f'c."{field.column}"' for field in Campaign._meta.concrete_fields)
 _CLIENT_IP = Assignment._meta.get_field("client_ip")

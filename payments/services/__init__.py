@@ -8,7 +8,15 @@ from .deposits import (
     sandbox_checkout_confirm,
     webhook_receive,
 )
-from .escrow import TaskPayment, escrow_fund, escrow_pay, escrow_pay_many, escrow_refund
+from .escrow import (
+    GoldPayment,
+    TaskPayment,
+    escrow_fund,
+    escrow_pay,
+    escrow_pay_many,
+    escrow_refund,
+    gold_pay_many,
+)
 from .ledger import IdempotencyConflict, InsufficientFunds
 from .payouts import (
     payout_fail,
@@ -26,6 +34,7 @@ from .payouts import (
 from .wallets import adjustment_post, bonus_transfer
 
 __all__ = [
+    "GoldPayment",
     "IdempotencyConflict",
     "InsufficientFunds",
     "TaskPayment",
@@ -38,6 +47,7 @@ __all__ = [
     "escrow_pay",
     "escrow_pay_many",
     "escrow_refund",
+    "gold_pay_many",
     "payout_fail",
     "payout_mark_paid",
     "payout_method_add",

@@ -125,3 +125,35 @@ def escrow_refund(
         actor=by,
     )
     return ledger_post(posting)[0]
+
+
+@dataclass(frozen=True)
+class GoldPayment:
+    """One check task answered right: Kaaj pays its reward (the employer pays nothing)."""
+
+    assignment_id: int
+    worker: User
+    reward_cents: int
+
+
+def gold_pay_many(
+    *, payments: Sequence[GoldPayment], by: User | None
+) -> list[tuple[Movement, bool]]:
+    """Pay check tasks answered right, from Kaaj's account for them (a system account: its
+    balance is what check tasks cost Kaaj), under the same key as any approval
+    (``approve:assignment:<id>``), so an assignment is paid once whichever way it was
+    approved. All or nothing, in the caller's transaction."""
+    specs = [("gold", AccountKind.GOLD, None)]
+    specs += [(f"wallet:{p.worker.pk}", AccountKind.WALLET, p.worker) for p in payments]
+    accounts = accounts_ensure(specs)
+    postings = [
+        Posting(
+            kind=MovementKind.GOLD_PAYMENT,
+            idempotency_key=f"approve:assignment:{p.assignment_id}",
+            reference=f"assignment:{p.assignment_id}",
+            legs=(Leg(accounts["gold"], accounts[f"wallet:{p.worker.pk}"], p.reward_cents),),
+            actor=by,
+        )
+        for p in payments
+    ]
+    return ledger_post_many(postings)

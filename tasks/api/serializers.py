@@ -159,8 +159,28 @@ class CampaignSerializer(serializers.Serializer):
         max_length=settings.CAMPAIGN_CSV_MAX_ROWS,
         help_text=_(
             "Optional: one object per task (a row of your CSV); its values fill {{column}} "
-            "placeholders. When given, positions must equal the number of rows."
+            "placeholders. When given, positions must equal the number of rows, check tasks "
+            "aside: a row with a value in a `_gold_<proof key>` column is a check task, and "
+            "the value the answer expected (/…/ for a regular expression)."
         ),
+    )
+    gold_rate = serializers.IntegerField(
+        min_value=limits.GOLD_RATE_MIN,
+        max_value=limits.GOLD_RATE_MAX,
+        default=0,
+        help_text=_("Percent of a worker's claims served as check tasks (needs `_gold_` rows)."),
+    )
+    gold_min_accuracy = serializers.IntegerField(
+        min_value=limits.GOLD_MIN_ACCURACY_MIN,
+        max_value=limits.GOLD_MIN_ACCURACY_MAX,
+        default=limits.GOLD_MIN_ACCURACY_DEFAULT,
+        help_text=_("A worker right less often than this (percent) is stopped from the campaign."),
+    )
+    gold_min_answers = serializers.IntegerField(
+        min_value=limits.GOLD_MIN_ANSWERS_MIN,
+        max_value=limits.GOLD_MIN_ANSWERS_MAX,
+        default=limits.GOLD_MIN_ANSWERS_DEFAULT,
+        help_text=_("Check-task answers a worker gives before their accuracy can stop them."),
     )
     status = campaign_status_field(read_only=True)
     fee_cents = serializers.SerializerMethodField(help_text=_("Kaaj's fee per task."))
@@ -216,6 +236,9 @@ class CampaignSerializer(serializers.Serializer):
             auto_approve_code=values.get("auto_approve_code", False),
             task_inputs=tuple(values.get("task_inputs", ())),
             qualifications=tuple(values.get("qualifications", ())),
+            gold_rate=values.get("gold_rate", 0),
+            gold_min_accuracy=values.get("gold_min_accuracy", limits.GOLD_MIN_ACCURACY_DEFAULT),
+            gold_min_answers=values.get("gold_min_answers", limits.GOLD_MIN_ANSWERS_DEFAULT),
         )
 
 

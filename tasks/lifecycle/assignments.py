@@ -12,7 +12,8 @@ Two moves carry money and are whole here, never assembled by callers:
 - :func:`assignments_approve` — approve and pay: the task is paid, the reward goes from escrow
   to the worker and the fee to Kaaj (ledger key ``approve:assignment:<id>``: paid once,
   whatever races). The employer's approval, the clock's and a dispute decided for the worker
-  all come here.
+  all come here. A check task's (``tasks.gold``) is paid by Kaaj instead, the task stays a
+  check task, and the worker's stop from the campaign is looked at again.
 - :func:`assignments_end` — the holder is gone without pay (given back, expired, rejection
   final): the task reopens, or is refunded when its campaign is over.
 
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from payments.services import TaskPayment, escrow_pay_many
+from payments.services import GoldPayment, TaskPayment, escrow_pay_many, gold_pay_many
 from tasks.models import (
     ASSIGNMENT_TRANSITIONS,
     REVIEWED_STATUSES,
@@ -42,6 +43,7 @@ from tasks.models import (
 from tasks.selectors import employer_stats_forget
 from tasks.signals import assignments_moved
 
+from .gold import gold_stop_review
 from .tasks import task_release, tasks_move
 
 # The statuses an employer's record counts (tasks.selectors.EmployerStats): every way into
@@ -145,21 +147,36 @@ def assignments_approve(
     )
     if not approved:
         return []
-    tasks_move([a.task_id for a in approved], TaskStatus.ASSIGNED, TaskStatus.PAID)
-    escrow_pay_many(
-        payments=[
-            TaskPayment(
-                assignment_id=a.pk,
-                campaign_id=a.campaign_id,
-                employer=a.campaign.employer,
-                worker=a.worker,
-                reward_cents=a.campaign.reward_cents,
-                fee_cents=a.campaign.fee_cents,
-            )
-            for a in approved
-        ],
-        by=by,
-    )
+    paid = [a for a in approved if not a.is_gold]
+    checks = [a for a in approved if a.is_gold]
+    if paid:
+        tasks_move([a.task_id for a in paid], TaskStatus.ASSIGNED, TaskStatus.PAID)
+        escrow_pay_many(
+            payments=[
+                TaskPayment(
+                    assignment_id=a.pk,
+                    campaign_id=a.campaign_id,
+                    employer=a.campaign.employer,
+                    worker=a.worker,
+                    reward_cents=a.campaign.reward_cents,
+                    fee_cents=a.campaign.fee_cents,
+                )
+                for a in paid
+            ],
+            by=by,
+        )
+    if checks:  # a check task stays one; Kaaj pays its reward, and its worker may be let back
+        gold_pay_many(
+            payments=[
+                GoldPayment(
+                    assignment_id=a.pk, worker=a.worker, reward_cents=a.campaign.reward_cents
+                )
+                for a in checks
+            ],
+            by=by,
+        )
+        for a in checks:
+            gold_stop_review(campaign=a.campaign, worker=a.worker)
     return approved
 
 
@@ -178,7 +195,8 @@ def assignment_end(
         raise ValueError(f"{target} does not end an assignment")
     ended = assignment_move(pk, sources, target, by=by, reason=reason)
     if ended is not None:
-        task_release(task_id=ended.task_id)
+        if not ended.is_gold:  # a check task belongs to nobody: nothing to release
+            task_release(task_id=ended.task_id)
         kept_screenshots_discard(assignment_id=pk)
     return ended
 

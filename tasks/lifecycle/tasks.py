@@ -34,6 +34,24 @@ def tasks_create(campaign: Campaign, *, first: int, count: int, inputs: list[dic
     )
 
 
+def gold_tasks_create(campaign: Campaign, *, rows: list[dict]) -> None:
+    """Check tasks (``tasks.gold``), one a row, numbered after the campaign's others."""
+    if not rows:
+        return
+    last = (
+        Task.objects.filter(campaign=campaign, status=TaskStatus.GOLD)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    ) or 0
+    Task.objects.bulk_create(
+        [
+            Task(campaign=campaign, number=last + n, input=row, status=TaskStatus.GOLD)
+            for n, row in enumerate(rows, start=1)
+        ]
+    )
+
+
 def tasks_withdraw_open(campaign: Campaign, *, event: str) -> int:
     """The campaign stopped: its open tasks are withdrawn and their reward and fee go back to
     the employer, under the ledger key ``event``. Needs the campaign locked."""

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -26,13 +27,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError, not_found
-from tasks import limits
+from tasks import gold, limits
 from tasks.lifecycle.assignments import (
     assignment_end,
     assignment_move,
     assignments_approve,
     files_delete,
 )
+from tasks.lifecycle.gold import gold_stop_review
 from tasks.lifecycle.tasks import campaigns_share_lock
 from tasks.models import (
     Assignment,
@@ -176,7 +178,9 @@ def assignment_submit(
                 submitted_at=now,
                 review_due_at=now + timedelta(hours=campaign.time_to_rate_hours),
             )
-            if coded and campaign.auto_approve_code:  # the code matched, or it was refused
+            if locked.is_gold:
+                _gold_decide(locked, campaign, clean, now=now)
+            elif coded and campaign.auto_approve_code:  # the code matched, or it was refused
                 assignments_approve(
                     [locked.pk],
                     (AssignmentStatus.SUBMITTED,),
@@ -189,6 +193,34 @@ def assignment_submit(
         files_delete(name for _key, _image, name in stored)
         raise
     return submission
+
+
+def _gold_decide(locked: Assignment, campaign: Campaign, answers: dict, *, now) -> None:
+    """A check task's answer, decided at once by Kaaj (``tasks.gold``): right, it is approved
+    and Kaaj pays; wrong, it is rejected with the reason (open to dispute, as any rejection)
+    and the worker's stop from the campaign is looked at."""
+    wrong = gold.wrong_answers(locked.task.input, answers)
+    if not wrong:
+        assignments_approve(
+            [locked.pk], (AssignmentStatus.SUBMITTED,), by=None, reason="gold", reviewed_at=now
+        )
+        return
+    labels = {f["key"]: f["label"] for f in campaign.proof_fields}
+    reason = _(
+        "This was a check task: the answer to “%(proofs)s” is not the one expected. If you "
+        "are sure it is right, dispute it."
+    ) % {"proofs": "”, “".join(labels.get(key, key) for key in wrong)}
+    moved = assignment_move(
+        locked.pk,
+        (AssignmentStatus.SUBMITTED,),
+        AssignmentStatus.REJECTED,
+        by=None,
+        reason=reason,
+        review_reason=reason,
+        reviewed_at=now,
+        dispute_until=now + timedelta(days=settings.DISPUTE_WINDOW_DAYS),
+    )
+    gold_stop_review(campaign=campaign, worker=moved.worker)
 
 
 def screenshots_keep(*, assignment: Assignment, stored: list[tuple[str, object, str]]) -> list:

@@ -16,20 +16,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.models import User
 from accounts.permissions import ensure_not_own_case
-from accounts.selectors import is_suspended
+from accounts.selectors import is_suspended, pause_until
 from accounts.services import audit_record
+from accounts.timezones import format_time
 from core.errors import DomainError, not_found
 from core.money import fee_for, format_cents
 from payments.services import InsufficientFunds, escrow_fund
-from tasks import limits, rules
+from tasks import gold, limits, rules
 from tasks.lifecycle.campaigns import campaign_history, campaign_lock, campaign_move
-from tasks.lifecycle.tasks import tasks_create, tasks_withdraw_open
+from tasks.lifecycle.tasks import gold_tasks_create, tasks_create, tasks_withdraw_open
 from tasks.models import (
     LIVE_STATUSES,
     Campaign,
@@ -66,6 +68,11 @@ class CampaignSpec:
     auto_approve_code: bool = False
     task_inputs: tuple[dict, ...] = ()
     qualifications: tuple[int, ...] = ()  # ids of tests a worker must have passed
+    # Check tasks (tasks.gold): rows of task_inputs with _gold_<key> answers, served at
+    # gold_rate percent of claims; the stop's thresholds.
+    gold_rate: int = 0
+    gold_min_accuracy: int = limits.GOLD_MIN_ACCURACY_DEFAULT
+    gold_min_answers: int = limits.GOLD_MIN_ANSWERS_DEFAULT
 
 
 def _check(spec: CampaignSpec, employer: User) -> list[str]:
@@ -91,6 +98,7 @@ def _check(spec: CampaignSpec, employer: User) -> list[str]:
     check(_check_proof_fields, spec.proof_fields)
     check(_check_task_inputs, spec.task_inputs, instructions=spec.instructions)
     check(_check_codes, spec)
+    check(_check_gold, spec.task_inputs, spec.proof_fields, rate=spec.gold_rate)
     check(_check_rows_are_positions, spec)
     check(_check_allowed, spec)
     check(_check_qualifications, spec.qualifications, employer=employer)
@@ -117,11 +125,58 @@ def _check_ends_at(ends_at: datetime | None) -> None:
 
 
 def _check_rows_are_positions(spec: CampaignSpec) -> None:
-    if spec.task_inputs and len(spec.task_inputs) != spec.positions:
+    if spec.task_inputs and len(gold.positions_and_checks(spec.task_inputs)[0]) != spec.positions:
         raise DomainError(
             "invalid",
-            _("Each row of the file is one task: positions must equal the number of rows."),
+            _(
+                "Each row of the file is one task: positions must equal the number of rows "
+                "(check tasks aside)."
+            ),
             field="positions",
+        )
+
+
+def _check_gold(
+    rows: Sequence[dict], proof_fields: list[dict], *, rate: int, adding: bool = False
+) -> None:
+    """Check tasks (``tasks.gold``): each ``_gold_<key>`` column names a text or link proof,
+    each expected answer is usable, at least one row stays a position, and a rate is set
+    exactly when there are check tasks to serve (``adding``: rows added to a live campaign,
+    which may have none)."""
+    columns = set(rows[0]) if rows and isinstance(rows[0], dict) else set()
+    kinds = {f.get("key"): f.get("kind") for f in proof_fields}
+    for column in sorted(columns):
+        key = gold.gold_key(column)
+        if key is not None and kinds.get(key) not in gold.GOLD_KINDS:
+            raise DomainError(
+                "invalid",
+                _("%(column)s names no text or link proof: check tasks compare those.")
+                % {"column": column},
+                field="task_inputs",
+            )
+    positions, checks = gold.positions_and_checks(rows)
+    for row in checks:
+        for value in gold.expected(row).values():
+            problem = gold.value_problem(value)
+            if problem:
+                raise DomainError("invalid", problem, field="task_inputs")
+    if checks and not positions:
+        raise DomainError(
+            "invalid",
+            _("Check tasks are mixed among paid ones: the file needs rows that are not."),
+            field="task_inputs",
+        )
+    if rate and not checks and not adding:
+        raise DomainError(
+            "invalid",
+            _("Check tasks need rows with expected answers (_gold_ columns) in the file."),
+            field="gold_rate",
+        )
+    if checks and not rate:
+        raise DomainError(
+            "invalid",
+            _("The file has check tasks: say how often they are served."),
+            field="gold_rate",
         )
 
 
@@ -357,13 +412,17 @@ def _check_more_positions(campaign: Campaign, count: int, task_inputs: list[dict
     if campaign.asks_for_code:
         _check_code_column(task_inputs or ())
     if task_inputs:
-        if len(task_inputs) != count:
+        if len(gold.positions_and_checks(task_inputs)[0]) != count:
             raise DomainError(
                 "invalid",
-                _("Each row of the file is one task: positions must equal the number of rows."),
+                _(
+                    "Each row of the file is one task: positions must equal the number of "
+                    "rows (check tasks aside)."
+                ),
                 field="count",
             )
         _check_task_inputs(task_inputs, instructions=campaign.instructions)
+        _check_gold(task_inputs, campaign.proof_fields, rate=campaign.gold_rate, adding=True)
 
 
 def _fields(spec: CampaignSpec) -> dict:
@@ -394,6 +453,9 @@ def _fields(spec: CampaignSpec) -> dict:
         "auto_approve_code": spec.auto_approve_code,
         "task_inputs": list(spec.task_inputs),
         "qualifications": sorted(set(spec.qualifications)),
+        "gold_rate": spec.gold_rate,
+        "gold_min_accuracy": spec.gold_min_accuracy,
+        "gold_min_answers": spec.gold_min_answers,
         "fee_cents": fee_for(spec.reward_cents),
     }
 
@@ -425,11 +487,13 @@ def campaign_launch(*, campaign: Campaign, by: User) -> Campaign:
     """Draft → in review: fix the fee, fund positions * (reward + fee) from the employer's
     wallet into the campaign's escrow, and create the tasks — one transaction.
 
-    Raises DomainError ``insufficient_funds`` (nothing changes), ``invalid_status`` or
-    ``account_suspended``.
+    Raises DomainError ``insufficient_funds`` (nothing changes), ``invalid_status``,
+    ``account_suspended`` or ``launch_paused`` (a pause of the ladder before sanctions stands:
+    ``workers.sanctions``; running campaigns are not touched).
     """
     _require_owner(campaign, by)
     _require_not_suspended(by)
+    _require_launch_not_paused(by)
     with transaction.atomic():
         locked = campaign_lock(campaign)
         fee = fee_for(locked.reward_cents)
@@ -459,7 +523,9 @@ def campaign_launch(*, campaign: Campaign, by: User) -> Campaign:
             launched_at=timezone.now(),
             task_inputs=[],
         )
-        tasks_create(locked, first=1, count=locked.positions, inputs=inputs)
+        positions, checks = gold.positions_and_checks(inputs)
+        tasks_create(locked, first=1, count=locked.positions, inputs=positions)
+        gold_tasks_create(locked, rows=checks)
     return locked
 
 
@@ -561,7 +627,9 @@ def campaign_add_positions(
                 status=409,
                 field="count",
             ) from error
-        tasks_create(locked, first=first, count=count, inputs=task_inputs or [])
+        positions, checks = gold.positions_and_checks(task_inputs or [])
+        tasks_create(locked, first=first, count=count, inputs=positions)
+        gold_tasks_create(locked, rows=checks)
         locked.positions += count
         locked.updated_at = timezone.now()
         locked.save(update_fields=["positions", "updated_at"])
@@ -641,6 +709,21 @@ def _require_not_own(campaign: Campaign, by: User) -> None:
         parties=[campaign.employer_id],
         message=_("You cannot moderate your own campaign: another moderator must do it."),
     )
+
+
+def _require_launch_not_paused(by: User) -> None:
+    until = pause_until(by, side="employer")
+    if until is not None:
+        raise DomainError(
+            "launch_paused",
+            _(
+                "You cannot launch new campaigns until %(until)s: you rejected far more work "
+                "than other employers, after a warning. Your running campaigns go on and no "
+                "money is taken. See why, and appeal, at %(url)s"
+            )
+            % {"until": format_time(until), "url": reverse("workers:warnings")},
+            status=403,
+        )
 
 
 def _require_not_suspended(by: User) -> None:

@@ -42,7 +42,7 @@ from tasks.models import (
     Category,
     TaskStatus,
 )
-from tasks.selectors import review_queue
+from tasks.selectors import gold_accuracies, review_queue
 from tasks.services import (
     campaign_add_positions,
     campaign_cancel,
@@ -74,7 +74,7 @@ def _task_counts(*, through_campaign: bool) -> dict:
     counted, prefix = ("tasks", "tasks__") if through_campaign else ("id", "")
     return {
         f"{status}_count": Count(counted, filter=Q(**{f"{prefix}status": status}))
-        for status in (TaskStatus.OPEN, TaskStatus.ASSIGNED, TaskStatus.PAID)
+        for status in (TaskStatus.OPEN, TaskStatus.ASSIGNED, TaskStatus.PAID, TaskStatus.GOLD)
     }
 
 
@@ -274,6 +274,7 @@ def _manage(
             "select_all": request.GET.get("select") == "all",
             "waiting": sum(1 for row in rows if row["assignment"].status == "submitted"),
             "live": campaign.status in LIVE_STATUSES,
+            "gold": gold_accuracies(campaign) if counts["gold_count"] else None,
             "cancellable": CampaignStatus.CANCELLED in CAMPAIGN_TRANSITIONS[campaign.status],
         },
         status=status,
