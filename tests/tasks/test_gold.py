@@ -328,7 +328,7 @@ def test_two_wrong_answers_sent_at_once_write_one_stop(
         try:
             barrier.wait()
             answer(assignment, worker, "wrong")
-        except Exception as error:  # noqa: BLE001  (reported below)
+        except Exception as error:
             errors.append(error)
         finally:
             close_old_connections()
