@@ -9,6 +9,9 @@ back decision leaves no audit row and a committed one always has its row.
 ``Suspension``: at most one active (not lifted) row per user, enforced by a partial unique
 constraint; lifting sets ``lifted_at`` and keeps the row as history. Moderators impose and
 lift them (``moderation.services``); everything else only asks (``accounts.selectors``).
+
+``Sanction``: the steps of the ladder before sanctions (a warning, then pauses of claims or
+launches), issued by ``workers.sanctions`` and read by the claim's standing and the launch.
 """
 
 from __future__ import annotations
@@ -150,6 +153,10 @@ AUDIT_ACTIONS = {
     "wallet.adjust": _("Balance adjustment"),
     "payout.mark_paid": _("Withdrawal paid"),
     "payout.reject": _("Withdrawal rejected"),
+    "sanction.warn": _("Warning for rejections"),
+    "sanction.pause": _("Pause for rejections"),
+    "sanction.lift": _("Warning or pause lifted"),
+    "sanction.uphold": _("Warning or pause upheld"),
 }
 # What an audit row is about, by "app_label.model" (other kinds show the model's name).
 AUDIT_TARGETS = {
@@ -252,3 +259,124 @@ class Suspension(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+# --- Warnings before sanctions (workers.sanctions) -----------------------------------------
+
+
+class SanctionSide(models.TextChoices):
+    WORKER = "worker", _("worker")  # a pause stops claims
+    EMPLOYER = "employer", _("employer")  # a pause stops launches
+
+
+class SanctionStep(models.TextChoices):
+    WARNING = "warning", _("warning")
+    PAUSE = "pause", _("pause")
+
+
+class AppealStatus(models.TextChoices):
+    NONE = "none", _("not appealed")
+    OPEN = "open", _("appealed, waiting for a moderator")
+    UPHELD = "upheld", _("appeal turned down")
+    LIFTED = "lifted", _("appeal granted")
+
+
+class Sanction(models.Model):
+    """One step of the ladder before sanctions: a warning, or a pause of claims (worker) or of
+    launches (employer) until ``ends_at``. Written only by ``workers.sanctions``, which
+    decides them from a rejection rate (Kaaj, never a person, issues them); a moderator or a
+    dispute decided for the worker lifts them early (``lifted_at``). ``number`` counts the
+    user's steps on one side (1, 2, ...): two evaluations racing for the same next step write
+    the same number, and the unique constraint lets one of them through. ``details`` is the
+    evidence as shown to the user: the rate, the window, the threshold and the rejections
+    (assignment id, campaign title, reason, when)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sanctions",
+        verbose_name=_("user"),
+    )
+    side = models.CharField(_("as"), max_length=10, choices=SanctionSide.choices)
+    step = models.CharField(_("step"), max_length=10, choices=SanctionStep.choices)
+    number = models.PositiveIntegerField(_("number"))
+    rejection_rate = models.PositiveSmallIntegerField(_("rejection rate (percent)"))
+    reviewed = models.PositiveIntegerField(_("work reviewed in the window"))
+    rejected = models.PositiveIntegerField(_("work rejected in the window"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    starts_at = models.DateTimeField(_("starts at"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+    appeal = models.TextField(_("appeal"), blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_status = models.CharField(
+        _("appeal"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.NONE
+    )
+    decided_at = models.DateTimeField(_("appeal decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appeal decided by"),
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("warning or pause")
+        verbose_name_plural = _("warnings and pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "side", "number"], name="accounts_sanction_one_step_per_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(step="warning", ends_at__isnull=True)
+                | Q(step="pause", ends_at__isnull=False, ends_at__gt=models.F("starts_at")),
+                name="accounts_sanction_pause_has_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(appeal_status="none", appealed_at__isnull=True)
+                | (~Q(appeal_status="none") & Q(appealed_at__isnull=False)),
+                name="accounts_sanction_appeal_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(rejected__lte=models.F("reviewed")),
+                name="accounts_sanction_rejected_of_reviewed",
+            ),
+        ]
+        indexes = [
+            # The claim's standing reads the worker's pauses on its hot path.
+            models.Index(
+                fields=["user", "side", "ends_at"],
+                condition=Q(step="pause", lifted_at__isnull=True),
+                name="accounts_sanction_pauses",
+            ),
+            models.Index(
+                fields=["appealed_at"],
+                condition=Q(appeal_status="open"),
+                name="accounts_sanction_appeals",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} #{self.number} ({self.user})"
+
+    def in_force(self, now) -> bool:
+        """A pause that stops claims or launches now."""
+        return (
+            self.step == SanctionStep.PAUSE
+            and self.lifted_at is None
+            and self.ends_at is not None
+            and self.ends_at > now
+        )

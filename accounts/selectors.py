@@ -7,8 +7,9 @@ from typing import Any
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from django.utils import timezone
 
-from .models import Suspension
+from .models import Sanction, SanctionSide, SanctionStep, Suspension
 from .permissions import two_step_required
 
 
@@ -20,6 +21,20 @@ def is_suspended(user: Any) -> bool:
     if user_id is None:
         return False
     return Suspension.objects.filter(user_id=user_id, lifted_at__isnull=True).exists()
+
+
+def pause_until(user: Any, *, side: str, now: Any = None) -> Any:
+    """When the pause of ``user``'s claims (side "worker") or launches ("employer") in force
+    now ends (``workers.sanctions``), or None."""
+    now = now or timezone.now()
+    pauses = Sanction.objects.filter(
+        user_id=getattr(user, "pk", user),
+        side=SanctionSide(side),
+        step=SanctionStep.PAUSE,
+        lifted_at__isnull=True,
+        ends_at__gt=now,
+    )
+    return max(pauses.values_list("ends_at", flat=True), default=None)
 
 
 # --- Two-step sign-in (allauth.mfa) -------------------------------------------------------

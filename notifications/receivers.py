@@ -20,6 +20,7 @@ from tasks.signals import (
     dispute_opened,
 )
 from workers.levels import worker_level_changed
+from workers.sanctions import sanction_changed
 
 from . import events
 from .models import NotificationKind as Kind
@@ -124,4 +125,31 @@ def worker_level_rose(sender, *, worker, level, before, **kwargs) -> None:
         params={"level": level},
         url=reverse("workers:levels"),
         dedupe_key=f"level-up:{worker}:{level}",
+    )
+
+
+# --- warnings before sanctions ---------------------------------------------------------------
+
+_SANCTION_KINDS = {"warning": Kind.SANCTION_WARNING, "pause": Kind.SANCTION_PAUSE}
+
+
+@receiver(sanction_changed, dispatch_uid="notifications.sanction_changed")
+def sanction_was_changed(sender, *, sanction, event, **kwargs) -> None:
+    """The user hears of each step of the ladder before sanctions, its lifting and a
+    turned-down appeal (with the moderator's reason), with a link to the rejections."""
+    kind = Kind.SANCTION_LIFTED if event == "lifted" else _SANCTION_KINDS[sanction.step]
+    notify(
+        user=sanction.user,
+        kind=kind,
+        params={
+            "side": sanction.side,
+            "rate": sanction.rejection_rate,
+            "rejected": sanction.rejected,
+            "reviewed": sanction.reviewed,
+            "days": sanction.details.get("days", 0),
+            "appeal": "upheld" if event == "upheld" else "",
+            "reason": sanction.lift_reason if event == "lifted" else sanction.decision_reason,
+        },
+        url=reverse("workers:warnings"),
+        dedupe_key=f"sanction:{sanction.pk}:{event}",
     )

@@ -64,6 +64,24 @@ TEXTS: dict[str, KindText] = {
     Kind.LEVEL_UP: KindText(
         _("You reached level %(level)s: campaigns that ask for it are open to you now."), False
     ),
+    # --- warnings before sanctions (workers.sanctions); params side, rate, rejected,
+    # reviewed, days (a pause's), appeal ("upheld" for a turned-down appeal)
+    Kind.SANCTION_WARNING: KindText(
+        _(
+            "Warning: %(rejected)s of your %(reviewed)s reviewed tasks were rejected "
+            "(%(rate)s%%). If more of your work is rejected, your claims will pause for a "
+            "while. See which, and appeal if it is wrong."
+        ),
+        True,
+    ),
+    Kind.SANCTION_PAUSE: KindText(
+        _(
+            "Your claims are paused for %(days)s days: more of your work was rejected after a "
+            "warning (%(rate)s%% of %(reviewed)s). Work in progress and your money are untouched."
+        ),
+        True,
+    ),
+    Kind.SANCTION_LIFTED: KindText(_("Your warning or pause for rejections was lifted."), True),
 }
 
 # A kind whose text depends on one param: (kind, param, value) → title.
@@ -76,6 +94,23 @@ VARIANTS: dict[tuple[str, str, str], Promise] = {
     ),
     (Kind.DISPUTE_DECIDED, "outcome", "reversed"): _(
         "The employer took back the rejection on “%(campaign_title)s”: the work is paid."
+    ),
+    # --- warnings before sanctions: an employer's ladder, then a turned-down appeal (last: it
+    # wins over the side's text)
+    (Kind.SANCTION_WARNING, "side", "employer"): _(
+        "Warning: you rejected %(rate)s%% of the %(reviewed)s submissions you reviewed, far "
+        "more than other employers. If it goes on, you will not be able to launch new "
+        "campaigns for a while."
+    ),
+    (Kind.SANCTION_PAUSE, "side", "employer"): _(
+        "You cannot launch new campaigns for %(days)s days: you still reject far more work "
+        "than other employers after a warning. Running campaigns go on; no money is taken."
+    ),
+    (Kind.SANCTION_WARNING, "appeal", "upheld"): _(
+        "A moderator turned down your appeal: the warning for rejections stands."
+    ),
+    (Kind.SANCTION_PAUSE, "appeal", "upheld"): _(
+        "A moderator turned down your appeal: the pause for rejections stands."
     ),
 }
 

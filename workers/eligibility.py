@@ -7,7 +7,8 @@ look at: their country, whether a moderator suspended them, their approved and r
 over the success-rate window, the employers who blocked them, the campaigns where they
 reached the per-worker cap (expired and released claims do not count; nor do check tasks),
 the campaigns whose check tasks stopped them (``tasks.gold``), how many claims
-they are working on, the qualifications they hold (passed tests) and their level. It is read in ONE
+they are working on, the qualifications they hold (passed tests), their level and the end of
+a pause of their claims (``workers.sanctions``). It is read in ONE
 query (:data:`STANDING_SQL`) — by the feed before it lists campaigns (:func:`standing_read`),
 and by the claim inside its transaction, after its advisory lock, in the same statement that
 locks the campaign row (``workers.claims``), so one worker's concurrent claims still see each
@@ -38,10 +39,12 @@ from operator import and_
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import SanctionSide, SanctionStep, User
+from accounts.timezones import format_time
 from core.errors import DomainError
 from tasks.models import (
     REVIEWED_STATUSES,
@@ -75,6 +78,8 @@ class Standing:
     level: int = 0  # workers.levels
     # campaign ids whose check tasks stopped the worker (tasks.gold; the scope's only, if scoped)
     stopped: frozenset[int] = frozenset()
+    # the end of the pause of the worker's claims in force now (workers.sanctions), or None
+    paused_until: datetime | None = None
 
     @classmethod
     def from_row(cls, worker_id: int, row) -> Standing:
@@ -90,6 +95,7 @@ class Standing:
             held,
             level,
             stopped,
+            paused_until,
         ) = row
         return cls(
             worker_id,
@@ -103,6 +109,7 @@ class Standing:
             frozenset(held),
             level,
             frozenset(stopped),
+            paused_until,
         )
 
     @property
@@ -136,7 +143,10 @@ SELECT u.country AS country,
        u.level AS level,
        ARRAY(SELECT g.campaign_id FROM tasks_goldstop g
              WHERE g.worker_id = u.id AND g.lifted_at IS NULL
-               AND (%(scope)s::bigint IS NULL OR g.campaign_id = %(scope)s)) AS stopped
+               AND (%(scope)s::bigint IS NULL OR g.campaign_id = %(scope)s)) AS stopped,
+       (SELECT MAX(p.ends_at) FROM accounts_sanction p
+        WHERE p.user_id = u.id AND p.side = %(worker_side)s AND p.step = %(pause)s
+          AND p.lifted_at IS NULL AND p.ends_at > %(now)s) AS paused_until
 FROM accounts_user u, LATERAL (
     SELECT COUNT(*) FILTER (WHERE a.status = %(approved)s AND NOT a.is_gold
                             AND a.reviewed_at >= %(since)s) AS approved,
@@ -146,19 +156,21 @@ FROM accounts_user u, LATERAL (
     FROM tasks_assignment a WHERE a.worker_id = u.id) w
 WHERE u.id = %(worker)s
 """
-STANDING_COLUMNS = 10
+STANDING_COLUMNS = 11
 _STATUSES = {
     "approved": AssignmentStatus.APPROVED.value,
     "reviewed": [status.value for status in REVIEWED_STATUSES],
     "working": [status.value for status in WORKING_STATUSES],
     "gone": [AssignmentStatus.EXPIRED.value, AssignmentStatus.RELEASED.value],
+    "worker_side": SanctionSide.WORKER.value,
+    "pause": SanctionStep.PAUSE.value,
 }
 
 
 def standing_values(*, worker_id: int, scope: int | None, now: datetime) -> dict:
     """The parameters of :data:`STANDING_SQL`."""
     since = now - timedelta(days=settings.SUCCESS_RATE_WINDOW_DAYS)
-    return {**_STATUSES, "worker": worker_id, "scope": scope, "since": since}
+    return {**_STATUSES, "worker": worker_id, "scope": scope, "since": since, "now": now}
 
 
 def standing_read(worker: User, *, scope: int | None = None, now: datetime | None = None):
@@ -192,6 +204,21 @@ def _suspended_refusal(campaign: Campaign | None, standing: Standing, now: datet
         return DomainError(
             "account_suspended",
             _("Your account is suspended: you cannot claim tasks."),
+            status=403,
+        )
+    return None
+
+
+def _paused_refusal(campaign: Campaign | None, standing: Standing, now: datetime):
+    if standing.paused_until is not None and standing.paused_until > now:
+        return DomainError(
+            "claims_paused",
+            _(
+                "Your claims are paused until %(until)s: too much of your work was rejected "
+                "after a warning. Your work in progress and your money are untouched. See why, "
+                "and appeal, at %(url)s"
+            )
+            % {"until": format_time(standing.paused_until), "url": reverse("workers:warnings")},
             status=403,
         )
     return None
@@ -351,6 +378,7 @@ def _worker_rule(name: str, refusal) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     _worker_rule("suspended", _suspended_refusal),
+    _worker_rule("paused", _paused_refusal),
     Rule("active", _active_allows, _active_refusal),
     Rule("own", _own_allows, _own_refusal),
     Rule("country", _country_allows, _country_refusal),

@@ -153,3 +153,16 @@ class AttemptForm(forms.Form):
 
     def answers(self) -> list:
         return [self.cleaned_data[f"a{n}"] for n in range(len(self.questions))]
+
+
+# --- warnings before sanctions ------------------------------------------------------------------
+
+
+class AppealForm(forms.Form):
+    """Why a warning or pause is wrong (the service checks it: ``workers.sanctions``)."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it wrong?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )

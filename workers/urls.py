@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import qualification_views, views
+from . import qualification_views, sanction_views, views
 
 app_name = "workers"
 
@@ -33,4 +33,7 @@ urlpatterns = [
     path("tests/new/", qualification_views.test_new, name="test_new"),
     path("tests/<int:pk>/edit/", qualification_views.test_edit, name="test_edit"),
     path("levels/", qualification_views.levels_page, name="levels"),
+    # Warnings before sanctions: the rules, one's own steps, appeals.
+    path("warnings/", sanction_views.warnings_page, name="warnings"),
+    path("warnings/<int:pk>/appeal/", sanction_views.warning_appeal, name="warning_appeal"),
 ]

@@ -418,6 +418,21 @@ FLAG_EMPLOYER_REJECTION_POINTS = env.int("FLAG_EMPLOYER_REJECTION_POINTS", defau
 # A worker is flagged when this many different employers rejected their work in the window.
 FLAG_WORKER_REJECTING_EMPLOYERS = env.int("FLAG_WORKER_REJECTING_EMPLOYERS", default=3)
 
+# --- Warnings before sanctions (workers/sanctions.py, shown at /warnings/) -------------------
+# A worker whose rejection rate (rejected, closed or still disputed, of the work reviewed in
+# the last SANCTION_WINDOW_DAYS, check tasks aside) reaches SANCTION_REJECTION_PERCENT, over at
+# least SANCTION_MIN_REVIEWED reviews, is warned; if it is still there after a further
+# rejection of work sent after the last step, their claims pause for the next of
+# SANCTION_PAUSE_DAYS (the last repeats). Employers flagged by the console's rejection-rate
+# flag (FLAG_EMPLOYER_*) climb the same ladder, their launches paused. A step is forgotten
+# SANCTION_MEMORY_DAYS after it started (a pause: after it ended); then the ladder starts
+# again with a warning.
+SANCTION_WINDOW_DAYS = env.int("SANCTION_WINDOW_DAYS", default=30)
+SANCTION_MIN_REVIEWED = env.int("SANCTION_MIN_REVIEWED", default=10)
+SANCTION_REJECTION_PERCENT = env.int("SANCTION_REJECTION_PERCENT", default=40)
+SANCTION_PAUSE_DAYS = tuple(env.list("SANCTION_PAUSE_DAYS", cast=int, default=[1, 3, 7]))
+SANCTION_MEMORY_DAYS = env.int("SANCTION_MEMORY_DAYS", default=60)
+
 # --- Notifications ---------------------------------------------------------------------------
 # Links in emails are absolute: the site's public address.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
@@ -502,6 +517,7 @@ CELERY_TASK_ROUTES = {
     "webhooks.send_due": {"queue": "clock"},
     "webhooks.prune": {"queue": "clock"},
     "workers.recompute_levels": {"queue": "clock"},
+    "workers.evaluate_sanctions": {"queue": "clock"},
 }
 # Sweeper jobs scan columns on a schedule (DESIGN.md, "Time"); later issues add them here.
 # Beat is a singleton: run exactly one `celery beat` per deployment, whatever the number of
@@ -544,6 +560,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "workers-recompute-levels": {
         "task": "workers.recompute_levels",
         "schedule": crontab(minute=23),
+    },
+    # Warnings and pauses follow rejections at once; this catches flagged employers (whose
+    # flag moves with the platform's rate) and anything a lost receiver missed.
+    "workers-evaluate-sanctions": {
+        "task": "workers.evaluate_sanctions",
+        "schedule": crontab(minute=41),
     },
 }
 

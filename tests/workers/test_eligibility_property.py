@@ -6,7 +6,7 @@ the worker's history around it — country, suspensions, reviews in and out of t
 success-rate window at the rounding edges (2/3, 1/8, 5/8 ...), blocks, earlier claims of the
 campaign in every status against its cap, open claims elsewhere against MAX_OPEN_CLAIMS, the
 qualifications the campaign requires against those the worker holds, the worker's level
-against the campaign's minimum —
+against the campaign's minimum, a pause of the worker's claims (in force, ended or lifted) —
 then asks the feed, the campaign page's refusal and the claim itself. The people are built
 once; each example runs in a savepoint rolled back at its end. ``derandomize``: the same
 examples on every run and machine.
@@ -27,7 +27,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Suspension
+from accounts.models import Sanction, SanctionSide, SanctionStep, Suspension
 from accounts.selectors import is_suspended
 from core.errors import DomainError
 from tasks.models import (
@@ -71,6 +71,7 @@ REFUSALS = {
     "too_many_claims",
     "qualification_required",
     "level_required",
+    "claims_paused",
 }
 
 
@@ -98,6 +99,7 @@ class Case:
     held: tuple[int, ...] = ()
     level: int = 0  # the worker's
     min_level: int = 0  # the campaign's
+    pause: str = "none"  # of the worker's claims (workers.sanctions): none, active, ended, lifted
 
 
 # Each rule, with the refusal a claim gives when only it is in the way.
@@ -112,6 +114,7 @@ RULES = {
     "suspended": "account_suspended",
     "qualified": "qualification_required",
     "level": "level_required",
+    "paused": "claims_paused",
 }
 QUALIFICATION_SETS = st.sampled_from([(), (0,), (1,), (0, 1)])
 
@@ -167,6 +170,11 @@ def cases(draw, focus: str) -> Case:
         held=draw(QUALIFICATION_SETS),
         level=draw(st.integers(0, 3)),
         min_level=pick("level", st.just(0), st.integers(0, 3)),
+        pause=pick(
+            "paused",
+            st.just("none"),
+            st.sampled_from(["ended", "lifted", "active"]),
+        ),
     )
 
 
@@ -263,6 +271,19 @@ def _build(case: Case, people: People) -> Campaign:
             by=people.moderator,
             lifted_at=now if lifted else None,
             lifted_by=people.moderator if lifted else None,
+        )
+    if case.pause != "none":
+        Sanction.objects.create(
+            user=worker,
+            side=SanctionSide.WORKER,
+            step=SanctionStep.PAUSE,
+            number=1,
+            rejection_rate=60,
+            reviewed=10,
+            rejected=6,
+            starts_at=now - timedelta(days=2),
+            ends_at=now + timedelta(days=1 if case.pause != "ended" else -1),
+            lifted_at=now if case.pause == "lifted" else None,
         )
     return campaign
 
