@@ -274,6 +274,7 @@ def describe(
         ("escrow_fund", True): _("Escrow for %(what)s"),
         ("task_payment", True): _("Paid for an approved task of %(what)s"),
         ("task_payment", False): _("Paid a worker for an approved task of %(what)s"),
+        ("gold_payment", True): _("Paid by Kaaj for a check task of %(what)s answered right"),
         ("escrow_refund", False): _("Unused escrow of %(what)s released"),
         ("bonus", True): _("Bonus received"),
         ("bonus", False): _("Bonus sent, with Kaaj's fee"),

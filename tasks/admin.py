@@ -39,6 +39,7 @@ from .models import (
     CampaignStatus,
     Category,
     Dispute,
+    GoldStop,
     HeldQualification,
     KeptScreenshot,
     Qualification,
@@ -473,6 +474,19 @@ class QualificationAttemptAdmin(ViewOnlyAdmin):
     search_fields = ["=id", "=worker__id", "=qualification__id"]
     list_select_related = ["qualification", "worker"]
     fields = ["qualification", "worker", "answers", "score", "passed", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(GoldStop)
+class GoldStopAdmin(ViewOnlyAdmin):
+    """Workers stopped from a campaign by its check tasks (written and lifted by the work
+    loop, ``tasks.lifecycle.gold``; a dispute decided for the worker lifts one): view-only."""
+
+    list_display = ["id", "campaign", "worker", "right", "answered", "created_at", "lifted_at"]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=id", "=worker__id", "=campaign__id"]
+    list_select_related = ["campaign", "worker"]
+    fields = ["campaign", "worker", "answered", "right", "created_at", "lifted_at", "lift_reason"]
     readonly_fields = fields
 
 

@@ -202,6 +202,7 @@ class CampaignForm(forms.Form):
         min_value=limits.GOLD_RATE_MIN,
         max_value=limits.GOLD_RATE_MAX,
         initial=0,
+        required=False,
         help_text=gettext_lazy(
             "Rows of the task file with an expected answer in a _gold_<proof key> column are "
             "check tasks: mixed among the others, free for you, paid by Kaaj when right."
@@ -212,12 +213,14 @@ class CampaignForm(forms.Form):
         min_value=limits.GOLD_MIN_ACCURACY_MIN,
         max_value=limits.GOLD_MIN_ACCURACY_MAX,
         initial=limits.GOLD_MIN_ACCURACY_DEFAULT,
+        required=False,
     )
     gold_min_answers = forms.IntegerField(
         label=gettext_lazy("…after this many check-task answers"),
         min_value=limits.GOLD_MIN_ANSWERS_MIN,
         max_value=limits.GOLD_MIN_ANSWERS_MAX,
         initial=limits.GOLD_MIN_ANSWERS_DEFAULT,
+        required=False,
     )
     task_file = forms.FileField(
         label=gettext_lazy("Task inputs (CSV file)"),
@@ -319,10 +322,15 @@ class CampaignForm(forms.Form):
             auto_approve_code=data["auto_approve_code"],
             task_inputs=data["task_inputs"],
             qualifications=tuple(q.pk for q in data["qualifications"]),
-            gold_rate=data["gold_rate"],
-            gold_min_accuracy=data["gold_min_accuracy"],
-            gold_min_answers=data["gold_min_answers"],
+            # Left empty: no check tasks, and the thresholds' defaults.
+            gold_rate=_or(data["gold_rate"], 0),
+            gold_min_accuracy=_or(data["gold_min_accuracy"], limits.GOLD_MIN_ACCURACY_DEFAULT),
+            gold_min_answers=_or(data["gold_min_answers"], limits.GOLD_MIN_ANSWERS_DEFAULT),
         )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 # The form's field a service error is about (the services speak the API's field names).

@@ -5,6 +5,7 @@ statuses and money are never form fields, and big lists stay a few queries."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from unittest.mock import patch
 
 import pytest
 from django.apps import apps
@@ -43,6 +44,7 @@ VIEW_ONLY = {
     "tasks.dispute",
     "tasks.qualificationattempt",
     "tasks.heldqualification",
+    "tasks.goldstop",
     "payments.account",
     "payments.movement",
     "payments.transfer",
@@ -171,6 +173,17 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
         ),
     )
     qualification_attempt(qualification=test, worker=worker, answers=[1])
+    # A check task answered wrong stops the worker from its campaign (tasks.gold).
+    checked = active_campaign(
+        employer, moderator, title="Prices", instructions="Type the price of {{item}}.",
+        task_inputs=({"item": "a", "_gold_username": ""}, {"item": "b", "_gold_username": "x"}),
+        positions=1, gold_rate=50, gold_min_answers=1,
+    )  # fmt: skip
+    with patch("workers.claims.gold_due", return_value=True):
+        check = task_claim(campaign=checked, worker=worker)
+    services.assignment_submit(
+        assignment=check, worker=worker, answers={"username": "wrong"}, files={}
+    )
     return {"assignment": kept.pk, "disputed": disputed.pk}
 
 

@@ -23,6 +23,7 @@ from django_countries import countries
 
 from core.errors import DomainError
 from tasks import limits
+from tasks.gold import positions_and_checks
 from tasks.models import Assignment, AssignmentStatus, Campaign, Category, Submission
 from tasks.services import (
     CampaignSpec,
@@ -51,6 +52,9 @@ BASE = {
     "time_to_rate_hours": 48,
     "min_success_rate": 0,
     "min_level": 0,
+    "gold_rate": 0,
+    "gold_min_answers": limits.GOLD_MIN_ANSWERS_DEFAULT,
+    "gold_min_accuracy": limits.GOLD_MIN_ACCURACY_DEFAULT,
     "countries_include": ["BD"],
     "countries_exclude": [],
     "proof_fields": [PROOF],
@@ -62,6 +66,15 @@ MAX_ROWS = settings.CAMPAIGN_CSV_MAX_ROWS
 def rows(count: int = 2, **columns) -> list[dict]:
     """``count`` task inputs with a ``url`` column (and ``columns``: name → value)."""
     return [{"url": f"https://shop.example/{n}", **columns} for n in range(count)]
+
+
+def gold_rows(answer: str = "Tk 40") -> list[dict]:
+    """Two paid tasks and a check task that expects ``answer`` as the price."""
+    return [
+        {"url": "https://shop.example/1", "_gold_price": ""},
+        {"url": "https://shop.example/2", "_gold_price": ""},
+        {"url": "https://shop.example/3", "_gold_price": answer},
+    ]
 
 
 def wide_rows(width: int) -> list[dict]:
@@ -104,7 +117,12 @@ TABLE = [
     ("reward at most", {"reward_cents": limits.REWARD_MAX_CENTS}, True),
     ("reward past", {"reward_cents": limits.REWARD_MAX_CENTS + 1}, False),
     *[
-        (f"{name} {label}", {name: value}, ok)
+        # A rate of check tasks needs some in the file.
+        (
+            f"{name} {label}",
+            {name: value, **(inputs(gold_rows()) if name == "gold_rate" and value > 0 else {})},
+            ok,
+        )
         for name, (low, high) in limits.NUMBERS.items()
         for label, value, ok in (
             ("at least", low, True),
@@ -138,6 +156,11 @@ TABLE = [
     ("column name past", inputs(rows(**{"c" * (COLUMN + 1): "x"})), False),
     ("columns at most", inputs(wide_rows(limits.TASK_INPUT_COLUMNS_MAX)), True),
     ("columns past", inputs(wide_rows(limits.TASK_INPUT_COLUMNS_MAX + 1)), False),
+    ("check tasks", inputs(gold_rows(), gold_rate=10), True),
+    ("check tasks by a pattern", inputs(gold_rows("/tk\\s*\\d+/"), gold_rate=10), True),
+    ("a pattern that is not one", inputs(gold_rows("/tk(/"), gold_rate=10), False),
+    ("check tasks without a rate", inputs(gold_rows()), False),
+    ("a rate without check tasks", {"gold_rate": 10}, False),
 ]
 CASES = [pytest.param(changes, ok, id=name) for name, changes, ok in TABLE]
 
@@ -153,7 +176,7 @@ def body_of(changes: dict) -> dict:
     if "ends_in" in body:
         body["ends_at"] = (timezone.now() + body.pop("ends_in")).isoformat()
     if body.get("task_inputs"):
-        body["positions"] = len(body["task_inputs"])
+        body["positions"] = len(positions_and_checks(body["task_inputs"])[0])
     return body
 
 
@@ -452,7 +475,15 @@ def test_the_service_accepts_every_limit_at_once(employer):
     columns = {f"c{n}": "x" for n in range(limits.TASK_INPUT_COLUMNS_MAX - 1)}
     widest_row = {"url": "v" * VALUE, **columns, "c" * COLUMN: ""}
     del widest_row["c0"]  # the long name instead, as many columns as allowed
-    task_inputs = [widest_row, *[dict.fromkeys(widest_row, "x") for _n in range(MAX_ROWS - 1)]]
+    # One column is a check task's answer (the rate at its most needs one), "" but on the last row.
+    gold_column = f"_gold_{'0'.rjust(KEY, 'k')}"
+    del widest_row["c1"]
+    widest_row[gold_column] = ""
+    task_inputs = [
+        widest_row,
+        *[dict.fromkeys(widest_row, "x") | {gold_column: ""} for _n in range(MAX_ROWS - 2)],
+        dict.fromkeys(widest_row, "x"),
+    ]
     widest = valid_spec(
         title="T" * limits.TITLE_MAX_CHARS,
         instructions=f"Open {{{{ url }}}}: {'i' * (limits.INSTRUCTIONS_MAX_CHARS - 16)}",
@@ -462,7 +493,7 @@ def test_the_service_accepts_every_limit_at_once(employer):
             {**PROOF, "key": str(n).rjust(KEY, "k"), "label": "L" * LABEL}
             for n in range(limits.PROOF_FIELDS_MAX)
         ],
-        **{**at_most, **past(task_inputs)},
+        **{**at_most, **past(task_inputs, positions=MAX_ROWS - 1)},
     )
     assert len(widest.instructions) == limits.INSTRUCTIONS_MAX_CHARS
     assert len(widest_row) == limits.TASK_INPUT_COLUMNS_MAX
