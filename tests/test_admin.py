@@ -57,6 +57,7 @@ VIEW_ONLY = {
     "webhooks.delivery",
     "accounts.moderationaction",
     "accounts.suspension",
+    "accounts.sanction",
     "notifications.notificationpreferences",
 }
 
@@ -173,6 +174,11 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
         ),
     )
     qualification_attempt(qualification=test, worker=worker, answers=[1])
+    # A worker warned for rejections (workers.sanctions), with the audit row of it.
+    from workers.sanctions import sanction_evaluate
+
+    with override_settings(SANCTION_MIN_REVIEWED=1, SANCTION_REJECTION_PERCENT=1):
+        assert sanction_evaluate(user_id=worker.pk, side="worker") is not None
     # A check task answered wrong stops the worker from its campaign (tasks.gold).
     checked = active_campaign(
         employer, moderator, title="Prices", instructions="Type the price of {{item}}.",

@@ -42,6 +42,7 @@ def assignment_data(assignment, *, answers: dict | None = None) -> dict:
             "reviewed_at": _iso(assignment.reviewed_at),
             "review_reason": assignment.review_reason,
             "answers": answers,
+            "check_task": assignment.is_gold,  # tasks.gold: paid by Kaaj, not from escrow
         }
     }
 

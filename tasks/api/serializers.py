@@ -20,6 +20,7 @@ from core.fields import MoneyField
 from core.money import fee_for
 from tasks import limits
 from tasks.models import (
+    WORKING_STATUSES,
     AssignmentStatus,
     Campaign,
     CampaignStatus,
@@ -364,6 +365,20 @@ class AssignmentSerializer(serializers.Serializer):
     dispute_until = serializers.DateTimeField(allow_null=True)
     task = serializers.SerializerMethodField()
     verification_code = serializers.SerializerMethodField()
+    check_task = serializers.SerializerMethodField(
+        help_text=_(
+            "Whether it is a check task (tasks with a `_gold_` answer; paid by Kaaj). Its "
+            "worker learns it once the answer is decided: null while working on it."
+        )
+    )
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_check_task(self, assignment) -> bool | None:
+        request = self.context.get("request")
+        working = assignment.status in WORKING_STATUSES
+        if request is not None and request.user.pk == assignment.worker_id and working:
+            return None  # a check task looks like any other until it is answered
+        return assignment.is_gold
 
     @extend_schema_field(FullTaskSerializer)
     def get_task(self, assignment) -> dict:

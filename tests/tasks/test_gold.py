@@ -386,3 +386,21 @@ def test_the_api_takes_and_gives_the_gold_settings(api_as, employer):
     }
     bad = api_as(employer).post("/api/v1/campaigns/", body | {"gold_rate": 0}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+
+
+def test_the_api_says_check_task_to_its_worker_only_once_it_is_answered(
+    api_as, employer, moderator, worker, always_gold
+):
+    campaign = golden(employer, moderator)
+    claim = api_as(worker).post(f"/api/v1/campaigns/{campaign.pk}/claim/").json()
+    mine = api_as(worker).get("/api/v1/assignments/").json()["results"][0]
+    assert claim["id"] == mine["id"] and mine["check_task"] is None
+    queue = api_as(employer).get(f"/api/v1/campaigns/{campaign.pk}/assignments/?status=claimed")
+    assert queue.json()["results"][0]["check_task"] is True, queue.json()
+    answered = api_as(worker).post(
+        f"/api/v1/assignments/{claim['id']}/submit/", {"answers": {"answer": "?"}}, format="json"
+    )
+    assert answered.status_code in (200, 201), answered.json()
+    mine = api_as(worker).get("/api/v1/assignments/").json()["results"][0]
+    assert mine["check_task"] is True and mine["status"] == "rejected"
+    assert "This was a check task" in mine["review_reason"]

@@ -58,6 +58,7 @@ def test_submit_and_approve_reach_the_employer_with_the_assignment(
         "reviewed_at": None,
         "review_reason": "",
         "answers": {"username": "karim"},
+        "check_task": False,
     }
     approved = payload_of(mine, "assignment.approved")["data"]["assignment"]
     assert approved["status"] == "approved" and approved["answers"] == {"username": "karim"}
