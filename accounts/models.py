@@ -16,6 +16,8 @@ launches), issued by ``workers.sanctions`` and read by the claim's standing and 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
@@ -371,6 +373,16 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} #{self.number} ({self.user})"
+
+    def remembered(self, now) -> bool:
+        """Whether the step still counts towards the next: SANCTION_MEMORY_DAYS after it
+        started (a pause: after it ended)."""
+        memory = timedelta(days=settings.SANCTION_MEMORY_DAYS)
+        return (self.ends_at or self.starts_at) + memory > now
+
+    def stands(self, now) -> bool:
+        """Not lifted and still remembered (or in force): what the user is shown as current."""
+        return self.lifted_at is None and (self.remembered(now) or self.in_force(now))
 
     def in_force(self, now) -> bool:
         """A pause that stops claims or launches now."""

@@ -37,6 +37,13 @@ def pause_until(user: Any, *, side: str, now: Any = None) -> Any:
     return max(pauses.values_list("ends_at", flat=True), default=None)
 
 
+def standing_sanctions(user: Any, *, now: Any = None) -> list[Sanction]:
+    """``user``'s warnings and pauses that stand now (``Sanction.stands``): one query."""
+    now = now or timezone.now()
+    steps = Sanction.objects.filter(user_id=user.pk, lifted_at__isnull=True)
+    return [step for step in steps.order_by("-starts_at", "-id")[:20] if step.stands(now)]
+
+
 # --- Two-step sign-in (allauth.mfa) -------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .forms import LanguageForm, ProfileForm
 from .middleware import remember_language
 from .models import ApiToken
+from .selectors import standing_sanctions
 from .services import token_revoke, user_set_language, user_update_profile
 
 
@@ -39,6 +40,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "form": form,
         "api_tokens": ApiToken.objects.filter(user=user).order_by("-created", "-id"),
         "token_ttl_days": settings.API_TOKEN_TTL_DAYS,
+        "sanctions": standing_sanctions(user),  # warnings and pauses for rejections
     }
     return render(request, "accounts/profile.html", context)
 

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ModerationAction, Suspension
+from accounts.models import ModerationAction, Sanction, Suspension
 from core.admin import ViewOnlyAdmin, user_column
 
 
@@ -62,3 +62,38 @@ class SuspensionAdmin(ViewOnlyAdmin):
     user_email = user_column("user", _("user"))
     by_email = user_column("by", _("suspended by"))
     lifted_by_email = user_column("lifted_by", _("lifted by"))
+
+
+@admin.register(Sanction)
+class SanctionAdmin(ViewOnlyAdmin):
+    """Warnings and pauses for rejections: issued by Kaaj (``workers.sanctions``), lifted or
+    upheld by moderators through the appeals page; view-only here."""
+
+    list_display = ["id", "user_email", "side", "step", "number", "starts_at", "ends_at"]
+    list_filter = ["side", "step", "appeal_status", ("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=id", "user__email"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["user"]
+    fields = [
+        "user",
+        "side",
+        "step",
+        "number",
+        "rejection_rate",
+        "reviewed",
+        "rejected",
+        "details",
+        "starts_at",
+        "ends_at",
+        "lifted_at",
+        "lifted_by",
+        "lift_reason",
+        "appeal",
+        "appealed_at",
+        "appeal_status",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    ]
+    readonly_fields = fields
+    user_email = user_column("user", _("user"))

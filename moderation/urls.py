@@ -1,7 +1,15 @@
 """The moderators' pages, under /moderation/. Each feature module keeps its own urlpatterns;
 they are joined here."""
 
-from moderation.views import adjustments, campaigns, console, disputes, payouts, users
+from moderation.views import (
+    adjustments,
+    campaigns,
+    console,
+    disputes,
+    payouts,
+    sanctions,
+    users,
+)
 
 app_name = "moderation"
 
@@ -12,4 +20,5 @@ urlpatterns = [
     *payouts.urlpatterns,
     *adjustments.urlpatterns,
     *users.urlpatterns,
+    *sanctions.urlpatterns,
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_qualifications
+from . import api, api_qualifications, api_sanctions
 
 urlpatterns = [
     path("blocks/", api.BlockListView.as_view(), name="blocks"),
@@ -28,5 +28,12 @@ urlpatterns = [
         "qualifications/<int:pk>/attempts/",
         api_qualifications.AttemptView.as_view(),
         name="qualification-attempts",
+    ),
+    # Warnings before sanctions.
+    path("sanctions/", api_sanctions.SanctionListView.as_view(), name="sanctions"),
+    path(
+        "sanctions/<int:pk>/appeal/",
+        api_sanctions.SanctionAppealView.as_view(),
+        name="sanction-appeal",
     ),
 ]

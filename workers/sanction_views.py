@@ -16,14 +16,14 @@ from accounts.models import AppealStatus
 from core.errors import DomainError, form_error
 
 from .forms import AppealForm
-from .sanctions import remembered, sanction_appeal, sanction_of, sanctions_of
+from .sanctions import sanction_appeal, sanction_of, sanctions_of
 
 
 def _render(request: HttpRequest, bound: AppealForm | None = None, pk: int | None = None):
     now = timezone.now()
     steps = sanctions_of(request.user, now=now) if request.user.is_authenticated else []
     for step in steps:
-        step.active = step.in_force(now) or (step.lifted_at is None and remembered(step, now))
+        step.active = step.stands(now)
         step.may_appeal = step.lifted_at is None and step.appeal_status == AppealStatus.NONE
         step.form = (
             bound

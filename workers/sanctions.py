@@ -156,12 +156,6 @@ _EVIDENCE = {SanctionSide.WORKER: worker_evidence, SanctionSide.EMPLOYER: employ
 # --- the ladder ------------------------------------------------------------------------------
 
 
-def remembered(step: Sanction, now: datetime) -> bool:
-    """Whether ``step`` still counts towards the next (SANCTION_MEMORY_DAYS after it started;
-    a pause: after it ended)."""
-    return (step.ends_at or step.starts_at) + timedelta(days=settings.SANCTION_MEMORY_DAYS) > now
-
-
 def next_step(steps: list[Sanction], evidence: Evidence, now: datetime) -> tuple[str, int] | None:
     """The step the ladder takes now, as ``(step, pause days)`` (0 for a warning), or None.
     ``steps``: every step of this user's side, in number order."""
@@ -169,7 +163,7 @@ def next_step(steps: list[Sanction], evidence: Evidence, now: datetime) -> tuple
         return None
     if steps and not evidence.new:  # nothing new since the last step
         return None
-    counted = [s for s in steps if s.lifted_at is None and remembered(s, now)]
+    counted = [s for s in steps if s.lifted_at is None and s.remembered(now)]
     if not counted:
         return SanctionStep.WARNING, 0
     pauses = sum(1 for s in counted if s.step == SanctionStep.PAUSE)
@@ -387,7 +381,7 @@ def sanctions_of(user: User, *, now: datetime | None = None) -> list[Sanction]:
     """The user's steps that still count or stand (not forgotten), newest first."""
     now = now or timezone.now()
     steps = Sanction.objects.filter(user_id=user.pk).order_by("-starts_at", "-id")
-    return [s for s in steps[:50] if remembered(s, now) or s.in_force(now)]
+    return [s for s in steps[:50] if s.remembered(now) or s.in_force(now)]
 
 
 def open_appeals() -> QuerySet[Sanction]:

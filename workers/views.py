@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import client_ip
+from accounts.selectors import standing_sanctions
 from accounts.timezones import format_time
 from core.db import replica_reads
 from core.errors import DomainError
@@ -286,6 +287,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             # Pages without a COUNT of the whole history: "Next" shows when there is more.
             "page": page,
             "success_rate": selectors.success_rate(request.user),
+            "sanctions": standing_sanctions(request.user),  # warnings, pauses: /warnings/
         },
     )
 

@@ -3,7 +3,7 @@ urlpatterns; they are joined here."""
 
 from django.urls import include, path
 
-from moderation.api import audit, campaigns, disputes, payouts, users
+from moderation.api import audit, campaigns, disputes, payouts, sanctions, users
 
 urlpatterns = [
     path(
@@ -15,6 +15,7 @@ urlpatterns = [
                 *payouts.urlpatterns,
                 *users.urlpatterns,
                 *audit.urlpatterns,
+                *sanctions.urlpatterns,
             ]
         ),
     ),

@@ -93,6 +93,7 @@ def world():
         user=worker, kind="bkash", destination="01712345678", label="My bKash"
     )
     payout_request(user=worker, method=method, amount_cents=1_000)
+    _warned(worker)
     return {
         "employer": employer,
         "worker": worker,
@@ -107,6 +108,18 @@ def world():
         "payout": Payout.objects.get(user=worker),
         "method": PayoutMethod.objects.get(user=worker),
     }
+
+
+def _warned(worker) -> None:
+    """The worker warned for the rejection under dispute, and appealing it: /warnings/ and
+    the moderators' appeals show a step with its rejections and forms."""
+    from django.test import override_settings
+
+    from workers.sanctions import sanction_appeal, sanction_evaluate
+
+    with override_settings(SANCTION_MIN_REVIEWED=1, SANCTION_REJECTION_PERCENT=1):
+        warning = sanction_evaluate(user_id=worker.pk, side="worker")
+    sanction_appeal(sanction=warning, by=worker, reason="I signed up with the right name")
 
 
 # Which row each page with an id in its path shows (its pk), per URL name.

@@ -59,3 +59,13 @@ def test_anonymous_appeals_go_to_the_login_page(client, worker, employer):
     response = client.post(f"/warnings/{warning.pk}/appeal/", {"reason": "x"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get(f"/warnings/{warning.pk}/appeal/").status_code in (302, 405)
+
+
+def test_my_work_and_the_profile_link_a_standing_step_only(client, worker, employer):
+    client.force_login(worker)
+    assert "/warnings/" not in client.get("/work/mine/").content.decode()
+    past(worker, employer, rejected=4)
+    evaluate(worker)
+    for page in ("/work/mine/", "/me/profile/"):
+        text = client.get(page).content.decode()
+        assert "You have a warning for rejections." in text and 'href="/warnings/"' in text, page
