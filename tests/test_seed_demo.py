@@ -36,3 +36,16 @@ def test_demo_accounts_can_log_in(client):
     )
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_seed_demo_warns_one_worker_for_real_rejections_once(settings, capsys):
+    from accounts.models import Sanction
+
+    settings.PAYMENTS_PROVIDER = "sandbox"
+    call_command("seed_demo", employers=1, workers=2, campaigns=0, password="demo-pass-1")
+    [warning] = Sanction.objects.all()
+    assert warning.user.email == "worker2@demo.kaaj.test" and warning.step == "warning"
+    assert warning.rejected >= 7 and len(warning.details["rejections"]) == warning.rejected
+    call_command("seed_demo", employers=1, workers=2, campaigns=0, password="demo-pass-1")
+    assert Sanction.objects.count() == 1
+    assert "Demo warned worker ready (0 new)." in capsys.readouterr().out

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import User
+from accounts.models import Sanction, User
 from accounts.services import moderator_grant, totp_activate, user_ensure_verified
 from core.errors import DomainError
 from core.money import fee_for, format_cents
@@ -50,6 +50,7 @@ from tasks.services.qualifications import (
 )
 from workers.claims import task_claim
 from workers.levels import levels_recompute
+from workers.sanctions import sanction_evaluate
 
 DEMO_DOMAIN = "demo.kaaj.test"
 # The demo's qualification tests: Kaaj's own (a moderator's) and demo employer 1's.
@@ -253,6 +254,8 @@ class Command(BaseCommand):
         if levels and employers and settings.PAYMENTS_PROVIDER == SANDBOX:
             self._seed_levels(workers)
         levels_recompute()  # the demo workers' levels, from the work just done
+        if employers and workers >= 2 and settings.PAYMENTS_PROVIDER == SANDBOX:
+            self._seed_warning()
 
     def _seed_tests(self, moderator: User, workers: int) -> None:
         """Kaaj's qualification test and demo employer 1's, an active campaign of theirs that
@@ -336,6 +339,54 @@ class Command(BaseCommand):
                 "Demo worker levels ready: "
                 + ", ".join(f"{w.email} level {s['level']}" for w, s in wanted)
             )
+        )
+
+    # --- warnings before sanctions (workers.sanctions) ----------------------------------------
+
+    def _seed_warning(self) -> None:
+        """Demo worker 2 is warned for rejections: ten tasks of a campaign of demo employer
+        2's (or 1's), seven rejected with a reason, through the services (the rejections'
+        receiver takes the step after commit; evaluated again here in case it ran earlier).
+        Once: a worker already on the ladder is left alone."""
+        worker = User.objects.get(email__iexact=demo_email("worker", 2))
+        if Sanction.objects.filter(user=worker).exists():
+            self.stdout.write("Demo warned worker ready (0 new).")
+            return
+        employers = User.objects.filter(
+            email__in=[demo_email("employer", 2), demo_email("employer", 1)]
+        )
+        employer = employers.order_by("-email").first()
+        moderator = User.objects.get(email__iexact=MODERATOR_EMAIL)
+        count, rejected = 10, 7
+        category = Category.objects.get(slug="survey")
+        spec = replace(
+            self._spec("[Demo] Careful:", category, CampaignStatus.ACTIVE),
+            proof_fields=[{"key": "answer", "label": "Your answer", "kind": "text"}],
+            positions=count,
+            max_tasks_per_worker=count,
+        )
+        reward = spec.reward_cents
+        self._top_up(
+            employer, balances_of(employer).available_cents + count * (reward + fee_for(reward))
+        )
+        campaign = campaign_create(employer=employer, spec=spec)
+        campaign = campaign_launch(campaign=campaign, by=employer)
+        campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
+        for n in range(count):
+            assignment = task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+            self._submit(assignment)
+            if n < rejected:
+                submission_reject(
+                    assignment=assignment, by=employer, reason="The answer does not match the page."
+                )
+            else:
+                submission_approve(assignment=assignment, by=employer)
+        sanction_evaluate(user_id=worker.pk, side="worker")
+        step = Sanction.objects.filter(user=worker).first()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo warned worker ready: {worker.email} ({step.step})")
+            if step
+            else f"Demo worker {worker.email} is under the warning line: not warned."
         )
 
     def _ensure(self, email: str, password: str, name: str, country: str, language: str) -> int:
