@@ -18,6 +18,7 @@ from tasks.signals import (
     dispute_answered,
     dispute_decided,
     dispute_opened,
+    gold_stop_changed,
 )
 from workers.levels import worker_level_changed
 from workers.sanctions import sanction_changed
@@ -125,6 +126,24 @@ def worker_level_rose(sender, *, worker, level, before, **kwargs) -> None:
         params={"level": level},
         url=reverse("workers:levels"),
         dedupe_key=f"level-up:{worker}:{level}",
+    )
+
+
+@receiver(gold_stop_changed, dispatch_uid="notifications.gold_stop_changed")
+def gold_stop_was_changed(sender, *, stop, stopped, **kwargs) -> None:
+    """A worker hears why a campaign stopped taking their work, with their numbers, and
+    when it takes it again."""
+    notify(
+        user=stop.worker,
+        kind=Kind.GOLD_STOPPED if stopped else Kind.GOLD_STOP_LIFTED,
+        params={
+            "campaign_title": stop.campaign.title,
+            "right": stop.right,
+            "answered": stop.answered,
+            "min_accuracy": stop.campaign.gold_min_accuracy,
+        },
+        url=reverse("workers:campaign", args=[stop.campaign_id]),
+        dedupe_key=f"gold-stop:{stop.pk}:{'on' if stopped else 'off'}",
     )
 
 

@@ -64,6 +64,21 @@ TEXTS: dict[str, KindText] = {
     Kind.LEVEL_UP: KindText(
         _("You reached level %(level)s: campaigns that ask for it are open to you now."), False
     ),
+    Kind.GOLD_STOPPED: KindText(
+        _(
+            "“%(campaign_title)s” takes no more of your work: %(right)s of your %(answered)s "
+            "answers to its check tasks were right, and it asks for %(min_accuracy)s%%. You "
+            "can dispute each wrong one from My work."
+        ),
+        True,
+    ),
+    Kind.GOLD_STOP_LIFTED: KindText(
+        _(
+            "“%(campaign_title)s” takes your work again: your check-task answers are right "
+            "often enough."
+        ),
+        True,
+    ),
     # --- warnings before sanctions (workers.sanctions); params side, rate, rejected,
     # reviewed, days (a pause's), appeal ("upheld" for a turned-down appeal)
     Kind.SANCTION_WARNING: KindText(

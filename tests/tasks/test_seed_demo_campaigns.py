@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from accounts.models import User
+from notifications.models import Notification
 from payments.models import Deposit, Transfer
 from payments.selectors import balances_of, ledger_violations
 from tasks.models import (
@@ -22,6 +23,7 @@ from tasks.models import (
     Screenshot,
     Submission,
 )
+from tasks.selectors import gold_accuracies
 
 from ..module_db import module_transaction
 
@@ -65,8 +67,8 @@ class TestOneSeed:
 
     def test_seed_demo_creates_campaigns_in_every_status_with_clean_books(self, seeded):
         demo = Campaign.objects.filter(
-            employer__email__endswith="@demo.kaaj.test", qualifications=[]
-        )
+            employer__email__endswith="@demo.kaaj.test", qualifications=[], gold_rate=0
+        ).exclude(title__startswith="[Demo] ")  # the tested, checked and warned ones
         assert demo.count() == 12
         assert set(demo.values_list("status", flat=True)) == set(CampaignStatus.values)
         assert demo.values("category").distinct().count() == 12
@@ -110,6 +112,24 @@ class TestOneSeed:
         assert (failed.qualification, failed.passed) == (signs, False)
         assert "Demo qualification tests ready" in seeded
 
+    def test_seed_demo_has_check_tasks_and_workers_of_every_accuracy(self, seeded):
+        campaign = Campaign.objects.get(gold_rate=10)
+        assert campaign.status == CampaignStatus.ACTIVE
+        assert campaign.tasks.filter(status="gold").count() == 6
+        rows = {
+            row.worker.email: (row.accuracy.right, row.accuracy.answered, row.stopped)
+            for row in gold_accuracies(campaign)
+        }
+        assert rows == {
+            "worker1@demo.kaaj.test": (3, 3, False),
+            "worker3@demo.kaaj.test": (3, 4, False),
+            "worker4@demo.kaaj.test": (1, 3, True),
+        }
+        stopped = User.objects.get(email="worker4@demo.kaaj.test")
+        assert Notification.objects.filter(user=stopped, kind="gold_stopped").exists()
+        assert "Demo check tasks ready" in seeded and "(stopped)" in seeded
+        assert ledger_violations() == []
+
     def test_seed_demo_second_run_creates_nothing(self, seeded, capsys):
         before = snapshot()
 
@@ -119,6 +139,7 @@ class TestOneSeed:
         printed = capsys.readouterr().out
         assert "Demo campaigns ready (0 new)" in printed
         assert "Demo qualification tests ready (0 new)" in printed
+        assert "Demo check tasks ready (0 new)" in printed
         assert ledger_violations() == []
 
 
@@ -136,7 +157,8 @@ def test_seed_demo_with_more_campaigns_adds_only_the_missing_ones():
 
     seed(campaigns=4)
 
-    assert Campaign.objects.filter(qualifications=[]).count() == 8
+    planned = Campaign.objects.exclude(title__startswith="[Demo] ")  # the tested, checked, warned
+    assert planned.count() == 8
     assert Campaign.objects.exclude(qualifications=[]).count() == 1  # the tested one, once
     assert first < set(Campaign.objects.values_list("pk", flat=True))
     assert ledger_violations() == []

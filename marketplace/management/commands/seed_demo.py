@@ -27,7 +27,9 @@ from payments.checkout import SANDBOX
 from payments.models import DepositStatus
 from payments.selectors import balances_of
 from payments.services.deposits import deposit_start, sandbox_checkout_confirm
+from tasks.gold import gold_due
 from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind, Qualification
+from tasks.selectors import gold_accuracies
 from tasks.services import (
     CampaignSpec,
     assignment_submit,
@@ -81,6 +83,33 @@ SIGNS_TEST = QualificationSpec(
 
 def _right(test: Qualification) -> list:
     return [question["answer"] for question in test.questions]
+
+
+# The demo's check tasks (tasks.gold): the expected prices (one a pattern, with an answer it
+# takes) and how demo workers 1, 3 and 4 answer theirs — all right; one wrong, the last
+# (3 of 4: 75 %, over the campaign's 70 %); two wrong of three (33 %: stopped).
+GOLD_ROWS = ("Tk 120", "Tk 85", "/tk\\s*2[0-9]0/", "Tk 45", "Tk 300", "Tk 60")
+GOLD_EXAMPLES = {"/tk\\s*2[0-9]0/": "Tk 250"}
+GOLD_PLAN = ("RRR", "RRRW", "WRW")
+GOLD_WORKERS = (1, 3, 4)  # demo worker 2 is the warned one (_seed_warning): kept apart
+GOLD_POSITIONS = 40
+GOLD_CLAIMS = 12  # each demo worker meets their check tasks within this many claims
+
+
+def _gold_secret(worker_ids: list[int]) -> str:
+    """The first demo secret under which each worker's check tasks come within GOLD_CLAIMS
+    claims (tasks.gold.gold_due, at 10 %): found in a few thousand tries at most."""
+    for n in range(1_000_000):
+        secret = f"kaaj-demo-gold-{n}"
+        if all(
+            sum(
+                gold_due(secret=secret, worker_id=pk, claims=c, rate=10) for c in range(GOLD_CLAIMS)
+            )
+            >= len(plan)
+            for pk, plan in zip(worker_ids, GOLD_PLAN, strict=True)
+        ):
+            return secret
+    raise CommandError("no demo secret serves the demo's check tasks early enough")
 
 
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)
@@ -248,6 +277,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  moderator: {moderator_login_line()}")
         plans = self._campaign_plans(employers, campaigns)
         self._fund_employers(employers, employer_balance_cents, plans)
+        if employers and workers >= max(GOLD_WORKERS) and settings.PAYMENTS_PROVIDER == SANDBOX:
+            self._seed_gold(moderator)  # before the other work takes the workers' open claims
         self._seed_campaigns(plans, workers)
         if employers and workers and campaigns:
             self._seed_tests(moderator, workers)
@@ -290,6 +321,80 @@ class Command(BaseCommand):
                 f" {campaign.title!r}); {first.email} passed both."
             )
         )
+
+    def _seed_gold(self, moderator: User) -> None:
+        """Demo employer 1's campaign with check tasks (GOLD_ROWS, at 10 % of claims), and
+        demo workers 1, 3 and 4 working on it (GOLD_PLAN): a careful one, one who missed a
+        check, and one stopped from it — so the employer's page shows every case (once).
+
+        Its secret (which draws the check tasks) is the first of a fixed list under which
+        each demo worker meets their check tasks within their first GOLD_CLAIMS claims, so
+        the demo needs a few dozen paid tasks rather than hundreds; from then on the
+        campaign serves check tasks at its rate like any other."""
+        employer = User.objects.get(email__iexact=demo_email("employer", 1))
+        title = "[Demo] Prices: Check a shop's price"
+        if Campaign.objects.filter(employer=employer, title=title).exists():
+            self.stdout.write("Demo check tasks ready (0 new).")
+            return
+        crew = [User.objects.get(email__iexact=demo_email("worker", n)) for n in GOLD_WORKERS]
+        rows = [
+            {"item": f"https://example.com/demo/shop/item-{n}", "_gold_price": ""}
+            for n in range(1, GOLD_POSITIONS + 1)
+        ] + [
+            {"item": f"https://example.com/demo/shop/known-{n}", "_gold_price": answer}
+            for n, answer in enumerate(GOLD_ROWS, start=1)
+        ]
+        spec = CampaignSpec(
+            title=title,
+            category=Category.objects.get(slug="visit-website"),
+            instructions="Open {{item}} and type the price the page shows, with its currency.",
+            proof_fields=[{"key": "price", "label": "The price shown", "kind": "text"}],
+            reward_cents=10,
+            positions=GOLD_POSITIONS,
+            max_tasks_per_worker=GOLD_CLAIMS,
+            task_inputs=tuple(rows),
+            gold_rate=10,
+            gold_min_answers=3,
+            gold_min_accuracy=70,
+        )
+        self._top_up(
+            employer, balances_of(employer).available_cents + GOLD_POSITIONS * (10 + fee_for(10))
+        )
+        with transaction.atomic():
+            campaign = campaign_create(employer=employer, spec=spec)
+            campaign = campaign_launch(campaign=campaign, by=employer)
+            campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
+            secret = _gold_secret([worker.pk for worker in crew])
+            Campaign.objects.filter(pk=campaign.pk).update(verification_secret=secret)
+            campaign.verification_secret = secret
+            for worker, plan in zip(crew, GOLD_PLAN, strict=True):
+                self._gold_work(campaign, worker, plan)
+        lines = [
+            f"{row.worker.email} {row.accuracy.right}/{row.accuracy.answered}"
+            + (" (stopped)" if row.stopped else "")
+            for row in gold_accuracies(campaign)
+        ]
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo check tasks ready: {title!r}: " + ", ".join(lines))
+        )
+
+    def _gold_work(self, campaign: Campaign, worker: User, plan: str) -> None:
+        """The worker claims until they have answered ``plan``'s check tasks (R right, W
+        wrong, in order), doing each paid task between, which the employer approves."""
+        answered = 0
+        while answered < len(plan):
+            assignment = task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+            if not assignment.is_gold:
+                self._submit(assignment)
+                submission_approve(assignment=assignment, by=campaign.employer)
+                continue
+            expected = assignment.task.input["_gold_price"]
+            right = GOLD_EXAMPLES.get(expected, expected)
+            typed = right if plan[answered] == "R" else "Tk 999"
+            assignment_submit(
+                assignment=assignment, worker=worker, answers={"price": typed}, files={}
+            )
+            answered += 1
 
     def _seed_levels(self, workers: int) -> None:
         """Demo workers 3, 4 and 5 get the record of levels 1, 2 and 3: as many tasks of a
