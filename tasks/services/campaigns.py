@@ -670,9 +670,11 @@ def campaigns_expire_due(*, now: datetime | None = None, batch: int = 100) -> in
 
 
 def campaigns_complete_due(*, batch: int = 100) -> int:
-    """The clock: live campaigns whose every task is paid are completed."""
+    """The clock: live campaigns whose every task is paid are completed (check tasks are
+    never paid for: they do not keep a campaign open)."""
     running = (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
-    unpaid = Task.objects.filter(campaign=OuterRef("pk")).exclude(status=TaskStatus.PAID)
+    done_with = (TaskStatus.PAID, TaskStatus.GOLD)
+    unpaid = Task.objects.filter(campaign=OuterRef("pk")).exclude(status__in=done_with)
     ids = list(
         Campaign.objects.filter(status__in=running)
         .filter(~Exists(unpaid))
@@ -685,7 +687,7 @@ def campaigns_complete_due(*, batch: int = 100) -> int:
             if (
                 locked is None
                 or locked.status not in running
-                or Task.objects.filter(campaign=locked).exclude(status=TaskStatus.PAID).exists()
+                or Task.objects.filter(campaign=locked).exclude(status__in=done_with).exists()
             ):
                 continue
             campaign_move(locked, CampaignStatus.COMPLETED, by=None)

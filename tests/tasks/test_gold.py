@@ -21,6 +21,8 @@ from tasks.services import (
     assignment_submit,
     campaign_add_positions,
     campaign_create,
+    campaigns_complete_due,
+    submission_approve,
 )
 from tasks.services.disputes import dispute_open, dispute_resolve
 from tests.factories import UserFactory
@@ -404,3 +406,19 @@ def test_the_api_says_check_task_to_its_worker_only_once_it_is_answered(
     mine = api_as(worker).get("/api/v1/assignments/").json()["results"][0]
     assert mine["check_task"] is True and mine["status"] == "rejected"
     assert "This was a check task" in mine["review_reason"]
+
+
+def test_a_campaign_whose_positions_are_all_paid_completes_with_its_check_tasks(
+    employer, moderator, worker, monkeypatch
+):
+    campaign = golden(employer, moderator, max_tasks_per_worker=4)
+    monkeypatch.setattr("workers.claims.gold_due", lambda **kwargs: False)
+    for _n in range(4):
+        assignment = task_claim(campaign=campaign, worker=worker)
+        answer(assignment, worker, "Tk 10")
+        submission_approve(assignment=assignment, by=employer)
+    assert campaigns_complete_due() == 1
+    campaign.refresh_from_db()
+    assert campaign.status == "completed" and escrow_of(campaign) == 0
+    assert campaign.tasks.filter(status=TaskStatus.GOLD).count() == 3
+    assert ledger_violations() == []
