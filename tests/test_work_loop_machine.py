@@ -3,7 +3,8 @@
 Random sequences of what employers, workers, moderators and the clock do — fund a wallet,
 create, launch, moderate, pause, resume and cancel campaigns, add positions; take Kaaj's
 qualification test (some campaigns require it, some a worker level), claim, give back and
-submit (a verification code, too: wrong, right, or approving the work at once); approve,
+submit (a verification code, too: wrong, right, or approving the work at once; a check task,
+answered right or wrong, and the stop from its campaign that too many wrong ones bring); approve,
 reject, ask for a revision; dispute, reverse, resolve; expire claims, auto-approve, close
 dispute windows, expire and complete campaigns as time moves on; withdraw, and pay or refuse
 a withdrawal by hand — run against the real services on PostgreSQL with real rows. A plain
@@ -37,6 +38,7 @@ so that both the deep paths and the refusals come up in a few short runs.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,6 +77,7 @@ from payments.services import (
     payout_request,
     webhook_receive,
 )
+from tasks.gold import gold_due
 from tasks.models import (
     Assignment,
     AssignmentStatus,
@@ -82,7 +85,9 @@ from tasks.models import (
     CampaignStatus,
     Category,
     Dispute,
+    GoldStop,
     HeldQualification,
+    Task,
     TaskStatus,
 )
 from tasks.services import (
@@ -144,6 +149,13 @@ TEST_QUESTIONS = [
     {"text": "Type the word: proof", "kind": "text", "answer": "proof"},
 ]  # fmt: skip
 TEST_RIGHT, TEST_WRONG = [1, "Proof"], [0, "photo"]
+# A campaign with check tasks (tasks.gold): two rows expecting an answer, one plainly and one
+# by a pattern, served at half the claims; right less than 60 % of the time, from the first
+# answer, stops the worker from it. The right answer, and the usual one (wrong for a check task).
+GOLD_ROWS = ({"_gold_answer": "Mango"}, {"_gold_answer": "/man+go/"})
+GOLD_RATE, GOLD_MIN_ANSWERS, GOLD_MIN_ACCURACY = 50, 1, 60
+GOLD_RIGHT, USUAL_ANSWER = "mango", "Fresh mangoes every day"
+GOLD_ANSWERED = (A.APPROVED, A.REJECTED, A.DISPUTED, A.CLOSED)
 # Campaigns of the visit-website category (minimum reward 4 cents), with a fee that rounds
 # up (10 %: 1, 1, 4, 10 cents), claims of 5 or 60 minutes, reviews due in 1 or 24 hours, an
 # end in 2 or 30 hours or (mostly) none.
@@ -158,6 +170,7 @@ CAMPAIGN_CHOICES = {
     "tested": (False, False, True),  # requires Kaaj's qualification test
     "level": (0, 0, 0, 0, 1),  # a minimum worker level (the loop's workers are all New)
     "code": (None, None, None, "checked", "approves"),  # a verification code proof
+    "gold": (False, False, True),  # check tasks (then no code)
 }
 CAMPAIGNS = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CAMPAIGN_CHOICES.items()})
 STAGES = st.sampled_from(["active", "active", "launched", "draft"])  # how far ``create`` goes
@@ -231,6 +244,12 @@ REACHED = (
     "reject payout: ok",
     "claim: refused no_task_left",
     "approve: refused invalid_status",
+    "claim: a check task",
+    "submit: a check task right, paid by Kaaj",
+    "submit: a check task wrong",
+    "gold: stopped",
+    "gold: let back",
+    "claim: refused gold_stopped",
 )
 
 
@@ -248,6 +267,10 @@ class CampaignModel:
     tested: bool = False  # requires Kaaj's qualification test
     level: int = 0  # the minimum worker level
     code: str | None = None  # a verification code proof: "checked", or "approves" at once
+    gold: bool = False  # has check tasks
+    secret: str = ""  # draws the check tasks (tasks.gold.gold_due)
+    gold_tasks: list[int] = field(default_factory=list)  # their task ids, by number
+    stopped: set[int] = field(default_factory=set)  # workers its check tasks stopped
     status: str = S.DRAFT
     launched: bool = False
     tasks: list[str] = field(default_factory=list)  # the status of task number n + 1
@@ -269,6 +292,7 @@ class AssignmentModel:
     review_due_at: datetime | None = None
     dispute_until: datetime | None = None
     dispute: str | None = None  # "open", then the outcome
+    gold_task: int | None = None  # a check task's id: number is then its check-task number
 
 
 @dataclass
@@ -295,9 +319,10 @@ class Rows:
     # and an empty account moves no money.
     balances: dict  # account key → balance
     fees: int
+    gold: int  # Kaaj's account for check tasks (what they cost it, negative)
     campaigns: dict  # pk → (status, positions)
     tasks: dict  # pk → (campaign, number, status)
-    assignments: dict  # pk → (task, status, expires_at, review_due_at, dispute_until)
+    assignments: dict  # pk → (task, status, expires_at, review_due_at, dispute_until, gold)
     disputes: dict  # pk → (assignment, status, outcome)
     payouts: dict  # pk → (status, reference)
     written: tuple  # how many movements, transfers, submissions and history rows exist
@@ -313,13 +338,16 @@ SELECT
   (SELECT COALESCE(SUM(CASE WHEN t.credit_id = a.id THEN t.amount ELSE -t.amount END), 0)
      FROM payments_transfer t JOIN payments_account a ON a.id IN (t.credit_id, t.debit_id)
     WHERE a.kind = %s),
+  (SELECT COALESCE(SUM(CASE WHEN t.credit_id = a.id THEN t.amount ELSE -t.amount END), 0)
+     FROM payments_transfer t JOIN payments_account a ON a.id IN (t.credit_id, t.debit_id)
+    WHERE a.kind = %s),
   (SELECT COALESCE(json_agg(json_build_array(id, status, positions) ORDER BY id), '[]')
      FROM tasks_campaign),
   (SELECT COALESCE(json_agg(json_build_array(id, campaign_id, number, status) ORDER BY id), '[]')
      FROM tasks_task),
   (SELECT COALESCE(json_agg(json_build_array(id, task_id, status,
             extract(epoch FROM expires_at)::bigint, extract(epoch FROM review_due_at)::bigint,
-            extract(epoch FROM dispute_until)::bigint) ORDER BY id), '[]')
+            extract(epoch FROM dispute_until)::bigint, is_gold) ORDER BY id), '[]')
      FROM tasks_assignment),
   (SELECT COALESCE(json_agg(json_build_array(id, assignment_id, status, outcome) ORDER BY id),
             '[]')
@@ -337,10 +365,10 @@ SELECT
 
 def rows_now() -> Rows:
     with connection.cursor() as cursor:
-        cursor.execute(ROWS_SQL, [AccountKind.FEES.value])
-        balances, fees, *tables = cursor.fetchone()
+        cursor.execute(ROWS_SQL, [AccountKind.FEES.value, AccountKind.GOLD.value])
+        balances, fees, gold, *tables = cursor.fetchone()
     by_pk = [{row[0]: tuple(row[1:]) for row in table} for table in tables[:5]]
-    return Rows(balances, int(fees), *by_pk, tuple(tables[5:]))
+    return Rows(balances, int(fees), int(gold), *by_pk, tuple(tables[5:]))
 
 
 def seconds(moment: datetime | None) -> int | None:
@@ -361,6 +389,7 @@ class WorkLoop(RuleBasedStateMachine):
         self.wallet = [0] * len(people)
         self.held = [0] * len(people)  # payouts in flight
         self.fees_before, self.fees = before.fees, 0
+        self.gold_before, self.gold_cost = before.gold, 0  # what check tasks cost Kaaj
         self.campaign: dict[int, CampaignModel] = {}
         self.assignment: dict[int, AssignmentModel] = {}
         self.dispute_of: dict[int, int] = {}  # dispute pk → assignment pk
@@ -379,6 +408,12 @@ class WorkLoop(RuleBasedStateMachine):
 
     def _pay(self, a: AssignmentModel) -> None:
         c = self.campaign[a.campaign]
+        if a.gold_task is not None:  # Kaaj pays a check task; it stays one
+            a.status = A.APPROVED
+            self.wallet[a.worker] += c.reward
+            self.gold_cost += c.reward
+            self._gold_review(c, a.worker)
+            return
         a.status = A.APPROVED
         c.tasks[a.number - 1] = T.PAID
         c.escrow -= c.cost
@@ -386,8 +421,11 @@ class WorkLoop(RuleBasedStateMachine):
         self.fees += c.fee
 
     def _free_task(self, a: AssignmentModel) -> None:
-        """The holder is gone without pay: the task reopens, or its money goes back."""
+        """The holder is gone without pay: the task reopens, or its money goes back (a check
+        task belongs to nobody: nothing happens)."""
         c = self.campaign[a.campaign]
+        if a.gold_task is not None:
+            return
         if c.status in LIVE:
             c.tasks[a.number - 1] = T.OPEN
             return
@@ -401,6 +439,40 @@ class WorkLoop(RuleBasedStateMachine):
         c.tasks = [T.WITHDRAWN if s == T.OPEN else s for s in c.tasks]
         c.escrow -= count * c.cost
         self.wallet[c.employer] += count * c.cost
+
+    def _gold_review(self, c: CampaignModel, worker: int) -> None:
+        """tasks.lifecycle.gold: stopped while right too seldom, after enough answers."""
+        answers = [
+            a.status
+            for a in self.assignment.values()
+            if a.campaign == c.pk and a.worker == worker and a.gold_task is not None
+            if a.status in GOLD_ANSWERED
+        ]
+        right = answers.count(A.APPROVED)
+        stopped = len(answers) >= GOLD_MIN_ANSWERS and 100 * right < GOLD_MIN_ACCURACY * len(
+            answers
+        )
+        if stopped and worker not in c.stopped:
+            self._did("gold: stopped")
+        elif not stopped and worker in c.stopped:
+            self._did("gold: let back")
+        (c.stopped.add if stopped else c.stopped.discard)(worker)
+
+    def _gold_for(self, c: CampaignModel, worker: int) -> int | None:
+        """The check task a claim gets (workers.claims._gold_take): when the draw says one is
+        due, the worker has one left and a position is open; the first in the worker's own
+        order (the md5 of "<task id>:<worker id>")."""
+        if not c.gold:
+            return None
+        mine = [a for a in self.assignment.values() if a.campaign == c.pk and a.worker == worker]
+        person = self.people[worker].pk
+        if not gold_due(secret=c.secret, worker_id=person, claims=len(mine), rate=GOLD_RATE):
+            return None
+        had = {a.gold_task for a in mine}
+        left = [pk for pk in c.gold_tasks if pk not in had]
+        if not left or T.OPEN not in c.tasks:
+            return None
+        return min(left, key=lambda pk: hashlib.md5(f"{pk}:{person}".encode()).hexdigest())  # noqa: S324
 
     def _other_employer(self, owner: int) -> int:
         return next(i for i in EMPLOYERS if i != owner)
@@ -509,6 +581,8 @@ class WorkLoop(RuleBasedStateMachine):
         """A draft; launched at once (``launched``), and approved too (``active``), when the
         wallet allows."""
         employer = campaign["employer"]
+        if campaign["gold"]:
+            campaign = {**campaign, "code": None}
         ends_in = campaign["ends_in"]
         ends_at = None if ends_in is None else self.now + timedelta(hours=ends_in)
         spec = CampaignSpec(
@@ -516,7 +590,16 @@ class WorkLoop(RuleBasedStateMachine):
             category=self.category,
             instructions="Open https://example.com and tell us the headline.",
             proof_fields=CODE_PROOF if campaign["code"] else PROOF,
-            task_inputs=_codes(1, campaign["positions"]) if campaign["code"] else (),
+            task_inputs=(
+                _codes(1, campaign["positions"])
+                if campaign["code"]
+                else ({"_gold_answer": ""},) * campaign["positions"] + GOLD_ROWS
+                if campaign["gold"]
+                else ()
+            ),
+            gold_rate=GOLD_RATE if campaign["gold"] else 0,
+            gold_min_answers=GOLD_MIN_ANSWERS,
+            gold_min_accuracy=GOLD_MIN_ACCURACY,
             auto_approve_code=campaign["code"] == "approves",
             reward_cents=campaign["reward"],
             positions=campaign["positions"],
@@ -541,6 +624,7 @@ class WorkLoop(RuleBasedStateMachine):
             tested=campaign["tested"],
             level=campaign["level"],
             code=campaign["code"],
+            gold=campaign["gold"],
         )
         self._did("create: ok")
         if stage != "draft":
@@ -596,6 +680,14 @@ class WorkLoop(RuleBasedStateMachine):
         self.wallet[c.employer] -= cost
         c.escrow += cost
         c.status, c.launched, c.tasks = S.IN_REVIEW, True, [T.OPEN] * c.positions
+        if c.gold:
+            c.secret = Campaign.objects.values_list("verification_secret", flat=True).get(pk=pk)
+            c.gold_tasks = list(
+                Task.objects.filter(campaign=pk, status=T.GOLD)
+                .order_by("number")
+                .values_list("pk", flat=True)
+            )
+            assert len(c.gold_tasks) == len(GOLD_ROWS)
         self._did("launch: ok")
 
     def _moderate(self, pk: int, moderator: int, *, approve: bool) -> None:
@@ -756,8 +848,11 @@ class WorkLoop(RuleBasedStateMachine):
         if c.employer == worker:
             return "own_campaign"
         mine = [a for a in self.assignment.values() if a.worker == worker]
-        if sum(a.campaign == c.pk and a.status not in GONE for a in mine) >= c.per_worker:
+        taken = [a for a in mine if a.campaign == c.pk and a.gold_task is None]
+        if sum(a.status not in GONE for a in taken) >= c.per_worker:
             return "limit_reached"
+        if worker in c.stopped:
+            return "gold_stopped"
         if c.level > 0:  # workers.levels: a level needs weeks of approved work, none has it
             return "level_required"
         if c.tested and worker not in self.qualified:
@@ -768,7 +863,7 @@ class WorkLoop(RuleBasedStateMachine):
             return "no_task_left"
         return None
 
-    def _claim(self, *, late: bool = False):
+    def _claim(self, *, late: bool = False, campaign: int | None = None, worker: int | None = None):
         """A claim on a campaign with a task for some worker; ``late``: on one whose last
         task went since the worker saw it in the feed, when there is one ("nothing left")."""
 
@@ -778,13 +873,14 @@ class WorkLoop(RuleBasedStateMachine):
         fits = self._claimable
         if late and any(full(c) for c in self.campaign.values()):
             fits = full
-        pk = self._pick(self.campaign, fits)
+        pk = campaign or self._pick(self.campaign, fits)
         c = self.campaign[pk]
         # A worker the campaign would take (then "nothing left" can come up too).
         workers = dict(enumerate(WORKERS))
-        worker = WORKERS[
-            self._pick(workers, lambda w: self._claim_refusal(c, w) in (None, "no_task_left"))
-        ]
+        if worker is None:
+            worker = WORKERS[
+                self._pick(workers, lambda w: self._claim_refusal(c, w) in (None, "no_task_left"))
+            ]
         call = lambda: task_claim(  # noqa: E731
             campaign=Campaign.objects.get(pk=pk), worker=self.people[worker]
         )
@@ -796,7 +892,20 @@ class WorkLoop(RuleBasedStateMachine):
         refusal = self._claim_refusal(c, worker)
         if refusal:
             return self._refused(refusal, call, "claim")
+        gold_task = self._gold_for(c, worker)
         claimed = call()
+        assert claimed.is_gold == (gold_task is not None)
+        if gold_task is not None:
+            assert claimed.task_id == gold_task
+            self.assignment[claimed.pk] = AssignmentModel(
+                claimed.pk,
+                pk,
+                claimed.task.number,
+                worker,
+                self.now + timedelta(minutes=c.minutes),
+                gold_task=gold_task,
+            )
+            return self._did("claim: a check task")
         number = c.tasks.index(T.OPEN) + 1  # the first open task, by number
         assert claimed.task.number == number
         c.tasks[number - 1] = T.ASSIGNED
@@ -815,7 +924,8 @@ class WorkLoop(RuleBasedStateMachine):
         )
         a = self.assignment[pk]
         c = self.campaign[a.campaign]
-        answers = {"answer": "Fresh mangoes every day"}
+        right = a.gold_task is not None and self.rng.random() < 0.5
+        answers = {"answer": GOLD_RIGHT if right else USUAL_ANSWER}
         wrong = bool(c.code) and self.rng.random() < 0.25
         if c.code:  # the task's own code, typed in lower case; or another task's
             answers["code"] = f"k{a.number + 1 if wrong else a.number}"
@@ -830,6 +940,17 @@ class WorkLoop(RuleBasedStateMachine):
             return self._refused("expired", call, "submit")
         call()
         a.status, a.review_due_at = A.SUBMITTED, self.now + timedelta(hours=c.hours)
+        if a.gold_task is not None:  # decided at once: paid by Kaaj, or rejected
+            if right:
+                self._pay(a)
+                return self._did("submit: a check task right, paid by Kaaj")
+            a.status = A.REJECTED
+            a.dispute_until = self.now + timedelta(days=settings.DISPUTE_WINDOW_DAYS)
+            self._gold_review(c, a.worker)
+            self._did("submit: a check task wrong")
+            if a.worker in c.stopped and self.rng.random() < 0.5:  # tries again at once
+                self._claim(campaign=a.campaign, worker=a.worker)
+            return None
         if c.code == "approves":
             self._pay(a)
             self._did("submit: approved by its code")
@@ -1180,6 +1301,7 @@ class WorkLoop(RuleBasedStateMachine):
             expected[f"escrow:campaign:{c.pk}"] = c.escrow
         assert rows.balances == {key: cents for key, cents in expected.items() if cents}
         assert rows.fees - self.fees_before == self.fees
+        assert self.gold_before - rows.gold == self.gold_cost
         # What a user sees (pages, /api/v1/me/), for each user whose money moved: the rows
         # above prove the others unchanged, and six reads a step would cost more than it.
         for index, user in enumerate(self.people):
@@ -1193,7 +1315,12 @@ class WorkLoop(RuleBasedStateMachine):
     def _statuses_are_what_the_model_says(self, rows: Rows) -> None:
         assert rows.campaigns == {pk: (c.status, c.positions) for pk, c in self.campaign.items()}
         assert sorted(rows.tasks.values()) == sorted(
-            (pk, n + 1, s) for pk, c in self.campaign.items() for n, s in enumerate(c.tasks)
+            [(pk, n + 1, s) for pk, c in self.campaign.items() for n, s in enumerate(c.tasks)]
+            + [
+                (pk, n + 1, T.GOLD)
+                for pk, c in self.campaign.items()
+                for n, _task in enumerate(c.gold_tasks)
+            ]
         )
         assert {pk: row[1:] for pk, row in rows.assignments.items()} == {
             pk: (
@@ -1201,8 +1328,13 @@ class WorkLoop(RuleBasedStateMachine):
                 seconds(a.expires_at),
                 seconds(a.review_due_at),
                 seconds(a.dispute_until),
+                a.gold_task is not None,
             )
             for pk, a in self.assignment.items()
+        }
+        stops = GoldStop.objects.filter(lifted_at=None).values_list("campaign", "worker")
+        assert set(stops) == {
+            (c.pk, self.people[worker].pk) for c in self.campaign.values() for worker in c.stopped
         }
         assert {
             self.dispute_of[pk]: outcome or status
@@ -1214,7 +1346,10 @@ class WorkLoop(RuleBasedStateMachine):
         """Without the model: what the database holds must make sense by itself."""
         task_status = {pk: status for pk, (_, _, status) in rows.tasks.items()}
         holders, approved = Counter(), Counter()
-        for task, status, *_ in rows.assignments.values():
+        for task, status, *_, gold in rows.assignments.values():
+            assert gold == (task_status[task] == T.GOLD)
+            if gold:  # a check task is shared: it stays one, whatever its assignments do
+                continue
             if status in HOLDING:
                 holders[task] += 1
                 assert task_status[task] == T.ASSIGNED
@@ -1223,8 +1358,10 @@ class WorkLoop(RuleBasedStateMachine):
                 assert task_status[task] == T.PAID
         assert all(n == 1 for n in holders.values()), "a task held by two assignments"
         assert all(n == 1 for n in approved.values()), "a task paid twice"
-        for pk, (task, status, *_) in rows.assignments.items():
-            if status in ENDED:  # its task is open, refunded, paid, or somebody else's now
+        for pk, (task, status, *_, gold) in rows.assignments.items():
+            if (
+                status in ENDED and not gold
+            ):  # its task is open, refunded, paid, or somebody else's now
                 assert task_status[task] != T.ASSIGNED or holders[task] == 1, pk
         for task, status in task_status.items():
             assert (status == T.ASSIGNED) == (holders[task] == 1), task
@@ -1236,7 +1373,8 @@ class WorkLoop(RuleBasedStateMachine):
 # machine, set-up included (a service call is 5 to 20 queries; the checks are one query and
 # the ledger's four), so the test takes about 25 to 45 s and the whole file under the 60 s
 # allowed. With these numbers every path in REACHED comes up (``pytest -s`` prints the
-# counts); each new kind of campaign (a qualification test, a level, a verification code)
+# counts); each new kind of campaign (a qualification test, a level, a verification code,
+# check tasks)
 # spread the runs thinner, and 50, then 60 examples stopped reaching a task given back
 # after its campaign was cancelled or expired; longer runs of fewer examples reached fewer.
 # derandomize: the same examples on every run and machine, so a failure is reproducible and
