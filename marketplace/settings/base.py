@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuestionKindEnum": ["choice", "text"],
         "PayoutMethodKindEnum": "payments.models.PayoutMethodKind",
+        # A dispute decided for one of the two, and the side a sanction is on: one set.
+        "PartyEnum": ["worker", "employer"],
     },
     # Enums first (drf-spectacular's default hook), then the refusals every operation can get.
     "POSTPROCESSING_HOOKS": [
