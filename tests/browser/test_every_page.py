@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.apps import apps
@@ -28,7 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from payments.models import Payout, PayoutMethod
 from payments.services.payouts import payout_method_add, payout_request
-from tasks.services import campaign_create
+from tasks.services import assignment_submit, campaign_create
 from tasks.services.qualifications import QualificationSpec, qualification_create
 from tests.factories import PASSWORD, UserFactory, two_step_on
 from webhooks.models import Endpoint
@@ -70,8 +71,18 @@ def world():
     worker = UserFactory(email="karim@example.com", display_name="Karim", country="BD")
     moderator = two_step_on(moderator_grant(user=UserFactory(email="moderator@example.com")))
     dispute = disputed(employer, worker, moderator, title="Sign up and tell us your name")
-    campaign = active_campaign(employer, moderator, title="Follow our page", positions=2)
-    doing = task_claim(campaign=campaign, worker=worker)
+    # With check tasks, one answered wrong: the employer's page shows each worker's accuracy.
+    campaign = active_campaign(
+        employer, moderator, title="Follow our page", positions=2, gold_rate=10,
+        instructions="Follow {{page}} and tell us your username.",
+        task_inputs=tuple({"page": f"https://example.com/p{n}", "_gold_username": gold}
+                          for n, gold in enumerate(("", "", "rahim_traders"))),
+    )  # fmt: skip
+    with patch("workers.claims.gold_due", return_value=True):
+        checked = task_claim(campaign=campaign, worker=worker)
+    assignment_submit(assignment=checked, worker=worker, answers={"username": "karim"}, files={})
+    with patch("workers.claims.gold_due", return_value=False):
+        doing = task_claim(campaign=campaign, worker=worker)
     endpoint = Endpoint.objects.create(employer=employer, url="https://hooks.example.com/kaaj")
     delivery = endpoint_ping(endpoint=endpoint, by=employer)
     draft = campaign_create(employer=employer, spec=spec(title="Review our app"))
