@@ -8,7 +8,8 @@ import pytest
 
 from accounts.models import AppealStatus, ModerationAction
 
-from ..workers.test_sanctions import evaluate, past
+from ..workers.helpers import past
+from ..workers.test_sanctions import evaluate
 
 pytestmark = pytest.mark.django_db
 

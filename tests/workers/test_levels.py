@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Notification, NotificationKind
-from tasks.models import Assignment, AssignmentStatus, Campaign, Category, Task, TaskStatus
+from tasks.models import AssignmentStatus, Campaign
 from tasks.services import submission_approve
 from workers.claims import task_claim
 from workers.levels import Record, level_for, levels_recompute
@@ -19,6 +19,7 @@ from workers.selectors import feed
 from ..refusals import refused
 from ..tasks.api_helpers import submitted
 from ..tasks.helpers import active_campaign
+from .helpers import past
 
 pytestmark = pytest.mark.django_db
 
@@ -43,35 +44,6 @@ def test_a_level_needs_every_one_of_its_thresholds(record, level):
     assert level_for(record) == level
 
 
-def _history(worker, employer, *, approved: int, rejected: int = 0, days_ago: int = 1) -> None:
-    """Reviewed work of ``worker`` on a finished campaign, reviewed ``days_ago``."""
-    campaign = Campaign.objects.create(
-        employer=employer,
-        title="Past work",
-        category=Category.objects.get(slug="sign-up"),
-        instructions="Sign up.",
-        reward_cents=50,
-        positions=approved + rejected,
-        status="completed",
-    )
-    tasks = Task.objects.bulk_create(
-        Task(campaign=campaign, number=n + 1, status=TaskStatus.PAID)
-        for n in range(approved + rejected)
-    )
-    reviewed = timezone.now() - timedelta(days=days_ago)
-    Assignment.objects.bulk_create(
-        Assignment(
-            task=task,
-            campaign=campaign,
-            worker=worker,
-            status=A.APPROVED if n < approved else A.CLOSED,
-            expires_at=reviewed,
-            reviewed_at=reviewed,
-        )
-        for n, task in enumerate(tasks)
-    )
-
-
 def _aged(user, days: int) -> None:
     User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=days))
 
@@ -80,9 +52,9 @@ def test_the_clock_sets_levels_from_the_record_and_announces_only_a_rise(
     worker, outsider, employer, django_capture_on_commit_callbacks
 ):
     _aged(worker, 40)
-    _history(worker, employer, approved=50, rejected=4)  # 50 / 54 = 93%
+    past(worker, employer, approved=50, rejected=4, status=AssignmentStatus.CLOSED)  # 50 / 54 = 93%
     _aged(outsider, 3)
-    _history(outsider, employer, approved=20)  # too young for level 1
+    past(outsider, employer, approved=20)  # too young for level 1
     with django_capture_on_commit_callbacks(execute=True):
         assert levels_recompute() == 1
     worker.refresh_from_db()
@@ -93,7 +65,7 @@ def test_the_clock_sets_levels_from_the_record_and_announces_only_a_rise(
     with django_capture_on_commit_callbacks(execute=True):
         assert levels_recompute() == 0  # nothing changed: nothing written, nothing told
     # Old rejections leave the window, new ones come in: the level falls, silently.
-    _history(worker, employer, approved=0, rejected=10)
+    past(worker, employer, approved=0, rejected=10, status=AssignmentStatus.CLOSED)
     with django_capture_on_commit_callbacks(execute=True):
         levels_recompute(worker_ids=[worker.pk])
     worker.refresh_from_db()
@@ -105,7 +77,7 @@ def test_an_approval_recomputes_its_workers_level(
     worker, employer, moderator, django_capture_on_commit_callbacks
 ):
     _aged(worker, 10)
-    _history(worker, employer, approved=9)
+    past(worker, employer, approved=9)
     assignment = submitted(employer, worker, moderator)
     with django_capture_on_commit_callbacks(execute=True):
         submission_approve(assignment=assignment, by=employer)
@@ -133,7 +105,7 @@ def test_the_levels_page_is_public_and_shows_the_readers_record(client, worker, 
     page = client.get(reverse("workers:levels")).content.decode()
     assert "Level 3" in page and "at least 200 tasks approved" in page
     _aged(worker, 8)
-    _history(worker, employer, approved=12)
+    past(worker, employer, approved=12)
     client.force_login(worker)
     page = client.get(reverse("workers:levels")).content.decode()
     assert "You: Level 1" in page and "12 tasks approved" in page and "8 days on Kaaj" in page

@@ -7,7 +7,8 @@ import pytest
 
 from accounts.models import AppealStatus, Sanction
 
-from .test_sanctions import evaluate, past
+from .helpers import past
+from .test_sanctions import evaluate
 
 pytestmark = pytest.mark.django_db
 

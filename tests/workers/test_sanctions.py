@@ -22,13 +22,8 @@ from accounts.models import (
 from notifications.models import Notification, NotificationKind
 from notifications.texts import render_title
 from tasks.models import (
-    Assignment,
     AssignmentStatus,
-    Campaign,
     CampaignStatus,
-    Category,
-    Task,
-    TaskStatus,
 )
 from tasks.services import campaign_create, campaign_launch, submission_reject
 from tasks.services.disputes import dispute_open, dispute_resolve
@@ -50,6 +45,7 @@ from ..payments.helpers import give, run_together
 from ..refusals import refused
 from ..tasks.api_helpers import submitted
 from ..tasks.helpers import active_campaign, spec
+from .helpers import past
 
 pytestmark = pytest.mark.django_db
 
@@ -64,40 +60,6 @@ def _ladder(settings):
     settings.SANCTION_REJECTION_PERCENT = 50
     settings.SANCTION_PAUSE_DAYS = (1, 3, 7)
     settings.SANCTION_MEMORY_DAYS = 60
-
-
-def past(worker, employer, *, approved=0, rejected=0, days_ago=1, status=A.REJECTED, gold=False):
-    """Reviewed work of ``worker`` on a finished campaign of ``employer``, sent and reviewed
-    ``days_ago``: the rejected assignments."""
-    campaign = Campaign.objects.create(
-        employer=employer,
-        title=f"Past work {Campaign.objects.count()}",
-        category=Category.objects.get(slug="sign-up"),
-        instructions="Sign up.",
-        reward_cents=50,
-        positions=approved + rejected,
-        status="completed",
-    )
-    tasks = Task.objects.bulk_create(
-        Task(campaign=campaign, number=n + 1, status=TaskStatus.PAID)
-        for n in range(approved + rejected)
-    )
-    at = timezone.now() - timedelta(days=days_ago)
-    rows = Assignment.objects.bulk_create(
-        Assignment(
-            task=task,
-            campaign=campaign,
-            worker=worker,
-            status=A.APPROVED if n < approved else status,
-            expires_at=at,
-            submitted_at=at,
-            reviewed_at=at,
-            review_reason="" if n < approved else f"Wrong username {n}",
-            is_gold=gold,
-        )
-        for n, task in enumerate(tasks)
-    )
-    return [row for row in rows if row.status != A.APPROVED]
 
 
 def evaluate(user, side=W, **kwargs):
