@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import locks
 from core.errors import DomainError
 from tasks.gold import gold_due
 from tasks.models import (
@@ -151,7 +152,7 @@ GOLD_STATEMENTS = (
 # now, expires_at, ip. bench/claims.py runs the very same statements as raw SQL beside the
 # service.
 
-CLAIM_LOCK = 7001  # pg_advisory_xact_lock(CLAIM_LOCK, worker id): one worker's claims
+CLAIM_LOCK = locks.CLAIM  # pg_advisory_xact_lock(CLAIM_LOCK, worker id): one worker's claims
 CLAIM_VALUES = {
     "claimed": AssignmentStatus.CLAIMED.value,
     "open": TaskStatus.OPEN.value,

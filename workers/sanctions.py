@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AppealStatus, Sanction, SanctionSide, SanctionStep, User
 from accounts.permissions import ensure_not_own_case
 from accounts.services import audit_record
+from core import locks
 from core.errors import DomainError, not_found
 from tasks.models import REVIEWED_STATUSES, Assignment, AssignmentStatus
 from tasks.selectors import REJECTED_OR_DISPUTED, rejecting_employers
@@ -59,7 +60,10 @@ from tasks.selectors import REJECTED_OR_DISPUTED, rejecting_employers
 # (a new step), "lifted" or "upheld" (an appeal turned down).
 sanction_changed = Signal()
 
-SANCTION_LOCKS = {SanctionSide.WORKER: 7003, SanctionSide.EMPLOYER: 7004}
+SANCTION_LOCKS = {
+    SanctionSide.WORKER: locks.SANCTION_WORKER,
+    SanctionSide.EMPLOYER: locks.SANCTION_EMPLOYER,
+}
 LISTED = 100  # rejections a step lists at most (the newest)
 APPEAL_MAX_LENGTH = 2000
 _REVIEWED = [*(s.value for s in REVIEWED_STATUSES), AssignmentStatus.DISPUTED.value]

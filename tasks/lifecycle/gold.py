@@ -14,12 +14,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from core import locks
 from tasks.gold import stops
 from tasks.models import Campaign, GoldStop
 from tasks.selectors import gold_accuracy
 from tasks.signals import gold_stop_changed
 
-GOLD_LOCK = 7003  # pg_advisory_xact_lock(GOLD_LOCK, worker id): one worker's stops
+GOLD_LOCK = locks.GOLD_STOP  # pg_advisory_xact_lock(GOLD_LOCK, worker id): one worker's stops
 
 
 def gold_stop_review(*, campaign: Campaign, worker: User) -> GoldStop | None:

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.timezones import format_time
+from core import locks
 from core.errors import DomainError, not_found
 from tasks import qualifications as rules
 from tasks.models import HeldQualification, Qualification, QualificationAttempt
 
-ATTEMPT_LOCK = 7002  # pg_advisory_xact_lock(ATTEMPT_LOCK, worker id)
+ATTEMPT_LOCK = locks.ATTEMPT  # pg_advisory_xact_lock(ATTEMPT_LOCK, worker id)
 
 
 @dataclass(frozen=True)
