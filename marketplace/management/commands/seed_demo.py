@@ -450,8 +450,9 @@ class Command(BaseCommand):
 
     def _seed_warning(self) -> None:
         """Demo worker 2 is warned for rejections: ten tasks of a campaign of demo employer
-        2's (or 1's), seven rejected with a reason, through the services (the rejections'
-        receiver takes the step after commit; evaluated again here in case it ran earlier).
+        2's (or 1's), seven rejected with a reason, through the services, and the ladder
+        evaluated at the end (the rejections' receiver, after the commit, then finds nothing
+        new to act on).
         Once: a worker already on the ladder is left alone."""
         worker = User.objects.get(email__iexact=demo_email("worker", 2))
         if Sanction.objects.filter(user=worker).exists():
@@ -474,19 +475,26 @@ class Command(BaseCommand):
         self._top_up(
             employer, balances_of(employer).available_cents + count * (reward + fee_for(reward))
         )
-        campaign = campaign_create(employer=employer, spec=spec)
-        campaign = campaign_launch(campaign=campaign, by=employer)
-        campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
-        for n in range(count):
-            assignment = task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
-            self._submit(assignment)
-            if n < rejected:
-                submission_reject(
-                    assignment=assignment, by=employer, reason="The answer does not match the page."
-                )
-            else:
-                submission_approve(assignment=assignment, by=employer)
-        sanction_evaluate(user_id=worker.pk, side="worker")
+        # One transaction: the ladder looks at the rejections once they all committed (its
+        # receiver runs after commit). Committed one by one, the first ones warned the worker
+        # and the next, rejections of work sent after the warning, paused their claims half
+        # way through the ten.
+        with transaction.atomic():
+            campaign = campaign_create(employer=employer, spec=spec)
+            campaign = campaign_launch(campaign=campaign, by=employer)
+            campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
+            for n in range(count):
+                assignment = task_claim(campaign=campaign, worker=worker, ip="127.0.0.1")
+                self._submit(assignment)
+                if n < rejected:
+                    submission_reject(
+                        assignment=assignment,
+                        by=employer,
+                        reason="The answer does not match the page.",
+                    )
+                else:
+                    submission_approve(assignment=assignment, by=employer)
+            sanction_evaluate(user_id=worker.pk, side="worker")
         step = Sanction.objects.filter(user=worker).first()
         self.stdout.write(
             self.style.SUCCESS(f"Demo warned worker ready: {worker.email} ({step.step})")
