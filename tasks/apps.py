@@ -9,9 +9,15 @@ class TasksConfig(AppConfig):
     def ready(self) -> None:
         from payments.selectors import book_check, subject_namer
 
-        from .selectors import assignment_subjects, campaign_subjects, escrow_violations
+        from .selectors import (
+            assignment_subjects,
+            campaign_subjects,
+            escrow_violations,
+            gold_violations,
+        )
 
         book_check(escrow_violations)
+        book_check(gold_violations)
         # The wallet names campaigns and tasks by their titles, with links.
         subject_namer("campaign")(campaign_subjects)
         subject_namer("assignment")(assignment_subjects)

@@ -222,6 +222,36 @@ def escrow_violations() -> list[Violation]:
         ]
 
 
+def gold_violations() -> list[Violation]:
+    """Check tasks paid otherwise than once, by Kaaj, at their campaign's reward: every
+    approved check task has its ``gold_payment`` (and no other task has one), of the reward.
+    Registered with payments' ledger check (``TasksConfig.ready``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT a.id, a.is_gold, a.status, m.kind, SUM(t.amount)
+            FROM tasks_assignment a
+            JOIN tasks_campaign c ON c.id = a.campaign_id
+            LEFT JOIN payments_movement m ON m.idempotency_key = 'approve:assignment:' || a.id
+            LEFT JOIN payments_transfer t ON t.movement_id = m.id
+            WHERE a.is_gold
+            GROUP BY a.id, a.status, c.reward_cents, m.kind
+            HAVING (a.status = 'approved') <> (m.kind IS NOT DISTINCT FROM 'gold_payment')
+                OR (a.status = 'approved' AND SUM(t.amount) <> c.reward_cents)
+            UNION ALL
+            SELECT a.id, a.is_gold, a.status, m.kind, NULL
+            FROM payments_movement m
+            JOIN tasks_assignment a ON 'assignment:' || a.id = m.reference
+            WHERE m.kind = 'gold_payment' AND NOT a.is_gold
+            LIMIT 50
+            """
+        )
+        return [
+            Violation("gold", f"assignment {pk}: check task {gold}, {status}, paid {kind} {paid}")
+            for pk, gold, status, kind, paid in cursor.fetchall()
+        ]
+
+
 def screenshot_duplicates(*, campaign_id: int, phashes: list[int]) -> dict[int, int]:
     """For each perceptual hash, the oldest screenshot already sent to the campaign that looks
     the same (at most ``SCREENSHOT_DUPLICATE_DISTANCE`` bits differ): ``{phash: screenshot

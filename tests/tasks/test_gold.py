@@ -422,3 +422,15 @@ def test_a_campaign_whose_positions_are_all_paid_completes_with_its_check_tasks(
     assert campaign.status == "completed" and escrow_of(campaign) == 0
     assert campaign.tasks.filter(status=TaskStatus.GOLD).count() == 3
     assert ledger_violations() == []
+
+
+def test_the_ledger_check_finds_a_check_task_approved_without_kaajs_payment(
+    employer, moderator, worker, always_gold
+):
+    campaign = golden(employer, moderator)
+    wrong = answer(gold_claim(campaign, worker), worker, "Tk 1")
+    right = gold_claim(campaign, worker)
+    answer(right, worker, right_answer(right))
+    assert ledger_violations() == []
+    Assignment.objects.filter(pk=wrong.pk).update(status=AssignmentStatus.APPROVED)
+    assert [v.rule for v in ledger_violations()] == ["gold"]
