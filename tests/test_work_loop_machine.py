@@ -5,6 +5,8 @@ create, launch, moderate, pause, resume and cancel campaigns, add positions; tak
 qualification test (some campaigns require it, some a worker level), claim, give back and
 submit (a verification code, too: wrong, right, or approving the work at once; a check task,
 answered right or wrong, and the stop from its campaign that too many wrong ones bring); approve,
+reject (and the ladder before sanctions that rejections climb: a warning, then claims paused;
+appealed, lifted by a moderator or by a dispute decided for the worker), ask for a revision;
 reject, ask for a revision; dispute, reverse, resolve; expire claims, auto-approve, close
 dispute windows, expire and complete campaigns as time moves on; withdraw, and pay or refuse
 a withdrawal by hand — run against the real services on PostgreSQL with real rows. A plain
@@ -49,6 +51,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, note
 from hypothesis import strategies as st
@@ -60,6 +63,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from accounts.models import Sanction
 from accounts.services import moderator_grant
 from core.money import fee_for
 from payments import checkout
@@ -117,6 +121,13 @@ from tasks.services.qualifications import (
     qualification_create,
 )
 from workers.claims import task_claim
+from workers.sanctions import (
+    sanction_appeal,
+    sanction_appeal_decide,
+    sanction_evaluate,
+    sanctions_evaluate_all,
+    sanctions_lift_overturned,
+)
 
 from .factories import UserFactory
 from .payments.helpers import give
@@ -156,6 +167,21 @@ GOLD_ROWS = ({"_gold_answer": "Mango"}, {"_gold_answer": "/man+go/"})
 GOLD_RATE, GOLD_MIN_ANSWERS, GOLD_MIN_ACCURACY = 50, 1, 60
 GOLD_RIGHT, USUAL_ANSWER = "mango", "Fresh mangoes every day"
 GOLD_ANSWERED = (A.APPROVED, A.REJECTED, A.DISPUTED, A.CLOSED)
+# The ladder before sanctions (workers.sanctions), brought within reach of a short run: two
+# reviews in 30 days, half or more of them rejected (a rejection under dispute counting), then
+# pauses of 1, then 3 days; a step counts for 60 days after it started (a pause: ended).
+LADDER = {
+    "SANCTION_WINDOW_DAYS": 30,
+    "SANCTION_MIN_REVIEWED": 2,
+    "SANCTION_REJECTION_PERCENT": 50,
+    "SANCTION_PAUSE_DAYS": (1, 3),
+    "SANCTION_MEMORY_DAYS": 60,
+    # Employers' steps follow the moderators' flag, which needs more reviews than a run has:
+    # kept out of reach, so that no launch is paused behind the model's back.
+    "FLAG_EMPLOYER_MIN_REVIEWED": 10_000,
+}
+REVIEWED = (A.APPROVED, A.REJECTED, A.CLOSED, A.DISPUTED)  # what the ladder counts
+COUNTS_AS_REJECTED = (A.REJECTED, A.CLOSED, A.DISPUTED)
 # Campaigns of the visit-website category (minimum reward 4 cents), with a fee that rounds
 # up (10 %: 1, 1, 4, 10 cents), claims of 5 or 60 minutes, reviews due in 1 or 24 hours, an
 # end in 2 or 30 hours or (mostly) none.
@@ -250,6 +276,11 @@ REACHED = (
     "gold: stopped",
     "gold: let back",
     "claim: refused gold_stopped",
+    "ladder: warning",
+    "ladder: pause",
+    "claim: refused claims_paused",
+    "ladder: lifted by a dispute",
+    "appeal: lifted",
 )
 
 
@@ -293,6 +324,22 @@ class AssignmentModel:
     dispute_until: datetime | None = None
     dispute: str | None = None  # "open", then the outcome
     gold_task: int | None = None  # a check task's id: number is then its check-task number
+    submitted_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass
+class StepModel:
+    """One step of a worker's ladder before sanctions."""
+
+    step: str  # "warning" or "pause"
+    starts_at: datetime
+    ends_at: datetime | None
+    listed: frozenset[int]  # the rejections it rests on
+    lifted: bool = False
+
+    def in_force(self, now: datetime) -> bool:
+        return self.step == "pause" and not self.lifted and self.ends_at > now
 
 
 @dataclass
@@ -398,6 +445,7 @@ class WorkLoop(RuleBasedStateMachine):
         self._seen: dict[int, tuple] = {}  # user → the money balances_of last confirmed
         self.qualified: set[int] = set()  # workers who passed Kaaj's test
         self.failed_at: dict[int, datetime] = {}  # worker → their last failed attempt
+        self.ladder: dict[int, list[StepModel]] = {w: [] for w in range(len(people))}
 
     def teardown(self):
         self._clock.stop()
@@ -665,8 +713,29 @@ class WorkLoop(RuleBasedStateMachine):
             )
             if c is not None and c.launched:
                 self._withdraw_open(c)
+                # Work under way there ends without pay soon after: given back, rejected and
+                # left to stand, or its dispute decided for the employer.
+                held = sorted(
+                    pk
+                    for pk, a in self.assignment.items()
+                    if a.campaign == c.pk and a.gold_task is None and a.status in HOLDING
+                )
+                if held and self.rng.random() < 0.7:
+                    self._end_without_pay(self.rng.choice(held))
         else:
             self._add_positions(count)
+
+    def _end_without_pay(self, pk: int) -> None:
+        status = self.assignment[pk].status
+        if status in WORKING:
+            return self._give_back(pk)
+        if status == A.SUBMITTED:
+            self._employer_reviews("reject", "owner", pk)
+        if self.assignment[pk].status == A.REJECTED:
+            self._accept(pk)
+        elif self.assignment[pk].status == A.DISPUTED:
+            self._resolve(pk, for_worker=False)
+        return None
 
     def _launch(self, pk: int) -> None:
         c = self.campaign[pk]
@@ -848,6 +917,8 @@ class WorkLoop(RuleBasedStateMachine):
 
     def _claim_refusal(self, c: CampaignModel, worker: int) -> str | None:
         """The rules of workers.eligibility this loop can meet, in their order."""
+        if any(step.in_force(self.now) for step in self.ladder[worker]):
+            return "claims_paused"
         if not self._open_for_work(c):
             return "campaign_not_active"
         if c.employer == worker:
@@ -945,23 +1016,28 @@ class WorkLoop(RuleBasedStateMachine):
             return self._refused("expired", call, "submit")
         call()
         a.status, a.review_due_at = A.SUBMITTED, self.now + timedelta(hours=c.hours)
+        a.submitted_at = self.now
         if a.gold_task is not None:  # decided at once: paid by Kaaj, or rejected
+            a.reviewed_at = self.now
             if right:
                 self._pay(a)
                 return self._did("submit: a check task right, paid by Kaaj")
             a.status = A.REJECTED
             a.dispute_until = self.now + timedelta(days=settings.DISPUTE_WINDOW_DAYS)
             self._gold_review(c, a.worker)
+            self._climb(a.worker)  # a rejection all the same (check tasks never count in it)
             self._did("submit: a check task wrong")
-            roll = self.rng.random()
-            if a.worker in c.stopped and roll < 0.4:  # tries again at once
-                self._claim(campaign=a.campaign, worker=a.worker)
-            elif a.worker in c.stopped and roll < 0.7:  # disputes it, and is heard
+            if a.worker not in c.stopped:
+                return None
+            if self.rng.random() < 0.3:  # disputes it, and is heard
                 self._dispute(pk)
                 if a.status == A.DISPUTED:
                     self._resolve(pk, for_worker=True)
+            else:  # tries again at once
+                self._claim(campaign=a.campaign, worker=a.worker)
             return None
         if c.code == "approves":
+            a.reviewed_at = self.now
             self._pay(a)
             self._did("submit: approved by its code")
         self._did("submit: ok")
@@ -985,12 +1061,14 @@ class WorkLoop(RuleBasedStateMachine):
         if action == "approve":
             a = self._review(pk, actor, submission_approve, "approve")
             if a is not None:
+                a.reviewed_at = self.now
                 self._pay(a)
         elif action == "reject":
             a = self._review(pk, actor, submission_reject, "reject", reason="Wrong page.")
             if a is not None:
-                a.status = A.REJECTED
+                a.status, a.reviewed_at = A.REJECTED, self.now
                 a.dispute_until = self.now + timedelta(days=settings.DISPUTE_WINDOW_DAYS)
+                self._climb(a.worker)
         else:
             a = self._review(
                 pk, actor, submission_request_revision, "revision", reason="Which page?"
@@ -1062,6 +1140,7 @@ class WorkLoop(RuleBasedStateMachine):
         self._pay(a)
         a.dispute = "reversed"
         self._did("reverse: ok")
+        self._overturned(self.dispute_of[pk])
 
     def _resolve(self, assignment=None, *, for_worker):
         pk, a = self._disputed(assignment)
@@ -1081,10 +1160,148 @@ class WorkLoop(RuleBasedStateMachine):
         a.dispute = outcome
         if for_worker:
             self._pay(a)
+            self._overturned(self.dispute_of[pk])
         else:
             a.status = A.CLOSED
             self._free_task(a)
         self._did(f"resolve: for the {outcome}")
+
+    # --- the ladder before sanctions --------------------------------------------------------
+
+    def _climb(self, worker: int) -> None:
+        """What a rejection's receiver does once it commits (this loop's steps never commit,
+        so the machine runs it): the worker's ladder evaluated (workers.sanctions.next_step),
+        each step predicted; now and then the worker appeals it."""
+        expected, rejected = self._next_step(worker)
+        taken = sanction_evaluate(user_id=self.people[worker].pk, side="worker")
+        if expected is None:
+            assert taken is None, f"an unforeseen {taken.step}"
+            return
+        assert taken is not None and taken.step == expected[0], (taken, expected)
+        self._step(worker, expected, rejected)
+        roll = self.rng.random()
+        if roll < 0.3:
+            self._appeal(worker, taken.pk, self.ladder[worker][-1])
+        elif expected[0] == "warning" and roll < 0.8:
+            self._carry_on(worker)
+        elif expected[0] == "pause" and roll < 0.6:
+            self._claim(worker=worker)  # refused: paused
+        elif expected[0] == "pause":  # the last rejection disputed, and decided for them
+            last = max(rejected)
+            self._dispute(last)
+            if self.assignment[last].status == A.DISPUTED:
+                self._resolve(last, for_worker=True)
+
+    def _step(self, worker: int, expected: tuple[str, int], rejected: frozenset[int]) -> None:
+        ends = self.now + timedelta(days=expected[1]) if expected[1] else None
+        self.ladder[worker].append(StepModel(expected[0], self.now, ends, rejected))
+        self._did(f"ladder: {expected[0]}")
+
+    def _next_step(self, worker: int) -> tuple[tuple[str, int] | None, frozenset[int]]:
+        """workers.sanctions.next_step, over the model: the step the worker's ladder takes
+        now, as (step, pause days), or None; and the rejections it would list."""
+        steps = self.ladder[worker]
+        after = steps[-1].starts_at if steps else None
+        since = self.now - timedelta(days=LADDER["SANCTION_WINDOW_DAYS"])
+        reviewed = [
+            a
+            for a in self.assignment.values()
+            if a.worker == worker and a.gold_task is None and a.status in REVIEWED
+            if a.reviewed_at >= since
+        ]
+        rejected = [a for a in reviewed if a.status in COUNTS_AS_REJECTED]
+        new = [a for a in rejected if after is None or a.submitted_at > after]
+        crossing = len(reviewed) >= LADDER["SANCTION_MIN_REVIEWED"] and (
+            100 * len(rejected) >= LADDER["SANCTION_REJECTION_PERCENT"] * len(reviewed)
+        )
+        expected = None
+        if crossing and not any(s.in_force(self.now) for s in steps) and (not steps or new):
+            memory = timedelta(days=LADDER["SANCTION_MEMORY_DAYS"])
+            counted = [
+                s for s in steps if not s.lifted and (s.ends_at or s.starts_at) + memory > self.now
+            ]
+            days = LADDER["SANCTION_PAUSE_DAYS"]
+            pauses = sum(s.step == "pause" for s in counted)
+            expected = ("pause", days[min(pauses, len(days) - 1)]) if counted else ("warning", 0)
+        return expected, frozenset(a.pk for a in rejected)
+
+    def _evaluate_sanctions(self) -> list:
+        """The hourly job: every worker over the line evaluated; only those with something
+        new take a step."""
+        due = [(w, *self._next_step(w)) for w in range(len(self.people))]
+        due = [(w, expected, rejected) for w, expected, rejected in due if expected]
+        assert sanctions_evaluate_all() == len(due)
+        for worker, expected, rejected in due:
+            self._step(worker, expected, rejected)
+        return due
+
+    def _carry_on(self, worker: int) -> None:
+        """After a warning the worker keeps working a little later, and the employer rejects
+        that too (which may pause their claims)."""
+        self._move_clock(timedelta(minutes=10))
+        self._something_to_claim()
+        fits = sorted(pk for pk, c in self.campaign.items() if not self._claim_refusal(c, worker))
+        if not fits:
+            return
+        before = set(self.assignment)
+        self._claim(campaign=self.rng.choice(fits), worker=worker)
+        claimed = set(self.assignment) - before
+        if not claimed:
+            return
+        (pk,) = claimed
+        self._submit(pk)
+        if self.assignment[pk].status == A.SUBMITTED:
+            self._employer_reviews("reject", "owner", pk)
+
+    def _appeal(self, worker: int, pk: int, step: StepModel) -> None:
+        """The worker appeals a step; a moderator lifts it or keeps it (never their own)."""
+        sanction_appeal(
+            sanction=Sanction.objects.get(pk=pk), by=self.people[worker], reason="I was right."
+        )
+        moderator = self._moderator(worker)
+        lift = self.rng.random() < 0.5
+        call = lambda: sanction_appeal_decide(  # noqa: E731
+            sanction=Sanction.objects.get(pk=pk),
+            by=self.people[moderator],
+            lift=lift,
+            reason="Looked at each rejection.",
+        )
+        if moderator == worker:
+            return self._refused("own_case", call, "appeal")
+        call()
+        step.lifted = step.lifted or lift
+        self._did(f"appeal: {'lifted' if lift else 'upheld'}")
+
+    def _overturned(self, pk: int) -> None:
+        """A dispute decided for the worker, once it commits: every step of theirs still
+        standing that listed the rejection is lifted."""
+        a = self.assignment[pk]
+        sanctions_lift_overturned(assignment_id=pk, worker_id=self.people[a.worker].pk)
+        for step in self.ladder[a.worker]:
+            if not step.lifted and pk in step.listed:
+                step.lifted = True
+                self._did("ladder: lifted by a dispute")
+
+    @invariant()
+    def the_ladders_are_the_models(self):
+        real = Sanction.objects.filter(side="worker").values_list(
+            "user_id", "number", "step", "starts_at", "ends_at", "lifted_at"
+        )
+        assert {
+            (user, number, step, seconds(starts), seconds(ends), lifted is not None)
+            for user, number, step, starts, ends, lifted in real
+        } == {
+            (
+                self.people[worker].pk,
+                n + 1,
+                s.step,
+                seconds(s.starts_at),
+                seconds(s.ends_at),
+                s.lifted,
+            )
+            for worker, steps in self.ladder.items()
+            for n, s in enumerate(steps)
+        }
 
     # --- the clock -------------------------------------------------------------------------
 
@@ -1144,6 +1361,7 @@ class WorkLoop(RuleBasedStateMachine):
             "auto-approve": self._auto_approve,
             "close dispute windows": self._close_dispute_windows,
             "complete campaigns": self._complete_campaigns,
+            "evaluate sanctions": self._evaluate_sanctions,  # in "every one" only
         }
         for name in sweeps if sweeper == "every one" else (sweeper,):
             due = sweeps[name]()
@@ -1172,6 +1390,7 @@ class WorkLoop(RuleBasedStateMachine):
         ]
         assert submissions_auto_approve_due() == len(due)
         for a in due:
+            a.reviewed_at = self.now
             self._pay(a)
         return due
 
@@ -1393,7 +1612,8 @@ class WorkLoop(RuleBasedStateMachine):
 # the ledger's five), so the test takes about 35 to 50 s and the whole file under the 60 s
 # allowed. With these numbers every path in REACHED comes up (``pytest -s`` prints the
 # counts); each new kind of campaign (a qualification test, a level, a verification code,
-# check tasks; at 80 with them, a task given up after its campaign expired never came up)
+# check tasks, the ladder before sanctions; at 80 with check tasks, a task given up after its
+# campaign expired never came up)
 # spread the runs thinner, and 50, then 60 examples stopped reaching a task given back
 # after its campaign was cancelled or expired; longer runs of fewer examples reached fewer.
 # derandomize: the same examples on every run and machine, so a failure is reproducible and
@@ -1432,7 +1652,8 @@ def test_the_work_loop_keeps_its_books_and_its_word():
         )
     category = Category.objects.get(slug="visit-website")
     OUTCOMES.clear()
-    run_state_machine_as_test(lambda: WorkLoop(people, methods, category), settings=RUN)
+    with override_settings(**LADDER):
+        run_state_machine_as_test(lambda: WorkLoop(people, methods, category), settings=RUN)
     print("\n".join(f"{count:5} {what}" for what, count in sorted(OUTCOMES.items())))
     missed = [what for what in REACHED if not OUTCOMES[what]]
     assert not missed, f"the runs never did {missed}: the machine no longer reaches them"
