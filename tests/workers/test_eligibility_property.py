@@ -6,7 +6,8 @@ the worker's history around it — country, suspensions, reviews in and out of t
 success-rate window at the rounding edges (2/3, 1/8, 5/8 ...), blocks, earlier claims of the
 campaign in every status against its cap, open claims elsewhere against MAX_OPEN_CLAIMS, the
 qualifications the campaign requires against those the worker holds, the worker's level
-against the campaign's minimum, a pause of the worker's claims (in force, ended or lifted) —
+against the campaign's minimum, a pause of the worker's claims (in force, ended or lifted), a
+stop by the campaign's check tasks (standing, lifted, or from another campaign) —
 then asks the feed, the campaign page's refusal and the claim itself. The people are built
 once; each example runs in a savepoint rolled back at its end. ``derandomize``: the same
 examples on every run and machine.
@@ -36,6 +37,7 @@ from tasks.models import (
     Campaign,
     CampaignStatus,
     Category,
+    GoldStop,
     HeldQualification,
     Qualification,
     QualificationAttempt,
@@ -72,6 +74,7 @@ REFUSALS = {
     "qualification_required",
     "level_required",
     "claims_paused",
+    "gold_stopped",
 }
 
 
@@ -100,6 +103,8 @@ class Case:
     level: int = 0  # the worker's
     min_level: int = 0  # the campaign's
     pause: str = "none"  # of the worker's claims (workers.sanctions): none, active, ended, lifted
+    # a stop by check tasks (tasks.gold): none, from this campaign, lifted, from another one
+    stop: str = "none"
 
 
 # Each rule, with the refusal a claim gives when only it is in the way.
@@ -115,6 +120,7 @@ RULES = {
     "qualified": "qualification_required",
     "level": "level_required",
     "paused": "claims_paused",
+    "gold": "gold_stopped",
 }
 QUALIFICATION_SETS = st.sampled_from([(), (0,), (1,), (0, 1)])
 
@@ -174,6 +180,9 @@ def cases(draw, focus: str) -> Case:
             "paused",
             st.just("none"),
             st.sampled_from(["ended", "lifted", "active"]),
+        ),
+        stop=pick(
+            "gold", st.just("none"), st.sampled_from(["none", "lifted", "elsewhere", "active"])
         ),
     )
 
@@ -284,6 +293,14 @@ def _build(case: Case, people: People) -> Campaign:
             starts_at=now - timedelta(days=2),
             ends_at=now + timedelta(days=1 if case.pause != "ended" else -1),
             lifted_at=now if case.pause == "lifted" else None,
+        )
+    if case.stop != "none":
+        GoldStop.objects.create(
+            campaign=elsewhere if case.stop == "elsewhere" else campaign,
+            worker=worker,
+            answered=3,
+            right=0,
+            lifted_at=now if case.stop == "lifted" else None,
         )
     return campaign
 
