@@ -434,3 +434,12 @@ def test_the_ledger_check_finds_a_check_task_approved_without_kaajs_payment(
     assert ledger_violations() == []
     Assignment.objects.filter(pk=wrong.pk).update(status=AssignmentStatus.APPROVED)
     assert [v.rule for v in ledger_violations()] == ["gold"]
+
+
+def test_the_review_queue_marks_check_tasks(client, employer, moderator, worker, always_gold):
+    campaign = golden(employer, moderator)
+    answer(gold_claim(campaign, worker), worker, "Tk 1")
+    client.force_login(employer)
+    url = reverse("tasks:campaign_manage", args=[campaign.pk]) + "?status=rejected"
+    page = client.get(url).content.decode()
+    assert '<span class="status">Check task</span>' in page
