@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     ACCOUNT_SUSPENDED = "account_suspended", _("Account suspended")
     ACCOUNT_REINSTATED = "account_reinstated", _("Account reinstated")
     LEVEL_UP = "level_up", _("New level reached")
+    BONUS_RECEIVED = "bonus_received", _("Bonus received")
     GOLD_STOPPED = "gold_stopped", _("Stopped from a campaign by its check tasks")
     GOLD_STOP_LIFTED = "gold_stop_lifted", _("A campaign takes your work again")
     # The ladder before sanctions (warnings, claim or launch pauses, and their lifting).

@@ -14,6 +14,7 @@ from payments.signals import payout_decided
 from tasks.models import AssignmentStatus, CampaignStatus
 from tasks.signals import (
     assignments_moved,
+    bonus_paid,
     campaign_moved,
     dispute_answered,
     dispute_decided,
@@ -171,4 +172,20 @@ def sanction_was_changed(sender, *, sanction, event, **kwargs) -> None:
         },
         url=reverse("workers:warnings"),
         dedupe_key=f"sanction:{sanction.pk}:{event}",
+    )
+
+
+@receiver(bonus_paid, dispatch_uid="notifications.bonus_paid")
+def bonus_was_paid(sender, *, bonus, **kwargs) -> None:
+    """The worker hears of a bonus, what it is for and from which campaign."""
+    notify(
+        user=bonus.worker,
+        kind=Kind.BONUS_RECEIVED,
+        params={
+            "amount_cents": bonus.amount_cents,
+            "campaign_title": bonus.assignment.campaign.title,
+            "reason": bonus.reason,
+        },
+        url=reverse("workers:assignment", args=[bonus.assignment_id]),
+        dedupe_key=f"bonus:{bonus.pk}",
     )

@@ -64,6 +64,9 @@ TEXTS: dict[str, KindText] = {
     Kind.LEVEL_UP: KindText(
         _("You reached level %(level)s: campaigns that ask for it are open to you now."), False
     ),
+    Kind.BONUS_RECEIVED: KindText(
+        _("A bonus of %(amount_cents)s for your work on “%(campaign_title)s”: %(reason)s"), True
+    ),
     Kind.GOLD_STOPPED: KindText(
         _(
             "“%(campaign_title)s” takes no more of your work: %(right)s of your %(answered)s "

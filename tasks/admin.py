@@ -34,6 +34,7 @@ from .models import (
     Assignment,
     AssignmentEvent,
     AssignmentStatus,
+    Bonus,
     Campaign,
     CampaignEvent,
     CampaignStatus,
@@ -474,6 +475,21 @@ class QualificationAttemptAdmin(ViewOnlyAdmin):
     search_fields = ["=id", "=worker__id", "=qualification__id"]
     list_select_related = ["qualification", "worker"]
     fields = ["qualification", "worker", "answers", "score", "passed", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Bonus)
+class BonusAdmin(ViewOnlyAdmin):
+    """Employers' bonuses to workers (paid through tasks.services.bonuses, with their
+    ledger movement): view-only."""
+
+    list_display = ["id", "assignment", "employer", "worker", "amount_cents", "created_at"]
+    search_fields = ["=id", "=assignment__id", "=employer__id", "=worker__id"]
+    list_select_related = ["assignment", "employer", "worker"]
+    fields = [
+        "assignment", "employer", "worker", "amount_cents", "fee_cents", "reason", "key",
+        "created_at",
+    ]  # fmt: skip
     readonly_fields = fields
 
 

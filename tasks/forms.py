@@ -600,3 +600,23 @@ class SubmitForm(forms.Form):
         for key, messages in errors.items():
             for message in messages:
                 self.add_error(key if key in self.fields else None, message)
+
+
+class BonusForm(forms.Form):
+    """A bonus for one assignment's worker (tasks.services.bonuses holds the limits; the
+    form takes its bounds from tasks.limits only to answer next to the field first). ``key``
+    is made when the form is shown, so sending it twice pays once."""
+
+    amount = MoneyFormField(
+        label=gettext_lazy("Bonus"),
+        minimum=limits.BONUS_MIN_CENTS,
+        maximum=limits.BONUS_MAX_CENTS,
+        help_text=gettext_lazy("Kaaj's fee is added on top, as on a task's reward."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("What it is for"),
+        max_length=limits.REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("The worker reads it."),
+    )
+    key = forms.CharField(max_length=limits.BONUS_KEY_MAX_CHARS, widget=forms.HiddenInput)

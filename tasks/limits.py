@@ -126,6 +126,14 @@ COUNTRIES_MAX = len(countries)
 # Qualification tests a campaign may require (each one more test a worker must pass first).
 QUALIFICATIONS_MAX = 5
 
+# A bonus (tasks.services.bonuses): a thank-you on top of a task's reward, from a cent to $100
+# (in the deployment's currency): more is no longer a bonus but pay outside any campaign's
+# escrow, which a moderator should see first. The idempotency key a client sends with it is
+# a short token (a UUID fits), as Stripe's are.
+BONUS_MIN_CENTS = 1
+BONUS_MAX_CENTS = 10_000
+BONUS_KEY_MAX_CHARS = 100
+
 # A reason the other side reads (a rejection, a revision request, a dispute's statements):
 # long enough to quote the instructions back, short enough to read on a phone.
 REASON_MAX_CHARS = 2_000

@@ -723,3 +723,37 @@ class GoldStop(models.Model):
     @property
     def accuracy(self) -> int:
         return round(100 * self.right / self.answered) if self.answered else 100
+
+
+# --- bonuses ---------------------------------------------------------------------------------
+
+
+class Bonus(models.Model):
+    """An employer's bonus to the worker of one of their assignments, paid from the
+    employer's wallet with Kaaj's fee on top (``tasks.services.bonuses``): once per
+    idempotency key of the employer's."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="bonuses")
+    employer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bonuses_given"
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bonuses_received"
+    )
+    amount_cents = models.PositiveIntegerField()
+    fee_cents = models.PositiveIntegerField()
+    reason = models.TextField()
+    key = models.CharField(max_length=100)  # the employer's idempotency key
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "key"], name="tasks_bonus_once_per_key"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="tasks_bonus_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"bonus:{self.pk}"

@@ -30,3 +30,6 @@ dispute_decided = Signal()
 # A worker stopped from a campaign by its check tasks (stopped True), or let back (False):
 # stop is the GoldStop row, with campaign loaded (tasks.lifecycle.gold).
 gold_stop_changed = Signal()
+
+# bonus: the Bonus row just paid, with assignment (and its campaign), employer and worker.
+bonus_paid = Signal()

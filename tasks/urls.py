@@ -1,6 +1,6 @@
 """The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from tasks.views import disputes, employer, screenshots
+from tasks.views import bonuses, disputes, employer, screenshots
 
 app_name = "tasks"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *employer.urlpatterns,
     *screenshots.urlpatterns,
     *disputes.urlpatterns,
+    *bonuses.urlpatterns,
 ]

@@ -45,6 +45,7 @@ VIEW_ONLY = {
     "tasks.qualificationattempt",
     "tasks.heldqualification",
     "tasks.goldstop",
+    "tasks.bonus",
     "payments.account",
     "payments.movement",
     "payments.transfer",
@@ -189,6 +190,9 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
         check = task_claim(campaign=checked, worker=worker)
     services.assignment_submit(
         assignment=check, worker=worker, answers={"username": "wrong"}, files={}
+    )
+    services.bonus_pay(
+        assignment=kept, by=employer, amount_cents=50, reason="Quick work", key="admin-world"
     )
     return {"assignment": kept.pk, "disputed": disputed.pk}
 

@@ -17,13 +17,21 @@ from .ledger import Leg, Posting, ledger_post, system_account, wallet_account
 
 
 def bonus_transfer(
-    *, employer: User, worker: User, amount_cents: int, event: str, by: User
+    *,
+    employer: User,
+    worker: User,
+    amount_cents: int,
+    event: str,
+    by: User,
+    reference: str = "",
+    memo: str = "",
 ) -> Movement:
     """An employer's bonus to a worker, from the employer's wallet, with Kaaj's fee on top.
 
-    ``event`` names the occasion (``assignment:12``) so one bonus is paid once. The ledger
-    half of bonuses, proven under races (tests/payments); no page or endpoint offers bonuses
-    yet — the employer tools will, through a service that checks who may pay whom.
+    ``event`` names the occasion so one bonus is paid once (its ledger key is
+    ``bonus:<event>``); ``reference`` is what the wallets name it by (``assignment:12``; the
+    event when not given), ``memo`` the employer's reason. The ledger half of bonuses, proven
+    under races (tests/payments); ``tasks.services.bonuses`` checks who may pay whom.
     """
     if employer.pk == worker.pk:
         raise ValueError("a bonus goes to somebody else")
@@ -36,9 +44,10 @@ def bonus_transfer(
         Posting(
             kind=MovementKind.BONUS,
             idempotency_key=f"bonus:{event}",
-            reference=event,
+            reference=reference or event,
             legs=tuple(legs),
             actor=by,
+            memo=memo,
         )
     )[0]
 

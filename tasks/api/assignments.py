@@ -1,12 +1,12 @@
-"""Assignments through the API: the campaign's owner approves, rejects, asks for a revision, or
-reviews many at once; the screenshots of a proof stream only to those allowed to see them.
-The worker's side (claim, list, submit, give back) is in workers.api."""
+"""Assignments through the API: the campaign's owner approves, rejects, asks for a revision,
+reviews many at once, or pays a bonus; the screenshots of a proof stream only to those
+allowed to see them. The worker's side (claim, list, submit, give back) is in workers.api."""
 
 from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from tasks.files import screenshot_for, screenshot_response
 from tasks.models import Assignment
 from tasks.services import (
+    bonus_pay,
     submission_approve,
     submission_reject,
     submission_request_revision,
@@ -23,6 +24,7 @@ from tasks.services import (
 from .base import assignment_of_employer, errors, fresh
 from .serializers import (
     AssignmentSerializer,
+    BonusSerializer,
     BulkReviewResponseSerializer,
     BulkReviewSerializer,
     ReasonSerializer,
@@ -104,6 +106,38 @@ class BulkReviewView(APIView):
         results = submissions_bulk_review(by=request.user, **data.validated_data)
         body = {"results": [{"id": pk, "result": result} for pk, result in results.items()]}
         return Response(BulkReviewResponseSerializer(body).data)
+
+
+class BonusView(APIView):
+    @extend_schema(
+        request=BonusSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Your own key for this bonus (a UUID fits): the same key again "
+                "returns the bonus already paid and moves no money.",
+            )
+        ],
+        responses={201: BonusSerializer, 200: BonusSerializer, **errors(400, 401, 404, 409)},
+        description="Pays the assignment's worker a bonus from your wallet, with Kaaj's fee "
+        "on top; the worker is told, with the reason. 201 when paid, 200 when this key "
+        "paid it before. Errors: `invalid`, `reason_required`, `key_required` (400); "
+        "`not_submitted` (the worker sent nothing), `insufficient_funds`, `key_reused` (409).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = assignment_of_employer(request, pk)
+        data = BonusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bonus, created = bonus_pay(
+            assignment=assignment,
+            by=request.user,
+            key=request.headers.get("Idempotency-Key", ""),
+            **data.validated_data,
+        )
+        return Response(BonusSerializer(bonus).data, status=201 if created else 200)
 
 
 # --- screenshots -----------------------------------------------------------------------------

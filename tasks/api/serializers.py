@@ -439,3 +439,20 @@ class SubmitSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, max_length=limits.PROOF_ANSWER_MAX_CHARS),
         default=dict,
     )
+
+
+class BonusSerializer(serializers.Serializer):
+    """A bonus: the body of ``POST /api/v1/assignments/{id}/bonus/`` (``amount_cents``,
+    ``reason``), and what it returns. Bounds: ``tasks.limits``, which the service holds."""
+
+    id = serializers.IntegerField(read_only=True)
+    assignment = serializers.IntegerField(source="assignment_id", read_only=True)
+    worker = serializers.IntegerField(source="worker_id", read_only=True)
+    amount_cents = MoneyField(minimum=limits.BONUS_MIN_CENTS, maximum=limits.BONUS_MAX_CENTS)
+    fee_cents = serializers.IntegerField(
+        read_only=True, help_text=_("Kaaj's fee, paid on top from your wallet.")
+    )
+    reason = serializers.CharField(
+        max_length=limits.REASON_MAX_CHARS, help_text=_("What it is for: the worker reads it.")
+    )
+    created_at = serializers.DateTimeField(read_only=True)

@@ -55,6 +55,11 @@ urlpatterns = [
         assignments.RequestRevisionView.as_view(),
         name="assignment-request-revision",
     ),
+    path(
+        "assignments/<int:pk>/bonus/",
+        assignments.BonusView.as_view(),
+        name="assignment-bonus",
+    ),
     path("screenshots/<int:pk>/", assignments.ScreenshotView.as_view(), name="screenshot"),
     path(
         "assignments/<int:pk>/dispute/",

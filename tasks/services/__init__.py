@@ -8,6 +8,7 @@ from .assignments import (
     screenshots_keep,
     verification_code,
 )
+from .bonuses import bonus_pay
 from .campaigns import (
     CampaignSpec,
     campaign_add_positions,
@@ -36,6 +37,7 @@ __all__ = [
     "assignment_release",
     "assignment_submit",
     "assignments_expire_due",
+    "bonus_pay",
     "campaign_add_positions",
     "campaign_cancel",
     "campaign_create",

@@ -31,10 +31,15 @@ def _own(assignment: Assignment, by: User) -> None:
         raise not_found()
 
 
-def _require_reason(reason: str) -> str:
+def reason_check(reason: str, *, missing: str | None = None) -> str:
+    """A reason the worker reads (a review's, a bonus's): stripped, required (``missing``
+    says what to write), at most REASON_MAX_CHARS. Raises DomainError ``reason_required``
+    or ``invalid`` on ``reason``."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("reason_required", _("Give the worker a reason."), field="reason")
+        raise DomainError(
+            "reason_required", missing or _("Give the worker a reason."), field="reason"
+        )
     if len(reason) > limits.REASON_MAX_CHARS:
         raise DomainError(
             "invalid",
@@ -70,7 +75,7 @@ def submission_reject(*, assignment: Assignment, by: User, reason: str) -> Assig
     """Reject with a reason. The task's money stays in escrow until the dispute window
     (DISPUTE_WINDOW_DAYS) closes; then the task reopens or is refunded."""
     _own(assignment, by)
-    reason = _require_reason(reason)
+    reason = reason_check(reason)
     now = timezone.now()
     with transaction.atomic():
         moved = assignment_move(
@@ -89,7 +94,7 @@ def submission_reject(*, assignment: Assignment, by: User, reason: str) -> Assig
 def submission_request_revision(*, assignment: Assignment, by: User, reason: str) -> Assignment:
     """Send the work back with what to fix; the worker gets a fresh time to complete."""
     _own(assignment, by)
-    reason = _require_reason(reason)
+    reason = reason_check(reason)
     deadline = timezone.now() + timedelta(minutes=assignment.campaign.time_to_complete_minutes)
     with transaction.atomic():
         moved = assignment_move(
@@ -126,7 +131,7 @@ def submissions_bulk_review(
             field="ids",
         )
     if action != "approve":
-        reason = _require_reason(reason)
+        reason = reason_check(reason)
     service = {
         "approve": submission_approve,
         "reject": submission_reject,
