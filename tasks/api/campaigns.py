@@ -3,6 +3,9 @@ and each campaign's review queue. Only the owner sees a campaign here (others ge
 
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
@@ -11,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks.models import AssignmentStatus, Campaign, Category
+from tasks.results import results_lines
 from tasks.selectors import review_queue
 from tasks.services import (
     campaign_add_positions,
@@ -182,3 +186,28 @@ class CampaignAssignmentsView(ListAPIView):
         query = StatusQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return review_queue(campaign=campaign, status=query.validated_data.get("status"))
+
+
+class CampaignResultsView(APIView):
+    """Every assignment of one of your campaigns as CSV (``tasks.results``), streamed."""
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR, **errors(401, 404)},
+        description="The campaign's results as CSV, streamed: one line an assignment (check "
+        "tasks marked), with the task's input, the worker, the times, the review's reason and "
+        "each proof's answer (screenshots as links only you, the worker and moderators may "
+        "open). Cells a spreadsheet would run as formulas start with '.",
+    )
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
+        campaign = own_campaign(request, pk)
+
+        def link(shot: int) -> str:
+            return request.build_absolute_uri(reverse("api:screenshot", args=[shot]))
+
+        response = StreamingHttpResponse(
+            results_lines(campaign, link=link), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="campaign-{campaign.pk}-results.csv"'
+        )
+        return response

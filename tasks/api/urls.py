@@ -60,6 +60,11 @@ urlpatterns = [
         assignments.BonusView.as_view(),
         name="assignment-bonus",
     ),
+    path(
+        "campaigns/<int:pk>/results.csv",
+        campaigns.CampaignResultsView.as_view(),
+        name="campaign-results",
+    ),
     path("screenshots/<int:pk>/", assignments.ScreenshotView.as_view(), name="screenshot"),
     path(
         "assignments/<int:pk>/dispute/",
