@@ -63,6 +63,13 @@ def reward_error(category: Category | None, reward_cents: int | None) -> str | N
 
 def parse_task_csv(upload) -> tuple[dict, ...]:
     """An uploaded CSV → one dict per row keyed by the first row's column names."""
+    return parse_csv(upload, max_rows=settings.CAMPAIGN_CSV_MAX_ROWS)
+
+
+def parse_csv(upload, *, max_rows: int) -> tuple[dict, ...]:
+    """An uploaded CSV (UTF-8, at most TASK_FILE_MAX_BYTES and ``max_rows`` rows, every row
+    as many values as the first names) → one dict per row keyed by the first row's column
+    names. Raises ValidationError with what to fix."""
     if upload.size > limits.TASK_FILE_MAX_BYTES:
         raise forms.ValidationError(
             _("The file is larger than %(kb)s KB.") % {"kb": limits.TASK_FILE_MAX_BYTES // 1024}
@@ -83,10 +90,8 @@ def parse_task_csv(upload) -> tuple[dict, ...]:
     if not all(header) or len(set(header)) != len(header):
         raise forms.ValidationError(_("Each column needs its own name in the first row."))
     rows = lines[1:]
-    if len(rows) > settings.CAMPAIGN_CSV_MAX_ROWS:
-        raise forms.ValidationError(
-            _("The file has more than %(n)s rows.") % {"n": settings.CAMPAIGN_CSV_MAX_ROWS}
-        )
+    if len(rows) > max_rows:
+        raise forms.ValidationError(_("The file has more than %(n)s rows.") % {"n": max_rows})
     for number, row in enumerate(rows, start=2):
         if len(row) != len(header):
             raise forms.ValidationError(
@@ -620,3 +625,21 @@ class BonusForm(forms.Form):
         help_text=gettext_lazy("The worker reads it."),
     )
     key = forms.CharField(max_length=limits.BONUS_KEY_MAX_CHARS, widget=forms.HiddenInput)
+
+
+class ReviewFileForm(forms.Form):
+    """A review file: a CSV with the columns ``assignment``, ``decision`` (approve, reject
+    or revision) and ``reason`` (the results' CSV has the assignment's column)."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Review file (CSV)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )  # the page names the columns
+
+    def clean_file(self) -> tuple[dict, ...]:
+        rows = parse_csv(self.cleaned_data["file"], max_rows=limits.BULK_REVIEW_MAX)
+        if not {"assignment", "decision"} <= set(rows[0]):
+            raise forms.ValidationError(
+                _("The first row must name the columns assignment and decision (and reason).")
+            )
+        return rows

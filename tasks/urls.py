@@ -1,6 +1,6 @@
 """The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from tasks.views import bonuses, disputes, employer, screenshots
+from tasks.views import bonuses, disputes, employer, review_files, screenshots
 
 app_name = "tasks"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *screenshots.urlpatterns,
     *disputes.urlpatterns,
     *bonuses.urlpatterns,
+    *review_files.urlpatterns,
 ]

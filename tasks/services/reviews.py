@@ -9,6 +9,7 @@ and the ledger's key ``approve:assignment:<id>`` pays once whatever happens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from core.errors import DomainError, not_found
 from tasks import limits
 from tasks.lifecycle.assignments import assignment_end, assignment_move, assignments_approve
 from tasks.lifecycle.tasks import campaigns_share_lock
-from tasks.models import Assignment, AssignmentStatus
+from tasks.models import Assignment, AssignmentStatus, Campaign
 
 REVIEWABLE = (AssignmentStatus.SUBMITTED,)
 
@@ -110,7 +111,13 @@ def submission_request_revision(*, assignment: Assignment, by: User, reason: str
     return _fresh(assignment, moved)
 
 
-BULK_ACTIONS = {"approve", "reject", "request_revision"}
+# The review services, by action: the page's buttons, bulk review and review files.
+REVIEW_SERVICES = {
+    "approve": submission_approve,
+    "reject": submission_reject,
+    "request_revision": submission_request_revision,
+}
+BULK_ACTIONS = set(REVIEW_SERVICES)
 
 
 def submissions_bulk_review(
@@ -132,11 +139,7 @@ def submissions_bulk_review(
         )
     if action != "approve":
         reason = reason_check(reason)
-    service = {
-        "approve": submission_approve,
-        "reject": submission_reject,
-        "request_revision": submission_request_revision,
-    }[action]
+    service = REVIEW_SERVICES[action]
     found = {
         a.pk: a
         for a in Assignment.objects.select_related("campaign").filter(
@@ -154,6 +157,112 @@ def submissions_bulk_review(
             results[pk] = "done"
         except DomainError as error:
             results[pk] = error.code
+    return results
+
+
+# --- review files -----------------------------------------------------------------------------
+
+# What a review file's ``decision`` column may say, and the action it asks for.
+FILE_DECISIONS = {
+    "approve": "approve",
+    "approved": "approve",
+    "reject": "reject",
+    "rejected": "reject",
+    "revision": "request_revision",
+    "request_revision": "request_revision",
+}
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One line of a review file (``assignment, decision, reason``) as it would be applied:
+    its action, or the problem that keeps it out."""
+
+    line: int  # in the file, the column names being line 1
+    assignment: int | None
+    action: str | None
+    reason: str
+    problem: str = ""
+
+
+def review_rows_check(*, campaign: Campaign, by: User, rows: list[dict]) -> list[ReviewRow]:
+    """Each row of a review file of ``campaign`` as it would go (the preview), in one query.
+    A row is kept out when its assignment is not one of this campaign's submissions waiting
+    for review, its decision is not one of FILE_DECISIONS, its reason is missing (a
+    rejection or a revision) or too long, or its assignment came earlier in the file."""
+    if campaign.employer_id != by.pk:
+        raise not_found()
+    if len(rows) > limits.BULK_REVIEW_MAX:
+        raise DomainError(
+            "invalid",
+            _("Review at most %(n)s submissions at once.") % {"n": limits.BULK_REVIEW_MAX},
+            field="file",
+        )
+    ids = [int(r["assignment"]) for r in rows if str(r.get("assignment", "")).isdigit()]
+    waiting = dict(
+        Assignment.objects.filter(campaign=campaign, pk__in=ids).values_list("pk", "status")
+    )
+    checked, seen = [], set()
+    for index, row in enumerate(rows, start=2):
+        line = int(row.get("line") or index)
+        raw = str(row.get("assignment", "")).strip()
+        pk = int(raw) if raw.isdigit() else None
+        action = FILE_DECISIONS.get(str(row.get("decision", "")).strip().lower())
+        reason = str(row.get("reason", "")).strip()
+        problem = ""
+        if pk is None or pk not in waiting:
+            problem = _("Not a submission of this campaign.")
+        elif pk in seen:
+            problem = _("This submission came earlier in the file.")
+        elif waiting[pk] != AssignmentStatus.SUBMITTED:
+            problem = _("Not waiting for review.")
+        elif action is None:
+            problem = _("The decision is approve, reject or revision.")
+        elif action != "approve":
+            try:
+                reason = reason_check(reason)
+            except DomainError as error:
+                problem = error.message
+        if pk is not None:
+            seen.add(pk)
+        checked.append(ReviewRow(line, pk, None if problem else action, reason, problem))
+    return checked
+
+
+def row_values(row: ReviewRow) -> dict:
+    """A checked row as the check reads it again (the preview's form carries these)."""
+    decision = next((name for name, action in FILE_DECISIONS.items() if action == row.action), "")
+    return {
+        "line": row.line,
+        "assignment": row.assignment or "",
+        "decision": decision,
+        "reason": row.reason,
+    }
+
+
+def review_rows_apply(
+    *, campaign: Campaign, by: User, rows: list[ReviewRow]
+) -> list[tuple[ReviewRow, str]]:
+    """Apply the checked rows, each through the page's own review service (one transaction
+    each, as a click): ``(row, "done" or the refusal's message)`` per row; rows kept out by
+    the check keep their problem. Checked again now: the file may be older than the
+    queue."""
+    fresh = review_rows_check(campaign=campaign, by=by, rows=[row_values(r) for r in rows])
+    assignments = Assignment.objects.select_related("campaign").in_bulk(
+        [r.assignment for r in fresh if r.action]
+    )
+    results = []
+    for row in fresh:
+        if not row.action:
+            results.append((row, row.problem))
+            continue
+        extra = {} if row.action == "approve" else {"reason": row.reason}
+        try:
+            REVIEW_SERVICES[row.action](assignment=assignments[row.assignment], by=by, **extra)
+        except DomainError as error:
+            results.append((row, error.message))
+        else:
+            results.append((row, "done"))
     return results
 
 

@@ -51,11 +51,9 @@ from tasks.services import (
     campaign_pause,
     campaign_resume,
     campaign_update,
-    submission_approve,
-    submission_reject,
-    submission_request_revision,
     submissions_bulk_review,
 )
+from tasks.services.reviews import REVIEW_SERVICES
 
 CAMPAIGNS_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 20
@@ -422,11 +420,6 @@ def campaign_add_positions_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("tasks:campaign_manage", pk=campaign.pk)
 
 
-REVIEW_SERVICES = {
-    "approve": submission_approve,
-    "reject": submission_reject,
-    "request_revision": submission_request_revision,
-}
 REVIEW_DONE = {
     "approve": gettext_noop("Approved: the worker is paid."),
     "reject": gettext_noop("Rejected. The worker sees your reason."),

@@ -139,6 +139,7 @@ ARGS = {
     "tasks:campaign_edit": lambda w: w["campaign"].pk,
     "tasks:assignment_review": lambda w: w["dispute"].assignment_id,
     "tasks:assignment_bonus": lambda w: w["dispute"].assignment_id,
+    "tasks:review_file": lambda w: w["campaign"].pk,
     "tasks:employer_dispute": lambda w: w["dispute"].pk,
     "tasks:dispute_open": lambda w: w["dispute"].assignment_id,
     "workers:campaign": lambda w: w["campaign"].pk,
