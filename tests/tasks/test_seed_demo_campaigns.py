@@ -14,6 +14,7 @@ from payments.selectors import balances_of, ledger_violations
 from tasks.models import (
     Assignment,
     AssignmentStatus,
+    Bonus,
     Campaign,
     CampaignStatus,
     Dispute,
@@ -125,6 +126,8 @@ class TestOneSeed:
             "worker3@demo.kaaj.test": (3, 4, False),
             "worker4@demo.kaaj.test": (1, 3, True),
         }
+        bonus = Bonus.objects.get()
+        assert (bonus.worker.email, bonus.amount_cents) == ("worker1@demo.kaaj.test", 25)
         stopped = User.objects.get(email="worker4@demo.kaaj.test")
         assert Notification.objects.filter(user=stopped, kind="gold_stopped").exists()
         assert "Demo check tasks ready" in seeded and "(stopped)" in seeded

@@ -44,6 +44,7 @@ from tasks.services import (
     submission_reject,
     submission_request_revision,
 )
+from tasks.services.bonuses import bonus_pay
 from tasks.services.disputes import dispute_open, dispute_respond
 from tasks.services.qualifications import (
     QualificationSpec,
@@ -358,7 +359,11 @@ class Command(BaseCommand):
             gold_min_accuracy=70,
         )
         self._top_up(
-            employer, balances_of(employer).available_cents + GOLD_POSITIONS * (10 + fee_for(10))
+            employer,
+            balances_of(employer).available_cents
+            + GOLD_POSITIONS * (10 + fee_for(10))
+            + 25
+            + fee_for(25),  # the bonus below
         )
         with transaction.atomic():
             campaign = campaign_create(employer=employer, spec=spec)
@@ -369,6 +374,19 @@ class Command(BaseCommand):
             campaign.verification_secret = secret
             for worker, plan in zip(crew, GOLD_PLAN, strict=True):
                 self._gold_work(campaign, worker, plan)
+            # The careful worker gets a bonus for one of their paid tasks.
+            careful = (
+                Assignment.objects.filter(campaign=campaign, worker=crew[0], is_gold=False)
+                .order_by("id")
+                .first()
+            )
+            bonus_pay(
+                assignment=careful,
+                by=employer,
+                amount_cents=25,
+                reason="Every price right, and the check tasks too. Thank you!",
+                key=f"demo-bonus-{campaign.pk}",
+            )
         lines = [
             f"{row.worker.email} {row.accuracy.right}/{row.accuracy.answered}"
             + (" (stopped)" if row.stopped else "")
