@@ -720,10 +720,6 @@ class GoldStop(models.Model):
     def __str__(self) -> str:
         return f"{self.worker_id} stopped from {self.campaign_id}"
 
-    @property
-    def accuracy(self) -> int:
-        return round(100 * self.right / self.answered) if self.answered else 100
-
 
 # --- bonuses ---------------------------------------------------------------------------------
 

@@ -403,8 +403,8 @@ class GoldRow:
 
 
 def gold_accuracies(campaign: Campaign) -> list[GoldRow]:
-    """Every worker who answered the campaign's check tasks: least accurate first. Two
-    queries, however many workers."""
+    """Every worker who answered the campaign's check tasks: least accurate first. Three
+    queries (answers, stops, workers), however many workers."""
     counts = (
         _gold_answers(campaign=campaign)
         .values("worker")

@@ -204,7 +204,7 @@ def review_rows_check(*, campaign: Campaign, by: User, rows: list[dict]) -> list
     )
     checked, seen = [], set()
     for index, row in enumerate(rows, start=2):
-        line = int(row.get("line") or index)
+        line = int(row["line"]) if str(row.get("line", "")).isdigit() else index
         raw = str(row.get("assignment", "")).strip()
         pk = int(raw) if raw.isdigit() else None
         action = FILE_DECISIONS.get(str(row.get("decision", "")).strip().lower())
@@ -241,13 +241,14 @@ def row_values(row: ReviewRow) -> dict:
 
 
 def review_rows_apply(
-    *, campaign: Campaign, by: User, rows: list[ReviewRow]
+    *, campaign: Campaign, by: User, rows: list[dict]
 ) -> list[tuple[ReviewRow, str]]:
-    """Apply the checked rows, each through the page's own review service (one transaction
-    each, as a click): ``(row, "done" or the refusal's message)`` per row; rows kept out by
-    the check keep their problem. Checked again now: the file may be older than the
-    queue."""
-    fresh = review_rows_check(campaign=campaign, by=by, rows=[row_values(r) for r in rows])
+    """Apply the rows of a review file (as :func:`review_rows_check` reads them: the
+    preview's :func:`row_values`), each through the page's own review service (one
+    transaction each, as a click): ``(row, "done" or the refusal's message)`` per row; rows
+    the check keeps out keep their problem. Checked again now: the file may be older than
+    the queue."""
+    fresh = review_rows_check(campaign=campaign, by=by, rows=rows)
     assignments = Assignment.objects.select_related("campaign").in_bulk(
         [r.assignment for r in fresh if r.action]
     )

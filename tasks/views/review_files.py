@@ -16,13 +16,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError, form_error
 from tasks.forms import ReviewFileForm
 from tasks.models import Campaign
-from tasks.services.reviews import (
-    FILE_DECISIONS,
-    ReviewRow,
-    review_rows_apply,
-    review_rows_check,
-    row_values,
-)
+from tasks.services.reviews import review_rows_apply, review_rows_check, row_values
 
 
 @login_required
@@ -55,24 +49,14 @@ def review_file(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasks/review_file.html", context, status=status)
 
 
-def _carried(text: str) -> list[ReviewRow]:
+def _carried(text: str) -> list[dict]:
     """The preview's rows back from its form; anything odd in them is refused again by the
     check that applying runs."""
     try:
         values = json.loads(text)
     except ValueError:
         return []
-    return [_row(v) for v in values if isinstance(v, dict)] if isinstance(values, list) else []
-
-
-def _row(values: dict) -> ReviewRow:
-    raw, line = str(values.get("assignment", "")), str(values.get("line", ""))
-    return ReviewRow(
-        line=int(line) if line.isdigit() else 0,
-        assignment=int(raw) if raw.isdigit() else None,
-        action=FILE_DECISIONS.get(str(values.get("decision", "")).lower()),
-        reason=str(values.get("reason", "")),
-    )
+    return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
 
 
 urlpatterns = [

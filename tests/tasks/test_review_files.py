@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from payments.selectors import balances_of, ledger_violations
 from tasks.models import Assignment, AssignmentStatus
-from tasks.services.reviews import review_rows_apply, review_rows_check
+from tasks.services.reviews import review_rows_apply, review_rows_check, row_values
 from tests.factories import UserFactory
 from workers.claims import task_claim
 
@@ -73,13 +73,15 @@ def test_applying_goes_through_the_review_services_and_checks_again(employer, wo
             {"assignment": str(second.pk), "decision": "reject", "reason": "Wrong username"},
         ],
     )
-    results = review_rows_apply(campaign=campaign, by=employer, rows=checked)
+    results = review_rows_apply(
+        campaign=campaign, by=employer, rows=[row_values(r) for r in checked]
+    )
     assert [result for _row, result in results] == ["done", "done"]
     assert Assignment.objects.get(pk=first.pk).status == A.APPROVED
     rejected = Assignment.objects.get(pk=second.pk)
     assert (rejected.status, rejected.review_reason) == (A.REJECTED, "Wrong username")
     assert balances_of(worker).available_cents == campaign.reward_cents
-    again = review_rows_apply(campaign=campaign, by=employer, rows=checked)
+    again = review_rows_apply(campaign=campaign, by=employer, rows=[row_values(r) for r in checked])
     assert [result for _row, result in again] == ["Not waiting for review."] * 2
     assert ledger_violations() == []
 
