@@ -141,6 +141,16 @@ REASON_MAX_CHARS = 2_000
 # request's transactions stay short.
 BULK_REVIEW_MAX = 200
 
+# A worker's rating of an employer (tasks.services.ratings): each score from 1 to 5, as
+# stores and app markets rate; a comment and the employer's answer are a few sentences read
+# on a phone under the scores. The rating (and the answer) can be changed for a week after
+# it was first given: long enough to calm down after a decision, short enough that a rating
+# is not a lever held over the employer for good.
+RATING_SCORE_MIN, RATING_SCORE_MAX = 1, 5
+RATING_COMMENT_MAX_CHARS = 1_000
+RATING_ANSWER_MAX_CHARS = 1_000
+RATING_EDIT_DAYS = 7
+
 # ``{{column}}`` (spaces inside the braces allowed) in the instructions is replaced by that
 # column of the task's input; with task inputs, every placeholder must name one of their
 # columns (the service checks it).

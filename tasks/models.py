@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import display
 
-from .limits import PLACEHOLDER, hidden_columns_dropped
+from .limits import PLACEHOLDER, RATING_SCORE_MAX, RATING_SCORE_MIN, hidden_columns_dropped
 
 
 class ProofKind(models.TextChoices):
@@ -753,3 +753,129 @@ class Bonus(models.Model):
 
     def __str__(self) -> str:
         return f"bonus:{self.pk}"
+
+
+# --- ratings of employers --------------------------------------------------------------------
+
+
+class EmployerRating(models.Model):
+    """A worker's rating of a campaign's employer, once one of their assignments in it was
+    decided (``tasks.services.ratings``): three scores from 1 to 5, a comment, and the
+    employer's answer shown under it. One per worker per campaign; both sides may change
+    their words for RATING_EDIT_DAYS after the rating was first given.
+
+    Moderated through the flags: anybody but its author may report it (``reported_*``),
+    which puts it on the moderators' flags page; a moderator hides it (``hidden_*``: out of
+    every average and public list) or keeps it (the report cleared). ``employer`` is the
+    campaign's, copied so the employer's averages and list read one index."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="ratings")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ratings_given"
+    )
+    employer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ratings_received",
+        db_index=False,  # led by ratings_employer_idx
+    )
+    pay = models.PositiveSmallIntegerField(_("pay fairness"))
+    clarity = models.PositiveSmallIntegerField(_("clarity"))
+    speed = models.PositiveSmallIntegerField(_("speed of review"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("employer's answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report_reason = models.TextField(blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "worker"], name="tasks_rating_once"),
+            models.CheckConstraint(
+                condition=Q(pay__gte=RATING_SCORE_MIN, pay__lte=RATING_SCORE_MAX)
+                & Q(clarity__gte=RATING_SCORE_MIN, clarity__lte=RATING_SCORE_MAX)
+                & Q(speed__gte=RATING_SCORE_MIN, speed__lte=RATING_SCORE_MAX),
+                name="tasks_rating_scores_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | Q(hidden_by__isnull=False),
+                name="tasks_rating_hidden_by_someone",
+            ),
+        ]
+        indexes = [
+            # An employer's public list and averages: visible ratings, newest first.
+            models.Index(
+                fields=["employer", "-created_at", "-id"],
+                condition=Q(hidden_at__isnull=True),
+                name="tasks_rating_employer_idx",
+            ),
+            # The flags page: reports waiting for a moderator.
+            models.Index(
+                fields=["reported_at"],
+                condition=Q(reported_at__isnull=False, hidden_at__isnull=True),
+                name="tasks_rating_reported_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rating:{self.pk}"
+
+    @property
+    def average(self) -> float:
+        return (self.pay + self.clarity + self.speed) / 3
+
+
+# --- groups of workers (private campaigns) -----------------------------------------------------
+
+
+class WorkerGroup(models.Model):
+    """An employer's named group of chosen workers ("hire group"). A campaign naming groups
+    (``Campaign.groups``) is private: only their members see it in the feed or may claim
+    (``workers.eligibility``'s rule "private")."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="worker_groups"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="tasks_worker_group_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(models.Model):
+    """One worker in one group: added by its owner, by id, from the review queue or a
+    worker's record."""
+
+    group = models.ForeignKey(WorkerGroup, on_delete=models.CASCADE, related_name="members")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="group_memberships"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "worker"], name="tasks_group_member_once")
+        ]
+        indexes = [models.Index(fields=["worker", "group"], name="tasks_group_member_worker_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} in {self.group_id}"
