@@ -34,6 +34,7 @@ class NotificationKind(models.TextChoices):
     SANCTION_WARNING = "sanction_warning", _("Warning about rejections")
     SANCTION_PAUSE = "sanction_pause", _("Pause for rejections")
     SANCTION_LIFTED = "sanction_lifted", _("Pause or warning lifted")
+    EMPLOYER_RATED = "employer_rated", _("A worker rated you")
 
 
 class Notification(models.Model):

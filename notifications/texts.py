@@ -100,6 +100,10 @@ TEXTS: dict[str, KindText] = {
         True,
     ),
     Kind.SANCTION_LIFTED: KindText(_("Your warning or pause for rejections was lifted."), True),
+    Kind.EMPLOYER_RATED: KindText(
+        _("A worker rated you %(average)s of 5 for “%(campaign_title)s”. You may answer it."),
+        False,
+    ),
 }
 
 # A kind whose text depends on one param: (kind, param, value) → title.
