@@ -5,8 +5,6 @@ anybody else's."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -24,6 +21,7 @@ from accounts.http import client_ip
 from accounts.selectors import standing_sanctions
 from accounts.timezones import format_time
 from core.db import replica_reads
+from core.durations import duration_words
 from core.errors import DomainError
 from core.pagination import count_free_page, page_number
 from tasks.forms import SubmitForm
@@ -135,21 +133,8 @@ def block_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def with_record(campaign: Campaign) -> Campaign:
     """Put the employer's average time to rate in words (``rating_time``) on a campaign from
     ``employer_stats_attach``."""
-    campaign.rating_time = _duration(campaign.employer_stats.time_to_rate)
+    campaign.rating_time = duration_words(campaign.employer_stats.time_to_rate)
     return campaign
-
-
-def _duration(value: timedelta | None) -> str | None:
-    if value is None:
-        return None
-    minutes = max(1, round(value.total_seconds() / 60))
-    if minutes < 120:
-        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
-    hours = round(minutes / 60)
-    if hours < 48:
-        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
-    days = round(hours / 24)
-    return ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
 
 
 def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
