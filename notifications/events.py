@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
+from accounts.models import User
 from notifications.models import NotificationKind as Kind
 from notifications.services import Notice, notify, notify_many
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from payments.models import Payout
     from tasks.models import Assignment, Campaign, Dispute
 
@@ -100,4 +100,28 @@ def dispute_told(
             "reason": dispute.decision_reason,
         },
         url=url,
+    )
+
+
+def private_campaign_live(*, campaign: Campaign) -> None:
+    """The workers of the groups a private campaign is open to hear it went live (one
+    INSERT for all of them)."""
+    members = (
+        User.objects.filter(group_memberships__group_id__in=campaign.groups)
+        .exclude(pk=campaign.employer_id)
+        .distinct()
+        .only("id")
+    )
+    params = {
+        "campaign_id": campaign.pk,
+        "campaign_title": campaign.title,
+        "employer_name": campaign.employer.public_name,
+        "reward_cents": campaign.reward_cents,
+    }
+    url = reverse("workers:campaign", args=[campaign.pk])
+    notify_many(
+        notices=[
+            Notice(user=user, kind=Kind.PRIVATE_CAMPAIGN, params=params, url=url)
+            for user in members
+        ]
     )

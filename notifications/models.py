@@ -35,6 +35,8 @@ class NotificationKind(models.TextChoices):
     SANCTION_PAUSE = "sanction_pause", _("Pause for rejections")
     SANCTION_LIFTED = "sanction_lifted", _("Pause or warning lifted")
     EMPLOYER_RATED = "employer_rated", _("A worker rated you")
+    PRIVATE_CAMPAIGN = "private_campaign", _("A campaign for a group you are in")
+    SEARCH_MATCHED = "search_matched", _("A new campaign matches a saved search")
 
 
 class Notification(models.Model):

@@ -19,6 +19,7 @@ from tasks.signals import (
     dispute_answered,
     dispute_decided,
     dispute_opened,
+    employer_rated,
     gold_stop_changed,
 )
 from workers.levels import worker_level_changed
@@ -46,6 +47,14 @@ def campaign_moderated(sender, *, campaign, source, target, note, **kwargs) -> N
         events.campaign_moderated(
             campaign=campaign, approved=target == CampaignStatus.ACTIVE, reason=note
         )
+
+
+@receiver(campaign_moved, dispatch_uid="notifications.campaign_live")
+def campaign_went_live(sender, *, campaign, source, target, **kwargs) -> None:
+    """A campaign approved into the feed: the workers it was made for hear of it."""
+    live = source == CampaignStatus.IN_REVIEW and target == CampaignStatus.ACTIVE
+    if live and campaign.groups:
+        events.private_campaign_live(campaign=campaign)
 
 
 @receiver(assignments_moved, dispatch_uid="notifications.assignments_moved")
@@ -189,3 +198,20 @@ def bonus_was_paid(sender, *, bonus, **kwargs) -> None:
         url=reverse("workers:assignment", args=[bonus.assignment_id]),
         dedupe_key=f"bonus:{bonus.pk}",
     )
+
+
+@receiver(employer_rated, dispatch_uid="notifications.employer_rated")
+def employer_was_rated(sender, *, rating, created, **kwargs) -> None:
+    """The employer hears of a new rating (not of its edits), with a link to answer it."""
+    if created:
+        notify(
+            user=rating.campaign.employer,
+            kind=Kind.EMPLOYER_RATED,
+            params={
+                "average": f"{rating.average:.1f}",
+                "campaign_title": rating.campaign.title,
+            },
+            url=reverse("tasks:campaign_ratings", args=[rating.campaign_id])
+            + f"#rating-{rating.pk}",
+            dedupe_key=f"rating:{rating.pk}",
+        )

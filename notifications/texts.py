@@ -64,6 +64,17 @@ TEXTS: dict[str, KindText] = {
     Kind.LEVEL_UP: KindText(
         _("You reached level %(level)s: campaigns that ask for it are open to you now."), False
     ),
+    Kind.PRIVATE_CAMPAIGN: KindText(
+        _(
+            "%(employer_name)s chose you for a private campaign, live now: "
+            "“%(campaign_title)s”, %(reward_cents)s a task."
+        ),
+        True,
+    ),
+    Kind.SEARCH_MATCHED: KindText(
+        _("New for your saved search “%(search_name)s”: “%(campaign_title)s”, %(reward_cents)s."),
+        False,
+    ),
     Kind.BONUS_RECEIVED: KindText(
         _("A bonus of %(amount_cents)s for your work on “%(campaign_title)s”: %(reason)s"), True
     ),

@@ -40,7 +40,9 @@ from .models import (
     CampaignStatus,
     Category,
     Dispute,
+    EmployerRating,
     GoldStop,
+    GroupMember,
     HeldQualification,
     KeptScreenshot,
     Qualification,
@@ -48,6 +50,7 @@ from .models import (
     Screenshot,
     Submission,
     Task,
+    WorkerGroup,
 )
 
 
@@ -514,4 +517,46 @@ class HeldQualificationAdmin(ViewOnlyAdmin):
     search_fields = ["=id", "=worker__id", "=qualification__id"]
     list_select_related = ["qualification", "worker"]
     fields = ["qualification", "worker", "attempt", "granted_at"]
+    readonly_fields = fields
+
+
+@admin.register(WorkerGroup)
+class WorkerGroupAdmin(ViewOnlyAdmin):
+    """Employers' groups of chosen workers (written through tasks.services.groups; private
+    campaigns name them): view-only."""
+
+    list_display = ["id", "name", "owner", "created_at"]
+    search_fields = ["=id", "=owner__id", "name"]
+    list_select_related = ["owner"]
+    fields = ["owner", "name", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(GroupMember)
+class GroupMemberAdmin(ViewOnlyAdmin):
+    """Who is in which group: view-only."""
+
+    list_display = ["id", "group", "worker", "added_at"]
+    search_fields = ["=id", "=group__id", "=worker__id"]
+    list_select_related = ["group", "worker"]
+    fields = ["group", "worker", "added_at"]
+    readonly_fields = fields
+
+
+@admin.register(EmployerRating)
+class EmployerRatingAdmin(ViewOnlyAdmin):
+    """Workers' ratings of employers: given, answered, reported and hidden only through
+    tasks.services.ratings (hiding forgets the employer's average and is audited; moderators
+    decide in the console's flags): view-only."""
+
+    list_display = ["id", "campaign", "employer", "worker", "pay", "clarity", "speed"]
+    list_filter = [("hidden_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=id", "=campaign__id", "=employer__id", "=worker__id"]
+    list_select_related = ["campaign", "employer", "worker"]
+    date_hierarchy = "created_at"
+    fields = [
+        "campaign", "employer", "worker", "pay", "clarity", "speed", "comment", "created_at",
+        "updated_at", "answer", "answered_at", "reported_at", "reported_by", "report_reason",
+        "hidden_at", "hidden_by", "hidden_reason",
+    ]  # fmt: skip
     readonly_fields = fields

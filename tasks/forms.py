@@ -17,8 +17,8 @@ from core.errors import DomainError
 from core.fields import MoneyFormField
 from tasks import limits
 from tasks.gold import positions_and_checks
-from tasks.models import Campaign, Category, ProofKind, Qualification
-from tasks.selectors import qualifications_usable
+from tasks.models import Campaign, Category, ProofKind, Qualification, WorkerGroup
+from tasks.selectors import groups_of, qualifications_usable
 from tasks.services import CampaignSpec, reward_check
 
 # Every bound below comes from tasks.limits, the numbers the campaign service enforces; the
@@ -187,6 +187,16 @@ class CampaignForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Write tests under My tests; workers take one before they claim."),
     )
+    groups = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Only workers of these groups (a private campaign)"),
+        queryset=WorkerGroup.objects.none(),  # the employer's (__init__)
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Nobody else sees it. Make groups under My groups; their workers hear when it "
+            "goes live."
+        ),
+    )
     uses_verification_code = forms.BooleanField(
         label=gettext_lazy("Give each worker a verification code"),
         required=False,
@@ -244,6 +254,7 @@ class CampaignForm(forms.Form):
         self.stored_inputs = tuple(stored_inputs)
         if employer is not None:
             self.fields["qualifications"].queryset = qualifications_usable(employer)
+            self.fields["groups"].queryset = groups_of(employer)
         # The date and time typed are read in the employer's zone (UserTimeZoneMiddleware's):
         # say which, since a campaign's workers may live in others.
         self.fields["ends_at"].help_text = _(
@@ -275,6 +286,7 @@ class CampaignForm(forms.Form):
             "uses_verification_code": campaign.uses_verification_code,
             "auto_approve_code": campaign.auto_approve_code,
             "qualifications": list(campaign.qualifications),
+            "groups": list(campaign.groups),
             "gold_rate": campaign.gold_rate,
             "gold_min_accuracy": campaign.gold_min_accuracy,
             "gold_min_answers": campaign.gold_min_answers,
@@ -327,6 +339,7 @@ class CampaignForm(forms.Form):
             auto_approve_code=data["auto_approve_code"],
             task_inputs=data["task_inputs"],
             qualifications=tuple(q.pk for q in data["qualifications"]),
+            groups=tuple(group.pk for group in data["groups"]),
             # Left empty: no check tasks, and the thresholds' defaults.
             gold_rate=_or(data["gold_rate"], 0),
             gold_min_accuracy=_or(data["gold_min_accuracy"], limits.GOLD_MIN_ACCURACY_DEFAULT),

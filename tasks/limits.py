@@ -126,6 +126,14 @@ COUNTRIES_MAX = len(countries)
 # Qualification tests a campaign may require (each one more test a worker must pass first).
 QUALIFICATIONS_MAX = 5
 
+# Groups of chosen workers (tasks.services.groups): a name as short as a test's; as many
+# groups as an employer can tell apart on a phone; members enough for a large regular crew;
+# a private campaign opened to a few groups at most.
+GROUP_NAME_MAX_CHARS = 80
+GROUPS_MAX = 50
+GROUP_MEMBERS_MAX = 5_000
+CAMPAIGN_GROUPS_MAX = 5
+
 # A bonus (tasks.services.bonuses): a thank-you on top of a task's reward, from a cent to $100
 # (in the deployment's currency): more is no longer a bonus but pay outside any campaign's
 # escrow, which a moderator should see first. The idempotency key a client sends with it is

@@ -96,6 +96,15 @@ CAMPAIGN_TRANSITIONS = {
 }
 # Campaigns whose open tasks may still be claimed later (now or after a resume/approval).
 LIVE_STATUSES = (CampaignStatus.IN_REVIEW, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
+# Campaigns anybody signed in may know of; drafts, those in review and rejected ones are
+# their owner's (and moderators') business.
+PUBLIC_STATUSES = (
+    CampaignStatus.ACTIVE,
+    CampaignStatus.PAUSED,
+    CampaignStatus.COMPLETED,
+    CampaignStatus.CANCELLED,
+    CampaignStatus.EXPIRED,
+)
 
 
 def _new_secret() -> str:
@@ -151,6 +160,10 @@ class Campaign(models.Model):
     # so the feed's condition is on the campaign's own columns. Qualifications are never
     # deleted (retired instead), so an id here always names one.
     qualifications = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # Ids of the employer's groups of workers (WorkerGroup) the campaign is open to; none is
+    # everyone. A list on the row, like ``qualifications``, for the same reason. A group
+    # named by a campaign that is not over cannot be deleted (tasks.services.groups).
+    groups = ArrayField(models.BigIntegerField(), default=list, blank=True)
     decision_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     launched_at = models.DateTimeField(null=True, blank=True)

@@ -26,9 +26,11 @@ from .models import (
     AssignmentStatus,
     Campaign,
     GoldStop,
+    GroupMember,
     HeldQualification,
     Qualification,
     QualificationAttempt,
+    WorkerGroup,
 )
 
 _REVIEWED = ", ".join(f"'{status.value}'" for status in REVIEWED_STATUSES)
@@ -41,13 +43,17 @@ class EmployerStats:
     the average time from submission to review, and rejections overturned (by a moderator
     or by the employer). A rejection under dispute counts as a rejection in the approval
     rate until the dispute is decided (``rated``), and is shown apart as ``disputed``: one
-    definition for the feed, the campaign page and the moderators' pages."""
+    definition for the feed, the campaign page and the moderators' pages. And how workers
+    rated the employer (``tasks.services.ratings``): the visible ratings' count and their
+    average (the mean of each rating's three scores, to one decimal; None before any)."""
 
     approved: int = 0
     reviewed: int = 0
     time_to_rate: timedelta | None = None
     overturned: int = 0
     disputed: int = 0
+    rating_count: int = 0
+    rating_average: float | None = None
 
     @property
     def rejected(self) -> int:
@@ -68,13 +74,15 @@ class EmployerStats:
 # An employer's record is counted over all their reviewed work: some milliseconds per
 # thousand tasks, on every feed page and campaign page. So it is kept in the cache, and
 # forgotten whenever one of its numbers may change (:func:`employer_stats_forget`, called by
-# every move into a reviewed status); the time bounds what a race between a page's read
+# every move into a reviewed status, and by every rating given, changed or hidden); the
+# time bounds what a race between a page's read
 # and a review can leave behind.
 EMPLOYER_STATS_CACHE_SECONDS = 300
 
 
 def _stats_key(employer_id: int) -> str:
-    return f"employer-stats:{employer_id}"
+    # v2: with the ratings (a record cached in the shape before them is not read back).
+    return f"employer-stats:v2:{employer_id}"
 
 
 def employer_stats(employer_ids: Iterable[int]) -> dict[int, EmployerStats]:
@@ -93,7 +101,7 @@ def employer_stats(employer_ids: Iterable[int]) -> dict[int, EmployerStats]:
         counted = dict.fromkeys(missing, EmployerStats())
         # The feed's replica when it reads there (core/db.py), else the primary.
         with connections[router.db_for_read(Assignment)].cursor() as cursor:
-            cursor.execute(_EMPLOYER_STATS_SQL, [missing])
+            cursor.execute(_EMPLOYER_STATS_SQL, {"employers": missing})
             counted.update((row[0], EmployerStats(*row[1:])) for row in cursor.fetchall())
         cache.set_many(
             {_stats_key(pk): astuple(record) for pk, record in counted.items()},
@@ -128,18 +136,33 @@ def employer_stats_attach(campaigns: Iterable[Campaign]) -> list[Campaign]:
 _OVERTURNED = ", ".join(f"'{outcome.value}'" for outcome in OVERTURNED_OUTCOMES)
 _DISPUTED = AssignmentStatus.DISPUTED.value
 # In EmployerStats' field order. An overturned rejection's assignment is approved by then.
+# The work and the visible ratings are counted apart and joined by employer (still one
+# query: the feed's page costs the same with ratings as without).
 _EMPLOYER_STATS_SQL = f"""
-SELECT c.employer_id,
-       COUNT(*) FILTER (WHERE a.status = '{AssignmentStatus.APPROVED.value}'),
-       COUNT(*) FILTER (WHERE a.status IN ({_REVIEWED})),
-       AVG(a.reviewed_at - a.submitted_at) FILTER (WHERE a.status IN ({_REVIEWED})),
-       COUNT(d.id) FILTER (WHERE d.outcome IN ({_OVERTURNED})),
-       COUNT(*) FILTER (WHERE a.status = '{_DISPUTED}')
-FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
-LEFT JOIN tasks_dispute d ON d.assignment_id = a.id
-WHERE c.employer_id = ANY(%s) AND NOT a.is_gold
-  AND a.status IN ({_REVIEWED}, '{_DISPUTED}')
-GROUP BY c.employer_id
+WITH work AS (
+    SELECT c.employer_id,
+           COUNT(*) FILTER (WHERE a.status = '{AssignmentStatus.APPROVED.value}') AS approved,
+           COUNT(*) FILTER (WHERE a.status IN ({_REVIEWED})) AS reviewed,
+           AVG(a.reviewed_at - a.submitted_at) FILTER (WHERE a.status IN ({_REVIEWED}))
+               AS time_to_rate,
+           COUNT(d.id) FILTER (WHERE d.outcome IN ({_OVERTURNED})) AS overturned,
+           COUNT(*) FILTER (WHERE a.status = '{_DISPUTED}') AS disputed
+    FROM tasks_assignment a JOIN tasks_campaign c ON c.id = a.campaign_id
+    LEFT JOIN tasks_dispute d ON d.assignment_id = a.id
+    WHERE c.employer_id = ANY(%(employers)s) AND NOT a.is_gold
+      AND a.status IN ({_REVIEWED}, '{_DISPUTED}')
+    GROUP BY c.employer_id
+), rated AS (
+    SELECT employer_id, COUNT(*) AS rating_count,
+           ROUND(AVG((pay + clarity + speed) / 3.0), 1)::float8 AS rating_average
+    FROM tasks_employerrating
+    WHERE employer_id = ANY(%(employers)s) AND hidden_at IS NULL
+    GROUP BY employer_id
+)
+SELECT COALESCE(w.employer_id, r.employer_id), COALESCE(w.approved, 0),
+       COALESCE(w.reviewed, 0), w.time_to_rate, COALESCE(w.overturned, 0),
+       COALESCE(w.disputed, 0), COALESCE(r.rating_count, 0), r.rating_average
+FROM work w FULL JOIN rated r ON r.employer_id = w.employer_id
 """  # noqa: S608  (fixed status values, no input)
 
 
@@ -420,3 +443,45 @@ def gold_accuracies(campaign: Campaign) -> list[GoldRow]:
     workers = User.objects.in_bulk(list(counts))
     rows = [GoldRow(workers[pk], accuracy, pk in stopped) for pk, accuracy in counts.items()]
     return sorted(rows, key=lambda row: (row.accuracy.right / row.accuracy.answered, row.worker.pk))
+
+
+# --- groups of chosen workers -----------------------------------------------------------------
+
+
+def groups_of(owner) -> QuerySet[WorkerGroup]:
+    """The employer's groups, by name, each with ``member_count`` (one query)."""
+    return (
+        WorkerGroup.objects.filter(owner=owner)
+        .annotate(member_count=Count("members"))
+        .order_by("name", "id")
+    )
+
+
+def group_of(owner, pk: int) -> WorkerGroup:
+    """One of the employer's groups (:func:`groups_of`), or DomainError not_found."""
+    found = groups_of(owner).filter(pk=pk).first()
+    if found is None:
+        raise not_found()
+    return found
+
+
+def group_members(group: WorkerGroup) -> QuerySet[GroupMember]:
+    """A group's members, newest first, each with its worker (one query)."""
+    return GroupMember.objects.filter(group=group).select_related("worker")
+
+
+def groups_named(ids) -> list[WorkerGroup]:
+    """The groups of these ids, by name (a private campaign's groups, to show)."""
+    return list(WorkerGroup.objects.filter(pk__in=list(ids)).order_by("name", "id"))
+
+
+def open_to_groups(groups) -> Q:
+    """Campaigns open to everyone, or to one of these groups (ids) of chosen workers: the
+    condition of ``workers.eligibility``'s rule "private", and of who may see such a
+    campaign at all."""
+    return Q(groups=[]) | Q(groups__overlap=sorted(groups)) if groups else Q(groups=[])
+
+
+def member_group_ids(worker) -> list[int]:
+    """The ids of the groups ``worker`` is in."""
+    return list(GroupMember.objects.filter(worker=worker).values_list("group_id", flat=True))

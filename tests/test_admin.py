@@ -46,6 +46,9 @@ VIEW_ONLY = {
     "tasks.heldqualification",
     "tasks.goldstop",
     "tasks.bonus",
+    "tasks.employerrating",
+    "tasks.workergroup",
+    "tasks.groupmember",
     "payments.account",
     "payments.movement",
     "payments.transfer",
@@ -175,6 +178,11 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
         ),
     )
     qualification_attempt(qualification=test, worker=worker, answers=[1])
+    # A worker's rating of the employer, answered (tasks.services.ratings).
+    from tasks.services.ratings import rating_answer, rating_save
+
+    rating, _created = rating_save(campaign=kept.campaign, worker=worker, pay=4, clarity=5, speed=3)
+    rating_answer(rating=rating, by=employer, answer="Thank you")
     # A worker warned for rejections (workers.sanctions), with the audit row of it.
     from workers.sanctions import sanction_evaluate
 
@@ -194,6 +202,9 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
     services.bonus_pay(
         assignment=kept, by=employer, amount_cents=50, reason="Quick work", key="admin-world"
     )
+    from tasks.services.groups import group_create, group_member_add
+
+    group_member_add(group=group_create(owner=employer, name="Trusted"), worker=worker, by=employer)
     return {"assignment": kept.pk, "disputed": disputed.pk}
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_qualifications, api_sanctions
+from . import api, api_groups, api_qualifications, api_sanctions
 
 urlpatterns = [
     path("blocks/", api.BlockListView.as_view(), name="blocks"),
@@ -29,6 +29,10 @@ urlpatterns = [
         api_qualifications.AttemptView.as_view(),
         name="qualification-attempts",
     ),
+    # An employer's groups of chosen workers (private campaigns).
+    path("groups/", api_groups.GroupListView.as_view(), name="groups"),
+    path("groups/<int:pk>/", api_groups.GroupDetailView.as_view(), name="group"),
+    path("groups/<int:pk>/members/", api_groups.GroupMembersView.as_view(), name="group-members"),
     # Warnings before sanctions.
     path("sanctions/", api_sanctions.SanctionListView.as_view(), name="sanctions"),
     path(

@@ -7,8 +7,9 @@ look at: their country, whether a moderator suspended them, their approved and r
 over the success-rate window, the employers who blocked them, the campaigns where they
 reached the per-worker cap (expired and released claims do not count; nor do check tasks),
 the campaigns whose check tasks stopped them (``tasks.gold``), how many claims
-they are working on, the qualifications they hold (passed tests), their level and the end of
-a pause of their claims (``workers.sanctions``). It is read in ONE
+they are working on, the qualifications they hold (passed tests), their level, the end of
+a pause of their claims (``workers.sanctions``) and the employers' groups they are in
+(private campaigns). It is read in ONE
 query (:data:`STANDING_SQL`) — by the feed before it lists campaigns (:func:`standing_read`),
 and by the claim inside its transaction, after its advisory lock, in the same statement that
 locks the campaign row (``workers.claims``), so one worker's concurrent claims still see each
@@ -54,6 +55,7 @@ from tasks.models import (
     CampaignStatus,
     Qualification,
 )
+from tasks.selectors import open_to_groups
 
 
 def rate(approved: int, reviewed: int) -> int | None:
@@ -80,6 +82,8 @@ class Standing:
     stopped: frozenset[int] = frozenset()
     # the end of the pause of the worker's claims in force now (workers.sanctions), or None
     paused_until: datetime | None = None
+    # ids of the employers' groups the worker is in (private campaigns: tasks.services.groups)
+    groups: frozenset[int] = frozenset()
 
     @classmethod
     def from_row(cls, worker_id: int, row) -> Standing:
@@ -96,6 +100,7 @@ class Standing:
             level,
             stopped,
             paused_until,
+            groups,
         ) = row
         return cls(
             worker_id,
@@ -110,6 +115,7 @@ class Standing:
             level,
             frozenset(stopped),
             paused_until,
+            frozenset(groups),
         )
 
     @property
@@ -146,7 +152,8 @@ SELECT u.country AS country,
                AND (%(scope)s::bigint IS NULL OR g.campaign_id = %(scope)s)) AS stopped,
        (SELECT MAX(p.ends_at) FROM accounts_sanction p
         WHERE p.user_id = u.id AND p.side = %(worker_side)s AND p.step = %(pause)s
-          AND p.lifted_at IS NULL AND p.ends_at > %(now)s) AS paused_until
+          AND p.lifted_at IS NULL AND p.ends_at > %(now)s) AS paused_until,
+       ARRAY(SELECT m.group_id FROM tasks_groupmember m WHERE m.worker_id = u.id) AS groups
 FROM accounts_user u, LATERAL (
     SELECT COUNT(*) FILTER (WHERE a.status = %(approved)s AND NOT a.is_gold
                             AND a.reviewed_at >= %(since)s) AS approved,
@@ -156,7 +163,7 @@ FROM accounts_user u, LATERAL (
     FROM tasks_assignment a WHERE a.worker_id = u.id) w
 WHERE u.id = %(worker)s
 """
-STANDING_COLUMNS = 11
+STANDING_COLUMNS = 12
 _STATUSES = {
     "approved": AssignmentStatus.APPROVED.value,
     "reviewed": [status.value for status in REVIEWED_STATUSES],
@@ -245,6 +252,20 @@ def _own_allows(standing: Standing, now: datetime) -> Q:
 def _own_refusal(campaign: Campaign, standing: Standing, now: datetime):
     if campaign.employer_id == standing.worker_id:
         return DomainError("own_campaign", _("You cannot work on your own campaign."), status=403)
+    return None
+
+
+def _private_allows(standing: Standing, now: datetime) -> Q:
+    return open_to_groups(standing.groups)
+
+
+def _private_refusal(campaign: Campaign, standing: Standing, now: datetime):
+    if campaign.groups and not standing.groups.intersection(campaign.groups):
+        return DomainError(
+            "private_campaign",
+            _("This campaign is open only to workers its employer chose."),
+            status=403,
+        )
     return None
 
 
@@ -381,6 +402,7 @@ RULES: tuple[Rule, ...] = (
     _worker_rule("paused", _paused_refusal),
     Rule("active", _active_allows, _active_refusal),
     Rule("own", _own_allows, _own_refusal),
+    Rule("private", _private_allows, _private_refusal),
     Rule("country", _country_allows, _country_refusal),
     Rule("success_rate", _rate_allows, _rate_refusal),
     Rule("blocked", _blocked_allows, _blocked_refusal),

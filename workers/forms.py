@@ -1,8 +1,10 @@
-"""The worker's forms: the feed's filters; qualification tests, written and taken."""
+"""The worker's forms: the feed's filters; qualification tests, written and taken; an
+employer's groups of workers."""
 
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from tasks import limits
 from tasks import qualifications as rules
 from tasks.models import Qualification
 from tasks.services.qualifications import QualificationSpec
@@ -166,3 +168,54 @@ class AppealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+
+
+# --- groups of chosen workers ---------------------------------------------------------------
+
+
+class GroupForm(forms.Form):
+    """A group's name (new, or renamed); the service holds the rules."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=limits.GROUP_NAME_MAX_CHARS)
+
+
+class GroupMemberForm(forms.Form):
+    """A worker added to a group by id (the number on their public profile)."""
+
+    worker = forms.IntegerField(
+        label=gettext_lazy("Worker number"),
+        min_value=1,
+        help_text=gettext_lazy("Workers find their number on their profile page."),
+    )
+
+
+class AddToGroupForm(forms.Form):
+    """From the review queue: the worker of a submission into one of the employer's groups,
+    or into a new one named here."""
+
+    group = forms.ModelChoiceField(
+        label=gettext_lazy("Group"),
+        queryset=None,  # the employer's groups (__init__)
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+    new_name = forms.CharField(
+        label=gettext_lazy("Or a new group"),
+        max_length=limits.GROUP_NAME_MAX_CHARS,
+        required=False,
+    )
+
+    def __init__(self, *args, groups, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+        if not groups:
+            del self.fields["group"]
+            self.fields["new_name"].label = gettext_lazy("New group")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("group") and not (data.get("new_name") or "").strip():
+            field = "group" if "group" in self.fields else "new_name"
+            self.add_error(field, gettext_lazy("Choose a group, or name a new one."))
+        return data

@@ -33,7 +33,12 @@ from tasks.models import (
     Category,
     KeptScreenshot,
 )
-from tasks.selectors import employer_stats_attach, qualifications_named
+from tasks.selectors import (
+    employer_stats_attach,
+    member_group_ids,
+    open_to_groups,
+    qualifications_named,
+)
 from tasks.services import (
     assignment_release,
     assignment_submit,
@@ -45,6 +50,7 @@ from . import selectors, services
 from .claims import task_claim
 from .eligibility import claim_refusal, standing_read, worker_refusal
 from .forms import FeedQueryForm
+from .rating_views import rating_box
 
 BLOCKS_PAGE_SIZE = 50
 FEED_PAGE_SIZE = 20
@@ -138,12 +144,13 @@ def with_record(campaign: Campaign) -> Campaign:
 
 
 def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
-    """A campaign this user may read as a worker: an active one, one they worked on, their
-    own, or any for a moderator; 404 otherwise."""
+    """A campaign this user may read as a worker: an active one (a private one only for the
+    members of its groups), one they worked on, their own, or any for a moderator; 404
+    otherwise."""
     campaigns = Campaign.objects.select_related("category", "employer")
     if not request.user.is_moderator:
         campaigns = campaigns.filter(
-            Q(status=CampaignStatus.ACTIVE)
+            (Q(status=CampaignStatus.ACTIVE) & open_to_groups(member_group_ids(request.user)))
             | Q(employer=request.user)
             | Q(pk__in=Assignment.objects.filter(worker=request.user).values("campaign_id"))
         )
@@ -330,6 +337,7 @@ def assignment_page(request: HttpRequest, pk: int) -> HttpResponse:
             "code": code,
             "instructions": campaign.instructions_for(assignment.task.input),
             "latest": assignment.submissions.last() if not waiting else None,
+            **rating_box(assignment),  # rating the employer, once they decided
         },
         status=400 if form.is_bound else 200,
     )

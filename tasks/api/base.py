@@ -10,23 +10,14 @@ from rest_framework.request import Request
 
 from core.api import ErrorSerializer
 from tasks.models import (
+    PUBLIC_STATUSES,
     Assignment,
     Campaign,
-    CampaignStatus,
     Submission,
     Task,
     TaskStatus,
 )
-
-# Campaigns anybody signed in may know of; drafts, those in review and rejected ones are
-# their owner's (and moderators') business.
-PUBLIC_STATUSES = (
-    CampaignStatus.ACTIVE,
-    CampaignStatus.PAUSED,
-    CampaignStatus.COMPLETED,
-    CampaignStatus.CANCELLED,
-    CampaignStatus.EXPIRED,
-)
+from tasks.selectors import member_group_ids, open_to_groups
 
 
 def errors(*codes: int) -> dict:
@@ -59,10 +50,10 @@ def own_campaign(request: Request, pk: int) -> Campaign:
 
 
 def campaign_for_worker(request: Request, pk: int) -> Campaign:
-    """A campaign a worker may know of (launched and approved, or their own), or 404."""
-    return get_object_or_404(
-        Campaign.objects.filter(Q(status__in=PUBLIC_STATUSES) | Q(employer=request.user)), pk=pk
-    )
+    """A campaign a worker may know of (launched and approved, a private one only for the
+    members of its groups; or their own), or 404."""
+    public = Q(status__in=PUBLIC_STATUSES) & open_to_groups(member_group_ids(request.user))
+    return get_object_or_404(Campaign.objects.filter(public | Q(employer=request.user)), pk=pk)
 
 
 def with_proof(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:

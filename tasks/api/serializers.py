@@ -153,6 +153,15 @@ class CampaignSerializer(serializers.Serializer):
             "Kaaj's (GET /api/v1/qualifications/)."
         ),
     )
+    groups = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=limits.CAMPAIGN_GROUPS_MAX,
+        default=list,
+        help_text=_(
+            "Ids of your groups of workers (GET /api/v1/groups/): only their members see "
+            "the campaign and may claim (a private campaign); empty for everyone."
+        ),
+    )
     task_inputs = serializers.ListField(
         child=_task_input_field(),
         write_only=True,
@@ -237,6 +246,7 @@ class CampaignSerializer(serializers.Serializer):
             auto_approve_code=values.get("auto_approve_code", False),
             task_inputs=tuple(values.get("task_inputs", ())),
             qualifications=tuple(values.get("qualifications", ())),
+            groups=tuple(values.get("groups", ())),
             gold_rate=values.get("gold_rate", 0),
             gold_min_accuracy=values.get("gold_min_accuracy", limits.GOLD_MIN_ACCURACY_DEFAULT),
             gold_min_answers=values.get("gold_min_answers", limits.GOLD_MIN_ANSWERS_DEFAULT),

@@ -42,7 +42,7 @@ from tasks.models import (
     TaskStatus,
     code_proofs,
 )
-from tasks.selectors import qualifications_usable
+from tasks.selectors import groups_of, qualifications_usable
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class CampaignSpec:
     auto_approve_code: bool = False
     task_inputs: tuple[dict, ...] = ()
     qualifications: tuple[int, ...] = ()  # ids of tests a worker must have passed
+    groups: tuple[int, ...] = ()  # ids of the employer's groups: a private campaign
     # Check tasks (tasks.gold): rows of task_inputs with _gold_<key> answers, served at
     # gold_rate percent of claims; the stop's thresholds.
     gold_rate: int = 0
@@ -102,6 +103,7 @@ def _check(spec: CampaignSpec, employer: User) -> list[str]:
     check(_check_rows_are_positions, spec)
     check(_check_allowed, spec)
     check(_check_qualifications, spec.qualifications, employer=employer)
+    check(_check_groups, spec.groups, employer=employer)
     if found:
         raise _all_of(found)
     return rules.flags(spec.title, spec.instructions)
@@ -194,6 +196,30 @@ def _check_qualifications(ids: Sequence[int], *, employer: User) -> None:
             "invalid",
             _("Choose among your own open tests and Kaaj's."),
             field="qualifications",
+        )
+
+
+def _check_groups(ids: Sequence[int], *, employer: User) -> None:
+    """A private campaign is open to some of the employer's own groups, each with workers
+    in it (an empty one would let nobody work)."""
+    wanted = set(ids)
+    if len(wanted) > limits.CAMPAIGN_GROUPS_MAX:
+        raise DomainError(
+            "invalid",
+            _("A campaign is open to at most %(n)s groups.") % {"n": limits.CAMPAIGN_GROUPS_MAX},
+            field="groups",
+        )
+    if not wanted:
+        return
+    groups = groups_of(employer).filter(pk__in=wanted)
+    if len(groups) != len(wanted):
+        raise DomainError("invalid", _("Choose among your own groups."), field="groups")
+    empty = [group.name for group in groups if not group.member_count]
+    if empty:
+        raise DomainError(
+            "invalid",
+            _("%(name)s has no workers yet: add some first.") % {"name": empty[0]},
+            field="groups",
         )
 
 
@@ -453,6 +479,7 @@ def _fields(spec: CampaignSpec) -> dict:
         "auto_approve_code": spec.auto_approve_code,
         "task_inputs": list(spec.task_inputs),
         "qualifications": sorted(set(spec.qualifications)),
+        "groups": sorted(set(spec.groups)),
         "gold_rate": spec.gold_rate,
         "gold_min_accuracy": spec.gold_min_accuracy,
         "gold_min_answers": spec.gold_min_answers,

@@ -7,10 +7,11 @@ success-rate window at the rounding edges (2/3, 1/8, 5/8 ...), blocks, earlier c
 campaign in every status against its cap, open claims elsewhere against MAX_OPEN_CLAIMS, the
 qualifications the campaign requires against those the worker holds, the worker's level
 against the campaign's minimum, a pause of the worker's claims (in force, ended or lifted), a
-stop by the campaign's check tasks (standing, lifted, or from another campaign) —
-then asks the feed, the campaign page's refusal and the claim itself. The people are built
-once; each example runs in a savepoint rolled back at its end. ``derandomize``: the same
-examples on every run and machine.
+stop by the campaign's check tasks (standing, lifted, or from another campaign), the
+groups a private campaign is open to against those the worker is in — then asks the feed,
+the campaign page's refusal and the claim itself. The people are built once; each example
+runs in a savepoint rolled back at its end. ``derandomize``: the same examples on every run
+and machine.
 
 A plain test pins the success-rate minimum to numbers worked out by hand.
 """
@@ -38,11 +39,13 @@ from tasks.models import (
     CampaignStatus,
     Category,
     GoldStop,
+    GroupMember,
     HeldQualification,
     Qualification,
     QualificationAttempt,
     Task,
     TaskStatus,
+    WorkerGroup,
 )
 from workers.claims import task_claim
 from workers.eligibility import claim_refusal, standing_read
@@ -75,6 +78,7 @@ REFUSALS = {
     "level_required",
     "claims_paused",
     "gold_stopped",
+    "private_campaign",
 }
 
 
@@ -105,6 +109,9 @@ class Case:
     pause: str = "none"  # of the worker's claims (workers.sanctions): none, active, ended, lifted
     # a stop by check tasks (tasks.gold): none, from this campaign, lifted, from another one
     stop: str = "none"
+    # the employer's groups the campaign is open to (private), of People.groups by index:
+    # the worker is in the first, not in the second
+    private: tuple[int, ...] = ()
 
 
 # Each rule, with the refusal a claim gives when only it is in the way.
@@ -121,8 +128,11 @@ RULES = {
     "level": "level_required",
     "paused": "claims_paused",
     "gold": "gold_stopped",
+    "private": "private_campaign",
 }
 QUALIFICATION_SETS = st.sampled_from([(), (0,), (1,), (0, 1)])
+# A private campaign's groups: the worker is in group 0, not in group 1.
+GROUP_SETS = st.sampled_from([(1,), (), (0,), (1,), (0, 1)])
 
 
 def _near(rate: int | None) -> st.SearchStrategy[int]:
@@ -184,6 +194,7 @@ def cases(draw, focus: str) -> Case:
         stop=pick(
             "gold", st.just("none"), st.sampled_from(["none", "lifted", "elsewhere", "active"])
         ),
+        private=pick("private", st.just(()), GROUP_SETS),
     )
 
 
@@ -194,6 +205,7 @@ class People:
     other: object  # another employer: the worker's past work, a block that does not matter
     moderator: object
     qualifications: tuple = ()  # two tests of the employer's
+    groups: tuple = ()  # two groups of the employer's: the worker is in the first only
 
 
 def _campaign(employer, category, **fields) -> Campaign:
@@ -263,6 +275,7 @@ def _build(case: Case, people: People) -> Campaign:
         ),
         qualifications=[people.qualifications[n].pk for n in case.required],
         min_level=case.min_level,
+        groups=[people.groups[n].pk for n in case.private],
     )
     for n in case.held:
         _hold(worker, people.qualifications[n])
@@ -331,10 +344,16 @@ def test_the_feed_shows_a_campaign_exactly_when_the_claim_succeeds(focus):
             for name in ("Bangla typing", "Map reading")
         ),
     )
+    people.groups = (
+        WorkerGroup.objects.create(owner=employer, name="Trusted"),
+        WorkerGroup.objects.create(owner=employer, name="Others"),
+    )
+    GroupMember.objects.create(group=people.groups[0], worker=people.worker)
+    GroupMember.objects.create(group=people.groups[1], worker=people.other)
     outcomes: Counter[str] = Counter()
 
     @settings(
-        max_examples=30 if focus == "mixed" else 12,
+        max_examples=80 if focus == "mixed" else 12,
         deadline=None,
         derandomize=True,
         database=None,
