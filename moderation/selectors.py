@@ -15,7 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ModerationAction, Suspension, User
-from tasks.models import Screenshot
+from tasks.models import EmployerRating, Screenshot
+from tasks.rating_selectors import ratings_reported
 from tasks.selectors import REJECTED_OR_DISPUTED, employer_stats, rejecting_employers
 
 FLAG_LIMIT = 50
@@ -126,6 +127,13 @@ def flag_rejected_workers(*, limit: int = FLAG_LIMIT) -> list[User]:
             },
         )
     )
+
+
+def flag_reported_ratings(*, limit: int = FLAG_LIMIT) -> list[EmployerRating]:
+    """Ratings of employers reported as abusive and waiting for a moderator, oldest report
+    first, whenever reported (a report waits until decided, not only in the window): one
+    query (``tasks.rating_selectors.ratings_reported``)."""
+    return ratings_reported(limit=limit)
 
 
 def employer_approval_rate(user: User) -> tuple[int | None, int, int]:

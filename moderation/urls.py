@@ -7,6 +7,7 @@ from moderation.views import (
     console,
     disputes,
     payouts,
+    ratings,
     sanctions,
     users,
 )
@@ -21,4 +22,5 @@ urlpatterns = [
     *adjustments.urlpatterns,
     *users.urlpatterns,
     *sanctions.urlpatterns,
+    *ratings.urlpatterns,
 ]

@@ -33,3 +33,7 @@ gold_stop_changed = Signal()
 
 # bonus: the Bonus row just paid, with assignment (and its campaign), employer and worker.
 bonus_paid = Signal()
+
+# rating: the EmployerRating row just written, with campaign and worker; created: its first
+# time (False for an edit) — tasks.services.ratings.
+employer_rated = Signal()

@@ -1,6 +1,6 @@
 """The work loop's pages. Each feature module keeps its own urlpatterns; they are joined here."""
 
-from tasks.views import bonuses, disputes, employer, review_files, screenshots
+from tasks.views import bonuses, disputes, employer, ratings, review_files, screenshots
 
 app_name = "tasks"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *disputes.urlpatterns,
     *bonuses.urlpatterns,
     *review_files.urlpatterns,
+    *ratings.urlpatterns,
 ]

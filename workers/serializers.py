@@ -20,6 +20,7 @@ class FeedQuerySerializer(serializers.Serializer):
 
 
 class EmployerStatsSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("Their ratings: /api/v1/employers/{id}/ratings/."))
     name = serializers.CharField()
     approval_rate = serializers.IntegerField(
         allow_null=True, help_text=_("Percent of reviewed work approved; null before any.")
@@ -30,6 +31,14 @@ class EmployerStatsSerializer(serializers.Serializer):
     overturned_rejections = serializers.IntegerField(
         help_text=_("Rejections overturned on dispute (by a moderator or the employer).")
     )
+    rating_average = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "Workers' ratings: the mean of their three scores (1 to 5), to one decimal; "
+            "null before any."
+        ),
+    )
+    rating_count = serializers.IntegerField(help_text=_("Workers' ratings shown."))
 
 
 class FeedItemSerializer(serializers.ModelSerializer):
@@ -64,10 +73,13 @@ class FeedItemSerializer(serializers.ModelSerializer):
         """From ``tasks.selectors.employer_stats_attach``."""
         stats, average = campaign.employer_stats, campaign.employer_stats.time_to_rate
         return {
+            "id": campaign.employer_id,
             "name": campaign.employer.public_name,
             "approval_rate": stats.approval_rate,
             "average_time_to_rate_hours": round(average / timedelta(hours=1), 1)
             if average is not None
             else None,
             "overturned_rejections": stats.overturned,
+            "rating_average": stats.rating_average,
+            "rating_count": stats.rating_count,
         }

@@ -3,7 +3,7 @@ urlpatterns; they are joined here."""
 
 from django.urls import include, path
 
-from moderation.api import audit, campaigns, disputes, payouts, sanctions, users
+from moderation.api import audit, campaigns, disputes, payouts, ratings, sanctions, users
 
 urlpatterns = [
     path(
@@ -16,6 +16,7 @@ urlpatterns = [
                 *users.urlpatterns,
                 *audit.urlpatterns,
                 *sanctions.urlpatterns,
+                *ratings.urlpatterns,
             ]
         ),
     ),

@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def flags(request: HttpRequest) -> HttpResponse:
     """Duplicate screenshots, employers who reject far more than the platform, workers
-    rejected by many employers — over the recent window."""
+    rejected by many employers — over the recent window — and reported ratings."""
     return render(
         request,
         "moderation/flags.html",
@@ -40,6 +40,7 @@ def flags(request: HttpRequest) -> HttpResponse:
             "duplicates": selectors.flag_duplicate_screenshots(),
             "employers": selectors.flag_rejecting_employers(),
             "workers": selectors.flag_rejected_workers(),
+            "ratings": selectors.flag_reported_ratings(),
             "window_days": settings.FLAG_WINDOW_DAYS,
             "min_reviewed": settings.FLAG_EMPLOYER_MIN_REVIEWED,
             "min_employers": settings.FLAG_WORKER_REJECTING_EMPLOYERS,

@@ -3,7 +3,7 @@ reviews, disputes; the worker's side (feed, claim, submit, release) is in worker
 
 from django.urls import path
 
-from . import assignments, campaigns, disputes
+from . import assignments, campaigns, disputes, ratings
 
 urlpatterns = [
     path("categories/", campaigns.CategoryListView.as_view(), name="categories"),
@@ -71,6 +71,18 @@ urlpatterns = [
         disputes.DisputeOpenView.as_view(),
         name="assignment-dispute",
     ),
+    path(
+        "campaigns/<int:pk>/rating/",
+        ratings.CampaignRatingView.as_view(),
+        name="campaign-rating",
+    ),
+    path(
+        "employers/<int:pk>/ratings/",
+        ratings.EmployerRatingsView.as_view(),
+        name="employer-ratings",
+    ),
+    path("ratings/<int:pk>/answer/", ratings.RatingAnswerView.as_view(), name="rating-answer"),
+    path("ratings/<int:pk>/report/", ratings.RatingReportView.as_view(), name="rating-report"),
     path("disputes/<int:pk>/", disputes.DisputeDetailView.as_view(), name="dispute"),
     path(
         "disputes/<int:pk>/evidence/",

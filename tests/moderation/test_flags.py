@@ -112,7 +112,7 @@ def test_the_flags_page_links_each_case_in_a_fixed_number_of_queries(
         return workers, shots
 
     workers, shots = plant(2)
-    bound = 7  # session, user, moderator group, unread notifications; the three flags
+    bound = 8  # session, user, moderator group, unread notifications; the four flags
     with django_assert_max_num_queries(bound):
         html = client.get(reverse("moderation:flags")).content.decode()
     assert reverse("tasks:screenshot", args=[shots[1].pk]) in html

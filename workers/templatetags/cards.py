@@ -5,7 +5,8 @@ are the catalogue's; every value is escaped as the templates escaped it.
 
 ``{% campaign_facts campaign %}``: what a worker learns of a campaign at a glance — reward,
 category, tasks open, time to do one — and of its employer — name, approval rate, rejections
-overturned, time to review — for the feed's cards and the campaign page.
+overturned, time to review, workers' average rating (linked to the ratings) — for the feed's
+cards and the campaign page.
 
 ``{% history_rows assignments %}``: my work's "Done before" rows.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -46,6 +48,7 @@ def campaign_facts(campaign: Campaign) -> str:
     record = [
         ("", f"{_('Employer')}: {campaign.employer.public_name}"),
         ("", _("No reviews yet") if rate is None else _("approves %(rate)s%%") % {"rate": rate}),
+        ("rating", _rating(campaign.employer_id, stats)),
     ]
     if stats.overturned:
         record.append(
@@ -65,11 +68,30 @@ def campaign_facts(campaign: Campaign) -> str:
     )
 
 
+def _rating(employer_id: int, stats) -> str:
+    """The employer's average rating and the number of ratings, linked to their ratings."""
+    if stats.rating_count:
+        text = ngettext(
+            "rated %(average)s of 5 by %(n)s worker",
+            "rated %(average)s of 5 by %(n)s workers",
+            stats.rating_count,
+        ) % {"average": number_format(stats.rating_average, 1), "n": stats.rating_count}
+    else:
+        text = _("not rated yet")
+    url = reverse("workers:employer_ratings", args=[employer_id])
+    return f'<a href="{url}">{escape(text)}</a>'
+
+
 def _items(facts: list[tuple[str, str]]) -> str:
-    return "\n".join(
-        f'<li class="{css}">{escape(text)}</li>' if css else f"<li>{escape(text)}</li>"
-        for css, text in facts
-    )
+    return "\n".join(_item(css, text) for css, text in facts)
+
+
+def _item(css: str, text: str) -> str:
+    """A fact as a ``<li>``, its text escaped; a ``rating`` fact is HTML already
+    (:func:`_rating` escapes its words)."""
+    if css == "rating":
+        return f'<li class="rating">{text}</li>'
+    return f'<li class="{css}">{escape(text)}</li>' if css else f"<li>{escape(text)}</li>"
 
 
 @register.simple_tag
