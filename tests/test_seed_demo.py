@@ -49,3 +49,17 @@ def test_seed_demo_warns_one_worker_for_real_rejections_once(settings, capsys):
     call_command("seed_demo", employers=1, workers=2, campaigns=0, password="demo-pass-1")
     assert Sanction.objects.count() == 1
     assert "Demo warned worker ready (0 new)." in capsys.readouterr().out
+
+
+def test_seed_demo_has_demo_workers_rate_demo_employers_once_one_answered(settings, capsys):
+    from tasks.models import EmployerRating
+
+    settings.PAYMENTS_PROVIDER = "sandbox"
+    call_command("seed_demo", employers=1, workers=3, campaigns=1, password="demo-pass-1")
+    ratings = list(EmployerRating.objects.order_by("id"))
+    assert len(ratings) >= 2
+    assert {r.employer.email for r in ratings} == {"employer1@demo.kaaj.test"}
+    assert [r.answer != "" for r in ratings].count(True) == 1
+    call_command("seed_demo", employers=1, workers=3, campaigns=1, password="demo-pass-1")
+    assert EmployerRating.objects.count() == len(ratings)
+    assert "Demo ratings of employers ready (0 new)." in capsys.readouterr().out

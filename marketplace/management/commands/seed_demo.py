@@ -28,7 +28,15 @@ from payments.models import DepositStatus
 from payments.selectors import balances_of
 from payments.services.deposits import deposit_start, sandbox_checkout_confirm
 from tasks.gold import gold_due
-from tasks.models import Assignment, Campaign, CampaignStatus, Category, ProofKind, Qualification
+from tasks.models import (
+    Assignment,
+    Campaign,
+    CampaignStatus,
+    Category,
+    EmployerRating,
+    ProofKind,
+    Qualification,
+)
 from tasks.selectors import gold_accuracies
 from tasks.services import (
     CampaignSpec,
@@ -51,6 +59,7 @@ from tasks.services.qualifications import (
     qualification_attempt,
     qualification_create,
 )
+from tasks.services.ratings import RATABLE_STATUSES, rating_answer, rating_save
 from workers.claims import task_claim
 from workers.levels import levels_recompute
 from workers.sanctions import sanction_evaluate
@@ -145,6 +154,13 @@ STATUS_PLAN = (
     CampaignStatus.DRAFT,
 )
 # What happens to each claimed task, in order, before the campaign reaches its status.
+# What demo workers say of demo employers: (pay fairness, clarity, speed of review, comment).
+DEMO_RATINGS = (
+    (5, 4, 4, "Clear instructions and a quick review."),
+    (3, 4, 2, "Fair pay, but the review took two days."),
+    (4, 5, 5, ""),
+    (2, 3, 3, "The rejection reason did not say what was missing."),
+)
 WORK_PLAN = {
     CampaignStatus.ACTIVE: ("approve", "reject", "dispute", "revision", "submit", "claim"),
     CampaignStatus.PAUSED: ("approve", "submit", "claim"),
@@ -288,6 +304,8 @@ class Command(BaseCommand):
         levels_recompute()  # the demo workers' levels, from the work just done
         if employers and workers >= 2 and settings.PAYMENTS_PROVIDER == SANDBOX:
             self._seed_warning()
+        if employers and workers:
+            self._seed_ratings()
 
     def _seed_tests(self, moderator: User, workers: int) -> None:
         """Kaaj's qualification test and demo employer 1's, an active campaign of theirs that
@@ -519,6 +537,50 @@ class Command(BaseCommand):
             if step
             else f"Demo worker {worker.email} is under the warning line: not warned."
         )
+
+    def _seed_ratings(self) -> None:
+        """Demo workers rate the demo employers whose work on a campaign was decided (the
+        first few pairs of campaign and worker), through the service; demo employer 1
+        answers the first rating of theirs. A pair already rated is left alone."""
+        workers = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}", email__startswith="worker")
+        decided = (
+            Assignment.objects.filter(
+                campaign__employer__email__endswith=f"@{DEMO_DOMAIN}",
+                worker__in=workers,
+                status__in=RATABLE_STATUSES,
+                is_gold=False,
+            )
+            .values_list("campaign_id", "worker_id")
+            .distinct()
+            .order_by("campaign_id", "worker_id")[: len(DEMO_RATINGS)]
+        )
+        made = 0
+        for (campaign_id, worker_id), (pay, clarity, speed, comment) in zip(
+            decided, DEMO_RATINGS, strict=False
+        ):
+            if EmployerRating.objects.filter(campaign_id=campaign_id, worker_id=worker_id).exists():
+                continue
+            with transaction.atomic():
+                rating, _created = rating_save(
+                    campaign=Campaign.objects.get(pk=campaign_id),
+                    worker=User.objects.get(pk=worker_id),
+                    pay=pay,
+                    clarity=clarity,
+                    speed=speed,
+                    comment=comment,
+                )
+                if rating.employer.email == demo_email("employer", 1) and not (
+                    EmployerRating.objects.filter(employer=rating.employer)
+                    .exclude(answered_at=None)
+                    .exists()
+                ):
+                    rating_answer(
+                        rating=rating,
+                        by=rating.employer,
+                        answer="Thank you! We now review every morning and evening.",
+                    )
+            made += 1
+        self.stdout.write(self.style.SUCCESS(f"Demo ratings of employers ready ({made} new)."))
 
     def _ensure(self, email: str, password: str, name: str, country: str, language: str) -> int:
         _, created = user_ensure_verified(
