@@ -3,7 +3,7 @@ reviews, disputes; the worker's side (feed, claim, submit, release) is in worker
 
 from django.urls import path
 
-from . import assignments, campaigns, disputes, ratings
+from . import assignments, campaigns, disputes, ratings, statistics
 
 urlpatterns = [
     path("categories/", campaigns.CategoryListView.as_view(), name="categories"),
@@ -65,6 +65,12 @@ urlpatterns = [
         campaigns.CampaignResultsView.as_view(),
         name="campaign-results",
     ),
+    path(
+        "campaigns/<int:pk>/statistics/",
+        statistics.CampaignStatisticsView.as_view(),
+        name="campaign-statistics",
+    ),
+    path("statistics/", statistics.EmployerStatisticsView.as_view(), name="statistics"),
     path("screenshots/<int:pk>/", assignments.ScreenshotView.as_view(), name="screenshot"),
     path(
         "assignments/<int:pk>/dispute/",

@@ -140,6 +140,7 @@ ARGS = {
     "tasks:assignment_review": lambda w: w["dispute"].assignment_id,
     "tasks:assignment_bonus": lambda w: w["dispute"].assignment_id,
     "tasks:review_file": lambda w: w["campaign"].pk,
+    "tasks:campaign_statistics": lambda w: w["campaign"].pk,
     "tasks:employer_dispute": lambda w: w["dispute"].pk,
     "tasks:dispute_open": lambda w: w["dispute"].assignment_id,
     "workers:campaign": lambda w: w["campaign"].pk,
