@@ -105,6 +105,7 @@ def world():
     )
     payout_request(user=worker, method=method, amount_cents=1_000)
     _warned(worker)
+    rating = _rated(dispute, employer)
     return {
         "employer": employer,
         "worker": worker,
@@ -118,6 +119,7 @@ def world():
         "test": test,
         "payout": Payout.objects.get(user=worker),
         "method": PayoutMethod.objects.get(user=worker),
+        "rating": rating,
     }
 
 
@@ -131,6 +133,19 @@ def _warned(worker) -> None:
     with override_settings(SANCTION_MIN_REVIEWED=1, SANCTION_REJECTION_PERCENT=1):
         warning = sanction_evaluate(user_id=worker.pk, side="worker")
     sanction_appeal(sanction=warning, by=worker, reason="I signed up with the right name")
+
+
+def _rated(dispute, employer):
+    """The worker's rating of the disputed campaign's employer, answered and reported: the
+    ratings' pages, and the moderators' flags, show all three."""
+    from tasks.services.ratings import rating_answer, rating_report, rating_save
+
+    rating, _created = rating_save(
+        campaign=dispute.assignment.campaign, worker=dispute.assignment.worker,
+        pay=4, clarity=3, speed=2, comment="Clear steps, slow review",
+    )  # fmt: skip
+    rating_answer(rating=rating, by=employer, answer="We review daily now")
+    return rating_report(rating=rating, by=employer, reason="Not about the work")
 
 
 # Which row each page with an id in its path shows (its pk), per URL name.
@@ -163,6 +178,12 @@ ARGS = {
     "offline": lambda w: "bn",
     "workers:test": lambda w: w["test"].pk,
     "workers:test_edit": lambda w: w["test"].pk,
+    "workers:campaign_rating": lambda w: w["rating"].campaign_id,
+    "workers:employer_ratings": lambda w: w["rating"].employer_id,
+    "tasks:campaign_ratings": lambda w: w["rating"].campaign_id,
+    "tasks:rating_answer": lambda w: w["rating"].pk,
+    "tasks:rating_report": lambda w: w["rating"].pk,
+    "moderation:rating_decide": lambda w: w["rating"].pk,
 }
 
 
