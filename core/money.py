@@ -42,6 +42,11 @@ def parse_amount(text: str) -> int:
     return int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
 
 
+def amount_text(cents: int) -> str:
+    """1250 → '12.50': an amount as a form takes it back (``parse_amount``'s inverse)."""
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 def money_bound_error(
     cents: int, *, minimum: int = 0, maximum: int | None = None
 ) -> tuple[str, int] | None:

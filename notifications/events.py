@@ -11,10 +11,12 @@ from django.urls import reverse
 from accounts.models import User
 from notifications.models import NotificationKind as Kind
 from notifications.services import Notice, notify, notify_many
+from tasks.models import Campaign, CampaignStatus
+from workers.searches import saved_search_matches
 
 if TYPE_CHECKING:
     from payments.models import Payout
-    from tasks.models import Assignment, Campaign, Dispute
+    from tasks.models import Assignment, Dispute
 
 
 def _campaign_url(campaign_id: int) -> str:
@@ -125,3 +127,29 @@ def private_campaign_live(*, campaign: Campaign) -> None:
             for user in members
         ]
     )
+
+
+def saved_searches_matched(*, campaign_id: int) -> int:
+    """The workers whose saved search a campaign just live meets, and who may take its
+    tasks, hear of it: once per worker and campaign, however often this runs (the
+    ``notifications.saved_searches`` job, after the campaign goes live). Returns how many
+    workers it matched."""
+    campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).first()
+    if campaign is None:  # paused, cancelled or gone meanwhile: nothing to take
+        return 0
+    url = reverse("workers:campaign", args=[campaign.pk])
+    matches = saved_search_matches(campaign)
+    for match in matches:
+        notify(
+            user=match.worker,
+            kind=Kind.SEARCH_MATCHED,
+            params={
+                "campaign_id": campaign.pk,
+                "campaign_title": campaign.title,
+                "reward_cents": campaign.reward_cents,
+                "search_name": match.search.name,
+            },
+            url=url,
+            dedupe_key=f"search:{campaign.pk}",
+        )
+    return len(matches)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from notifications import services
+from notifications import events, services
 
 
 @shared_task(
@@ -30,3 +30,10 @@ def warn_expiring_claims() -> int:
 @shared_task(name="notifications.sweep_emails")
 def sweep_emails() -> int:
     return services.notification_emails_sweep()
+
+
+@shared_task(name="notifications.saved_searches")
+def saved_searches(campaign_id: int) -> int:
+    """Tell the workers whose saved search a campaign just live meets; safe to run twice
+    (each worker is told once per campaign)."""
+    return events.saved_searches_matched(campaign_id=campaign_id)

@@ -5,6 +5,7 @@ Connected in ``NotificationsConfig.ready``."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -52,9 +53,15 @@ def campaign_moderated(sender, *, campaign, source, target, note, **kwargs) -> N
 @receiver(campaign_moved, dispatch_uid="notifications.campaign_live")
 def campaign_went_live(sender, *, campaign, source, target, **kwargs) -> None:
     """A campaign approved into the feed: the workers it was made for hear of it."""
-    live = source == CampaignStatus.IN_REVIEW and target == CampaignStatus.ACTIVE
-    if live and campaign.groups:
+    if source != CampaignStatus.IN_REVIEW or target != CampaignStatus.ACTIVE:
+        return
+    if campaign.groups:  # chosen workers: all of them hear, searches or not
         events.private_campaign_live(campaign=campaign)
+    else:  # everybody's: the workers whose saved searches it meets, from a job
+        from .jobs import saved_searches
+
+        # robust: a broker that is down loses these alerts, never the approval itself.
+        transaction.on_commit(lambda: saved_searches.delay(campaign.pk), robust=True)
 
 
 @receiver(assignments_moved, dispatch_uid="notifications.assignments_moved")

@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import display
 
 from .limits import PLACEHOLDER, RATING_SCORE_MAX, RATING_SCORE_MIN, hidden_columns_dropped
+from .search import CAMPAIGN_VECTOR
 
 
 class ProofKind(models.TextChoices):
@@ -192,6 +194,8 @@ class Campaign(models.Model):
                 condition=~Q(qualifications=[]),
                 name="tasks_campaign_tested_idx",
             ),
+            # The feed's keyword search (tasks.search): on the expression, no stored column.
+            GinIndex(CAMPAIGN_VECTOR, name="tasks_campaign_search_idx"),
         ]
 
     def __str__(self) -> str:

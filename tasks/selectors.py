@@ -7,6 +7,7 @@ from dataclasses import astuple, dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection, connections, router, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -482,6 +483,8 @@ def open_to_groups(groups) -> Q:
     return Q(groups=[]) | Q(groups__overlap=sorted(groups)) if groups else Q(groups=[])
 
 
-def member_group_ids(worker) -> list[int]:
-    """The ids of the groups ``worker`` is in."""
-    return list(GroupMember.objects.filter(worker=worker).values_list("group_id", flat=True))
+def open_to_member(worker) -> Q:
+    """:func:`open_to_groups` for the groups ``worker`` is in, inside the same query (who may
+    see a campaign's page)."""
+    member_of = GroupMember.objects.filter(worker=worker).values("group_id")
+    return Q(groups=[]) | Q(groups__overlap=ArraySubquery(member_of))

@@ -128,9 +128,12 @@ class FeedPageSerializer(serializers.Serializer):
 )
 class FeedView(GenericAPIView):
     """Active campaigns you may claim now (country, success rate, your per-campaign cap, the
-    employer's blocks; nothing while you are suspended or hold as many open claims as
-    allowed), best paid or newest first, each with the employer's approval rate and average
-    time to rate. A fixed number of queries per page, whatever its size."""
+    employer's blocks, private campaigns' groups; nothing while you are suspended or hold as
+    many open claims as allowed), searched by words (``q``, English or Bengali) and narrowed
+    by category, reward range and campaigns not worked on yet, best paid or newest first,
+    each with the employer's approval rate, average time to rate and workers' rating. A
+    fixed number of queries per page, whatever its size. A reward range upside down is
+    refused: 400 ``invalid``."""
 
     serializer_class = FeedItemSerializer
 
@@ -138,9 +141,7 @@ class FeedView(GenericAPIView):
         query = FeedQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.feed(
-            worker=self.request.user,
-            category=query.validated_data.get("category"),
-            sort=query.validated_data["sort"],
+            worker=self.request.user, filters=query.filters(), sort=query.validated_data["sort"]
         )
 
     pagination_class = None  # see get(): pages without a COUNT

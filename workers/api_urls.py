@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_groups, api_qualifications, api_sanctions
+from . import api, api_groups, api_qualifications, api_sanctions, api_searches
 
 urlpatterns = [
     path("blocks/", api.BlockListView.as_view(), name="blocks"),
@@ -28,6 +28,13 @@ urlpatterns = [
         "qualifications/<int:pk>/attempts/",
         api_qualifications.AttemptView.as_view(),
         name="qualification-attempts",
+    ),
+    # The worker's saved searches of the feed.
+    path("saved-searches/", api_searches.SavedSearchListView.as_view(), name="saved-searches"),
+    path(
+        "saved-searches/<int:pk>/",
+        api_searches.SavedSearchDetailView.as_view(),
+        name="saved-search",
     ),
     # An employer's groups of chosen workers (private campaigns).
     path("groups/", api_groups.GroupListView.as_view(), name="groups"),

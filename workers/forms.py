@@ -4,19 +4,66 @@ employer's groups of workers."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from tasks import limits
+from core.fields import MoneyFormField
+from tasks import limits, search
 from tasks import qualifications as rules
 from tasks.models import Qualification
 from tasks.services.qualifications import QualificationSpec
 
-from .selectors import FEED_SORTS
+from .searches import SAVED_SEARCH_NAME_MAX_CHARS
+from .selectors import FEED_SORTS, FeedFilters
 
 
 class FeedQueryForm(forms.Form):
-    """The feed page's filters, held to what the API's FeedQuerySerializer accepts."""
+    """The feed page's filters, held to what the API's FeedQuerySerializer accepts (rewards
+    typed as amounts here, in cents there); ``filters()`` makes them a FeedFilters, whose
+    rule over them (the range) is the one both follow."""
 
+    q = forms.CharField(
+        label=gettext_lazy("Words"), required=False, max_length=search.QUERY_MAX_CHARS
+    )
     category = forms.SlugField(required=False)
+    min_reward = MoneyFormField(
+        label=gettext_lazy("Reward from"),
+        required=False,
+        maximum=limits.REWARD_MAX_CENTS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+    )
+    max_reward = MoneyFormField(
+        label=gettext_lazy("to"),
+        required=False,
+        maximum=limits.REWARD_MAX_CENTS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+    )
+    hide_done = forms.BooleanField(label=gettext_lazy("Hide campaigns I worked on"), required=False)
     sort = forms.ChoiceField(choices=[(s, s) for s in FEED_SORTS], required=False)
+
+    def filters(self) -> FeedFilters:
+        """The valid fields as FeedFilters (a field in error is left out); DomainError when
+        the range is upside down."""
+        return FeedFilters(**self._values())
+
+    def filters_unranged(self) -> FeedFilters:
+        """The filters without the reward range (what still applies when it is refused)."""
+        return FeedFilters(**self._values() | {"min_reward_cents": None, "max_reward_cents": None})
+
+    def _values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "q": data.get("q") or "",
+            "category": data.get("category") or None,
+            "min_reward_cents": data.get("min_reward"),
+            "max_reward_cents": data.get("max_reward"),
+            "hide_done": bool(data.get("hide_done")),
+        }
+
+
+class SavedSearchForm(forms.Form):
+    """The name a worker gives the search they are looking at."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name this search"), max_length=SAVED_SEARCH_NAME_MAX_CHARS
+    )
 
 
 # --- qualification tests ------------------------------------------------------------------------

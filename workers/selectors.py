@@ -3,15 +3,18 @@ worker's feed; an employer's blocks."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, IntegerField, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import DomainError
 from tasks.models import (
     REJECTED_STATUSES,
     Assignment,
@@ -19,6 +22,7 @@ from tasks.models import (
     Campaign,
     TaskStatus,
 )
+from tasks.search import CAMPAIGN_VECTOR, search_query
 
 from .eligibility import Standing, eligible, rate, standing_read
 from .models import Block
@@ -41,26 +45,72 @@ def success_rate(worker: User) -> int | None:
     return rate(counts["approved"], counts["approved"] + counts["rejected"])
 
 
+@dataclass(frozen=True)
+class FeedFilters:
+    """What a worker narrows the feed to (all optional): words (``tasks.search``), a
+    category, a reward range in cents, and campaigns they have not worked on yet. A saved
+    search is one of these with a name (``SavedSearch.filters``)."""
+
+    q: str = ""
+    category: str | None = None
+    min_reward_cents: int | None = None
+    max_reward_cents: int | None = None
+    hide_done: bool = False
+
+    def __post_init__(self) -> None:
+        """The one rule over the fields together (the forms and serializers bound each)."""
+        low, high = self.min_reward_cents, self.max_reward_cents
+        if low is not None and high is not None and low > high:
+            raise DomainError(
+                "invalid",
+                _("The highest reward must not be below the lowest."),
+                field="max_reward_cents",
+            )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == FeedFilters()
+
+    def narrow(self, campaigns: QuerySet[Campaign], worker_id: int) -> QuerySet[Campaign]:
+        query = search_query(self.q)
+        if query is not None:
+            campaigns = campaigns.alias(search=CAMPAIGN_VECTOR).filter(search=query)
+        if self.category:
+            campaigns = campaigns.filter(category__slug=self.category)
+        if self.min_reward_cents is not None:
+            campaigns = campaigns.filter(reward_cents__gte=self.min_reward_cents)
+        if self.max_reward_cents is not None:
+            campaigns = campaigns.filter(reward_cents__lte=self.max_reward_cents)
+        if self.hide_done:
+            campaigns = campaigns.exclude(_done_by(worker_id))
+        return campaigns
+
+
 def feed(
     *,
     worker: User,
     category: str | None = None,
     sort: str = "reward",
     standing: Standing | None = None,
+    filters: FeedFilters | None = None,
 ) -> QuerySet[Campaign]:
     """Campaigns with an open task that this worker may claim now, best first.
 
     Who may claim what is ``workers.eligibility``'s: the worker's standing (read here in one
     query unless the caller passes it) turned into conditions on the campaigns' own
-    columns, the very rules a claim checks. Each row carries ``open_tasks``; the
-    employer's stats are NOT in it: call ``tasks.selectors.employer_stats_attach`` on the
-    page's campaigns (one more query per page).
+    columns, the very rules a claim checks. ``filters`` (:class:`FeedFilters`; ``category``
+    alone for short) narrow it to what the worker looks for. Each row carries
+    ``open_tasks``; the employer's stats are NOT in it: call
+    ``tasks.selectors.employer_stats_attach`` on the page's campaigns (one more query per
+    page).
     """
     now = timezone.now()
     standing = standing or standing_read(worker, now=now)
     campaigns = Campaign.objects.filter(eligible(standing, now), _has_open_task())
+    filters = filters or FeedFilters()
     if category:
-        campaigns = campaigns.filter(category__slug=category)
+        filters = replace(filters, category=category)
+    campaigns = filters.narrow(campaigns, worker.pk)
     return (
         campaigns.annotate(open_tasks=_open_tasks())
         .select_related("category", "employer")
@@ -83,6 +133,16 @@ def _has_open_task() -> RawSQL:
 
 def _open_tasks() -> RawSQL:
     return RawSQL(f"SELECT COUNT(*) {_OPEN}", (), output_field=IntegerField())  # noqa: S611
+
+
+def _done_by(worker_id: int) -> Exists:
+    """Campaigns the worker has worked on (hide_done): any assignment but those given back
+    or let expire, as the per-worker cap counts them (check tasks, unseen, count too)."""
+    return Exists(
+        Assignment.objects.filter(campaign=OuterRef("pk"), worker_id=worker_id).exclude(
+            status__in=(AssignmentStatus.EXPIRED, AssignmentStatus.RELEASED)
+        )
+    )
 
 
 def is_blocked(*, employer_id: int, worker: User) -> bool:

@@ -8,15 +8,46 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import MoneyField
+from tasks import limits, search
 from tasks.api.serializers import ProofFieldSerializer
 from tasks.models import Campaign
 
-from .selectors import FEED_SORTS
+from .selectors import FEED_SORTS, FeedFilters
 
 
 class FeedQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=search.QUERY_MAX_CHARS,
+        help_text=_(
+            "Words, in English or Bengali: campaigns whose title or instructions have every "
+            "one (each as the start of a word; English words by their stem)."
+        ),
+    )
     category = serializers.SlugField(required=False)
+    min_reward_cents = MoneyField(
+        required=False, maximum=limits.REWARD_MAX_CENTS, help_text=_("Rewards from this.")
+    )
+    max_reward_cents = MoneyField(
+        required=False, maximum=limits.REWARD_MAX_CENTS, help_text=_("Rewards up to this.")
+    )
+    hide_done = serializers.BooleanField(
+        default=False, help_text=_("Leave out campaigns you have worked on.")
+    )
     sort = serializers.ChoiceField(choices=list(FEED_SORTS), default="reward")
+
+    def filters(self) -> FeedFilters:
+        """The query as FeedFilters; DomainError when the range is upside down."""
+        data = self.validated_data
+        return FeedFilters(
+            q=data.get("q", ""),
+            category=data.get("category") or None,
+            min_reward_cents=data.get("min_reward_cents"),
+            max_reward_cents=data.get("max_reward_cents"),
+            hide_done=data["hide_done"],
+        )
 
 
 class EmployerStatsSerializer(serializers.Serializer):

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from . import group_views, qualification_views, rating_views, sanction_views, views
+from . import (
+    group_views,
+    qualification_views,
+    rating_views,
+    sanction_views,
+    search_views,
+    views,
+)
 
 app_name = "workers"
 
@@ -13,6 +20,9 @@ urlpatterns = [
     # The worker's pages.
     path("work/", views.feed_page, name="feed"),
     path("work/mine/", views.my_work, name="my_work"),
+    path("work/searches/", search_views.searches_page, name="searches"),
+    path("work/searches/save/", search_views.search_save, name="search_save"),
+    path("work/searches/<int:pk>/delete/", search_views.search_delete, name="search_delete"),
     path("work/campaigns/<int:pk>/", views.campaign_page, name="campaign"),
     path("work/campaigns/<int:pk>/claim/", views.campaign_claim, name="campaign_claim"),
     path("work/assignments/<int:pk>/", views.assignment_page, name="assignment"),

@@ -22,7 +22,7 @@ from accounts.selectors import standing_sanctions
 from accounts.timezones import format_time
 from core.db import replica_reads
 from core.durations import duration_words
-from core.errors import DomainError
+from core.errors import DomainError, form_error
 from core.pagination import count_free_page, page_number
 from tasks.forms import SubmitForm
 from tasks.models import (
@@ -35,8 +35,7 @@ from tasks.models import (
 )
 from tasks.selectors import (
     employer_stats_attach,
-    member_group_ids,
-    open_to_groups,
+    open_to_member,
     qualifications_named,
 )
 from tasks.services import (
@@ -49,8 +48,9 @@ from tasks.services import (
 from . import selectors, services
 from .claims import task_claim
 from .eligibility import claim_refusal, standing_read, worker_refusal
-from .forms import FeedQueryForm
+from .forms import FeedQueryForm, SavedSearchForm
 from .rating_views import rating_box
+from .searches import saved_search_links
 
 BLOCKS_PAGE_SIZE = 50
 FEED_PAGE_SIZE = 20
@@ -150,7 +150,7 @@ def _visible_campaign(request: HttpRequest, pk: int) -> Campaign:
     campaigns = Campaign.objects.select_related("category", "employer")
     if not request.user.is_moderator:
         campaigns = campaigns.filter(
-            (Q(status=CampaignStatus.ACTIVE) & open_to_groups(member_group_ids(request.user)))
+            (Q(status=CampaignStatus.ACTIVE) & open_to_member(request.user))
             | Q(employer=request.user)
             | Q(pk__in=Assignment.objects.filter(worker=request.user).values("campaign_id"))
         )
@@ -168,35 +168,50 @@ def _own_assignment(request: HttpRequest, pk: int) -> Assignment:
     )
 
 
+# What a feed page's query may hold, as the form names it, for links and pagination.
+FEED_QUERY_KEYS = ("q", "category", "min_reward", "max_reward", "hide_done", "sort")
+
+
 @login_required
 @require_GET
 @replica_reads
 def feed_page(request: HttpRequest) -> HttpResponse:
-    """Campaigns this worker may claim now, filtered by category, by reward or newest (from
-    the read replica, if there is one)."""
+    """Campaigns this worker may claim now: searched by words, filtered by category, reward
+    and work done, by reward or newest (from the read replica, if there is one); the
+    worker's saved searches to run again, and this one to save."""
     query = FeedQueryForm(request.GET)
-    if not query.is_valid():  # refused as by the API (400), but the valid filters still apply
-        if "category" in query.errors:
-            messages.error(request, _("That is not a category, so every category is shown."))
-        if "sort" in query.errors:
-            messages.error(request, _("That is not an order Kaaj knows; the best paid come first."))
-    category = query.cleaned_data.get("category") or None
+    query.is_valid()  # refused as by the API (400), but the valid filters still apply
+    if "category" in query.errors:
+        messages.error(request, _("That is not a category, so every category is shown."))
+    if "sort" in query.errors:
+        messages.error(request, _("That is not an order Kaaj knows; the best paid come first."))
+    try:
+        filters = query.filters()
+    except DomainError as error:
+        form_error(query, error, fields={"max_reward_cents": "max_reward"})
+        filters = query.filters_unranged()
     sort = query.cleaned_data.get("sort") or "reward"
     standing = standing_read(request.user)
-    campaigns = selectors.feed(worker=request.user, category=category, sort=sort, standing=standing)
+    campaigns = selectors.feed(worker=request.user, filters=filters, sort=sort, standing=standing)
     page = count_free_page(
         campaigns.only(*FEED_CARD_COLUMNS), page_number(request.GET.get("page")), FEED_PAGE_SIZE
     )
     page.object_list = [with_record(c) for c in employer_stats_attach(page.object_list)]
+    kept = {key: request.GET[key] for key in FEED_QUERY_KEYS if request.GET.get(key)}
     return render(
         request,
         "workers/feed.html",
         {
             "page": page,
+            "form": query,
             "categories": Category.objects.all(),
-            "category": category,
+            "category": filters.category,
             "sort": sort,
-            "query": urlencode({"category": category or "", "sort": sort}),
+            "query": urlencode(kept),
+            "carry": [(key, value) for key, value in kept.items() if key != "sort"],
+            "filtered": not filters.is_empty,
+            "saved": saved_search_links(request.user),
+            "save_form": SavedSearchForm(),
             # Why nothing at all may be claimed (suspended, too many open claims).
             "refusal": worker_refusal(standing),
             # Tests that would open more of the live campaigns.

@@ -507,6 +507,7 @@ CELERY_TASK_ROUTES = {
     "payments.payouts_retry_stuck": {"queue": "payouts"},
     "notifications.email": {"queue": "notifications"},
     "notifications.send_digests": {"queue": "notifications"},
+    "notifications.saved_searches": {"queue": "notifications"},
     "webhooks.delivery_send": {"queue": "webhooks"},
     "tasks.expire_claims": {"queue": "clock"},
     "tasks.auto_approve": {"queue": "clock"},

@@ -17,7 +17,7 @@ from tasks.models import (
     Task,
     TaskStatus,
 )
-from tasks.selectors import member_group_ids, open_to_groups
+from tasks.selectors import open_to_member
 
 
 def errors(*codes: int) -> dict:
@@ -52,7 +52,7 @@ def own_campaign(request: Request, pk: int) -> Campaign:
 def campaign_for_worker(request: Request, pk: int) -> Campaign:
     """A campaign a worker may know of (launched and approved, a private one only for the
     members of its groups; or their own), or 404."""
-    public = Q(status__in=PUBLIC_STATUSES) & open_to_groups(member_group_ids(request.user))
+    public = Q(status__in=PUBLIC_STATUSES) & open_to_member(request.user)
     return get_object_or_404(Campaign.objects.filter(public | Q(employer=request.user)), pk=pk)
 
 

@@ -353,7 +353,7 @@ def test_the_feed_shows_a_campaign_exactly_when_the_claim_succeeds(focus):
     outcomes: Counter[str] = Counter()
 
     @settings(
-        max_examples=80 if focus == "mixed" else 12,
+        max_examples=60 if focus == "mixed" else 12,
         deadline=None,
         derandomize=True,
         database=None,
