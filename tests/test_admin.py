@@ -49,6 +49,7 @@ VIEW_ONLY = {
     "tasks.employerrating",
     "tasks.workergroup",
     "tasks.groupmember",
+    "workers.savedsearch",
     "payments.account",
     "payments.movement",
     "payments.transfer",
@@ -203,6 +204,10 @@ def _build_world(*, employer, worker, outsider, moderator) -> dict[str, int]:
         assignment=kept, by=employer, amount_cents=50, reason="Quick work", key="admin-world"
     )
     from tasks.services.groups import group_create, group_member_add
+    from workers.searches import saved_search_save
+    from workers.selectors import FeedFilters
+
+    saved_search_save(worker=worker, name="Reviews", filters=FeedFilters(q="review"))
 
     group_member_add(group=group_create(owner=employer, name="Trusted"), worker=worker, by=employer)
     return {"assignment": kept.pk, "disputed": disputed.pk}

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import user_column
+from core.admin import ViewOnlyAdmin, user_column
 
-from .models import Block
+from .models import Block, SavedSearch
 
 
 @admin.register(Block)
@@ -25,3 +25,18 @@ class BlockAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(ViewOnlyAdmin):
+    """Workers' saved searches of the feed (their own to make and delete): view-only."""
+
+    list_display = ["id", "worker_email", "name", "q", "category", "created_at"]
+    search_fields = ["=id", "worker__email", "name", "q"]
+    list_select_related = ["worker", "category"]
+    fields = [
+        "worker", "name", "q", "category", "min_reward_cents", "max_reward_cents", "hide_done",
+        "created_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    worker_email = user_column("worker", _("worker"))
