@@ -25,6 +25,7 @@ from tasks.models import (
     Submission,
 )
 from tasks.selectors import gold_accuracies
+from tasks.statistics import campaign_statistics
 
 from ..module_db import module_transaction
 
@@ -133,6 +134,20 @@ class TestOneSeed:
         assert "Demo check tasks ready" in seeded and "(stopped)" in seeded
         assert ledger_violations() == []
 
+    def test_seed_demo_gives_an_employer_two_weeks_of_statistics(self, seeded):
+        campaign = Campaign.objects.select_related("employer").get(title__startswith="[Demo] Daily")
+        assert campaign.employer.email == "employer1@demo.kaaj.test"
+        stats = campaign_statistics(campaign, zone=campaign.employer.zone)
+        assert sum(1 for day in stats.days if day.submitted) >= 12  # of the 14 days drawn
+        assert any(day.undecided for day in stats.days[-3:])  # the last days wait for review
+        figures = stats.figures
+        assert figures.approved > 4 * figures.rejected > 0 and figures.waiting > 0
+        assert 60 <= figures.median_to_complete <= 20 * 60
+        assert 3600 <= figures.median_to_review <= 12 * 3600
+        assert figures.spent_cents > 0 and figures.escrow_cents > 0
+        assert "Demo statistics ready: " in seeded
+        assert ledger_violations() == []
+
     def test_seed_demo_second_run_creates_nothing(self, seeded, capsys):
         before = snapshot()
 
@@ -143,6 +158,7 @@ class TestOneSeed:
         assert "Demo campaigns ready (0 new)" in printed
         assert "Demo qualification tests ready (0 new)" in printed
         assert "Demo check tasks ready (0 new)" in printed
+        assert "Demo statistics ready (0 new)" in printed
         assert ledger_violations() == []
 
 

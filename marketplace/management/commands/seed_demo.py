@@ -30,12 +30,14 @@ from payments.services.deposits import deposit_start, sandbox_checkout_confirm
 from tasks.gold import gold_due
 from tasks.models import (
     Assignment,
+    AssignmentEvent,
     Campaign,
     CampaignStatus,
     Category,
     EmployerRating,
     ProofKind,
     Qualification,
+    Submission,
 )
 from tasks.selectors import gold_accuracies
 from tasks.services import (
@@ -121,6 +123,16 @@ def _gold_secret(worker_ids: list[int]) -> str:
             return secret
     raise CommandError("no demo secret serves the demo's check tasks early enough")
 
+
+# Demo employer 1's campaign with two weeks of work behind it (its statistics page): how many
+# tasks were sent on each of the last days, oldest first, by demo workers 1, 3, 4 and 5 in
+# turn (2 is the warned one: kept apart). One of every HISTORY_REJECT_EVERY reviews rejects;
+# the last HISTORY_WAITING_DAYS days' work still waits for review.
+HISTORY_TITLE = "[Demo] Daily: Rate a street-food stall from its photo"
+HISTORY_DAYS = (3, 4, 2, 5, 6, 4, 7, 5, 3, 6, 8, 7, 5, 4)
+HISTORY_WORKERS = (1, 3, 4, 5)
+HISTORY_REJECT_EVERY = 6
+HISTORY_WAITING_DAYS = 2
 
 DEFAULT_PASSWORD = "kaaj-demo-pass"  # noqa: S105  (a published demo password, by design)
 MODERATOR_EMAIL = f"moderator@{DEMO_DOMAIN}"
@@ -297,6 +309,8 @@ class Command(BaseCommand):
         if employers and workers >= max(GOLD_WORKERS) and settings.PAYMENTS_PROVIDER == SANDBOX:
             self._seed_gold(moderator)  # before the other work takes the workers' open claims
         self._seed_campaigns(plans, workers)
+        if employers and workers and settings.PAYMENTS_PROVIDER == SANDBOX:
+            self._seed_history(moderator)
         if employers and workers and campaigns:
             self._seed_tests(moderator, workers)
         if levels and employers and settings.PAYMENTS_PROVIDER == SANDBOX:
@@ -431,6 +445,91 @@ class Command(BaseCommand):
                 assignment=assignment, worker=worker, answers={"price": typed}, files={}
             )
             answered += 1
+
+    def _seed_history(self, moderator: User) -> None:
+        """Demo employer 1's campaign with work sent on each of the last days (HISTORY_DAYS),
+        reviewed a few hours after, so its statistics and the employer's dashboard draw two
+        weeks rather than one bar. The work is done through the services, now, and its times
+        are then moved back to the day each task stands for, as the demo's join dates are
+        made up (the services take no clock; the ledger's rows keep theirs: append-only).
+        Once."""
+        employer = User.objects.get(email__iexact=demo_email("employer", 1))
+        if Campaign.objects.filter(employer=employer, title=HISTORY_TITLE).exists():
+            self.stdout.write("Demo statistics ready (0 new).")
+            return
+        emails = [demo_email("worker", n) for n in HISTORY_WORKERS]
+        crew = list(User.objects.filter(email__in=emails).order_by("email"))
+        if not crew:
+            return
+        positions = sum(HISTORY_DAYS) + 6  # some left open for the feed
+        category = Category.objects.get(slug="survey")
+        spec = replace(
+            self._spec("[Demo] Daily:", category, CampaignStatus.ACTIVE),
+            title=HISTORY_TITLE,
+            proof_fields=[{"key": "stars", "label": "Stars, 1 to 5, and why", "kind": "text"}],
+            positions=positions,
+            max_tasks_per_worker=positions,
+        )
+        reward = spec.reward_cents
+        self._top_up(
+            employer,
+            balances_of(employer).available_cents + positions * (reward + fee_for(reward)),
+        )
+        now, n, self._turn = timezone.now(), 0, 0
+        with transaction.atomic():
+            campaign = campaign_create(employer=employer, spec=spec)
+            campaign = campaign_launch(campaign=campaign, by=employer)
+            campaign = campaign_moderate(campaign=campaign, by=moderator, approve=True)
+            for back, count in zip(range(len(HISTORY_DAYS) - 1, -1, -1), HISTORY_DAYS, strict=True):
+                for k in range(count):
+                    n += 1
+                    claimed = now - timedelta(days=back, minutes=45 * (k + 1))
+                    submitted = claimed + timedelta(minutes=3 + n * 7 % 19)
+                    reviewed = None
+                    if back >= HISTORY_WAITING_DAYS:
+                        reviewed = submitted + timedelta(hours=1 + n * 5 % 11, minutes=n % 50)
+                    self._history_task(campaign, crew, n, (claimed, submitted, reviewed))
+        days = len(HISTORY_DAYS)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo statistics ready: {HISTORY_TITLE!r}, {n} tasks over {days} days."
+            )
+        )
+
+    def _history_task(self, campaign: Campaign, crew: list[User], n: int, times: tuple) -> None:
+        """One task of :meth:`_seed_history`, by the next of ``crew`` who may claim: claimed,
+        sent and reviewed (unless its review time is None) through the services, then its
+        times and its history's moved to ``times`` (claimed, submitted, reviewed)."""
+        claimed, submitted, reviewed = times
+        assignment = self._claim(campaign, crew)
+        if assignment is None:  # every one of them busy with other demo work
+            return
+        self._submit(assignment)
+        if reviewed is not None and n % HISTORY_REJECT_EVERY == 0:
+            reason = "The stars come without the reason the task asks for."
+            submission_reject(assignment=assignment, by=campaign.employer, reason=reason)
+        elif reviewed is not None:
+            submission_approve(assignment=assignment, by=campaign.employer)
+        row = Assignment.objects.get(pk=assignment.pk)
+        moved = {
+            "claimed_at": claimed,
+            "expires_at": claimed + (row.expires_at - row.claimed_at),
+            "submitted_at": submitted,
+            "updated_at": reviewed or submitted,
+        }
+        if row.review_due_at is not None:
+            moved["review_due_at"] = submitted + (row.review_due_at - row.submitted_at)
+        if reviewed is not None:
+            moved["reviewed_at"] = reviewed
+        if row.dispute_until is not None:
+            moved["dispute_until"] = reviewed + (row.dispute_until - row.reviewed_at)
+        Assignment.objects.filter(pk=row.pk).update(**moved)
+        Submission.objects.filter(assignment=row).update(created_at=submitted)
+        events = AssignmentEvent.objects.filter(assignment=row)
+        events.filter(to_status="claimed").update(created_at=claimed)
+        events.filter(to_status="submitted").update(created_at=submitted)
+        if reviewed is not None:
+            events.exclude(to_status__in=("claimed", "submitted")).update(created_at=reviewed)
 
     def _seed_levels(self, workers: int) -> None:
         """Demo workers 3, 4 and 5 get the record of levels 1, 2 and 3: as many tasks of a
