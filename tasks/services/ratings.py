@@ -223,6 +223,16 @@ def _moderation_check(rating: EmployerRating, by: User, reason: str) -> str:
     return reason_check(reason, missing=_("Write the reason for your decision."))
 
 
+def _audit(rating: EmployerRating, by: User, decision: str, reason: str) -> None:
+    audit_record(
+        actor=by,
+        action=f"rating.{decision}",
+        target=rating,
+        reason=reason,
+        details={"employer_id": rating.employer_id, "campaign_id": rating.campaign_id},
+    )
+
+
 def rating_hide(*, rating: EmployerRating, by: User, reason: str) -> EmployerRating:
     """A moderator hides a rating (reported or not): out of every public list and of the
     employer's averages (their cached record forgotten), for good; audited.
@@ -235,13 +245,7 @@ def rating_hide(*, rating: EmployerRating, by: User, reason: str) -> EmployerRat
             hidden_at=timezone.now(), hidden_by=by, hidden_reason=reason
         ):
             raise _hidden()
-        audit_record(
-            actor=by,
-            action="rating.hide",
-            target=rating,
-            reason=reason,
-            details={"employer_id": rating.employer_id, "campaign_id": rating.campaign_id},
-        )
+        _audit(rating, by, "hide", reason)
         employer_stats_forget([rating.employer_id])
     rating.refresh_from_db()
     return rating
@@ -261,13 +265,7 @@ def rating_keep(*, rating: EmployerRating, by: User, reason: str) -> EmployerRat
             raise DomainError(
                 "not_reported", _("No report of this rating waits for a decision."), status=409
             )
-        audit_record(
-            actor=by,
-            action="rating.keep",
-            target=rating,
-            reason=reason,
-            details={"employer_id": rating.employer_id, "campaign_id": rating.campaign_id},
-        )
+        _audit(rating, by, "keep", reason)
     rating.refresh_from_db()
     return rating
 

@@ -4,6 +4,8 @@ without JavaScript; every change is a POST."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -52,21 +54,15 @@ def campaign_ratings_page(request: HttpRequest, pk: int) -> HttpResponse:
 def rating_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer a rating of one of the employer's campaigns (404 for anybody else's)."""
     rating = rating_of_employer(request.user, pk)
-    back = reverse("tasks:campaign_ratings", args=[rating.campaign_id]) + f"#rating-{rating.pk}"
-    form = RatingAnswerForm(request.POST or None, initial={"answer": rating.answer})
-    if request.method == "POST" and form.is_valid():
-        try:
-            rating_answer(rating=rating, by=request.user, answer=form.cleaned_data["answer"])
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Your answer is shown under the rating."))
-            return redirect(back)
-    return render(
+    return _rating_form_page(
         request,
-        "tasks/rating_answer.html",
-        {"rating": rating, "form": form, "back": back, "answerable": answerable(rating)},
-        status=400 if form.errors else 200,
+        rating,
+        RatingAnswerForm(request.POST or None, initial={"answer": rating.answer}),
+        act=lambda answer: rating_answer(rating=rating, by=request.user, answer=answer),
+        done=_("Your answer is shown under the rating."),
+        template="tasks/rating_answer.html",
+        back=reverse("tasks:campaign_ratings", args=[rating.campaign_id]),
+        answerable=answerable(rating),
     )
 
 
@@ -75,20 +71,43 @@ def rating_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
 def rating_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a rating as abusive: a moderator hides it or keeps it."""
     rating = rating_visible_to(request.user, pk)
-    back = reverse("workers:employer_ratings", args=[rating.employer_id]) + f"#rating-{rating.pk}"
-    form = RatingReportForm(request.POST or None)
+    return _rating_form_page(
+        request,
+        rating,
+        RatingReportForm(request.POST or None),
+        act=lambda reason: rating_report(rating=rating, by=request.user, reason=reason),
+        done=_("Thank you: a moderator will look at this rating."),
+        template="tasks/rating_report.html",
+        back=reverse("workers:employer_ratings", args=[rating.employer_id]),
+    )
+
+
+def _rating_form_page(
+    request: HttpRequest,
+    rating: EmployerRating,
+    form,
+    *,
+    act: Callable[..., object],
+    done: str,
+    template: str,
+    back: str,
+    **context,
+) -> HttpResponse:
+    """A rating with one form under it: on a valid POST, ``act`` (one service call, given
+    the form's fields) and back to the rating in its list; a refusal goes on the form."""
+    back += f"#rating-{rating.pk}"
     if request.method == "POST" and form.is_valid():
         try:
-            rating_report(rating=rating, by=request.user, reason=form.cleaned_data["reason"])
+            act(**form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
         else:
-            messages.success(request, _("Thank you: a moderator will look at this rating."))
+            messages.success(request, done)
             return redirect(back)
     return render(
         request,
-        "tasks/rating_report.html",
-        {"rating": rating, "form": form, "back": back},
+        template,
+        {"rating": rating, "form": form, "back": back, **context},
         status=400 if form.errors else 200,
     )
 
