@@ -38,6 +38,7 @@ from tasks.models import (
     ProofKind,
     Qualification,
     Submission,
+    WorkerGroup,
 )
 from tasks.selectors import gold_accuracies
 from tasks.services import (
@@ -56,6 +57,7 @@ from tasks.services import (
 )
 from tasks.services.bonuses import bonus_pay
 from tasks.services.disputes import dispute_open, dispute_respond
+from tasks.services.groups import group_create, group_member_add
 from tasks.services.qualifications import (
     QualificationSpec,
     qualification_attempt,
@@ -64,7 +66,10 @@ from tasks.services.qualifications import (
 from tasks.services.ratings import RATABLE_STATUSES, rating_answer, rating_save
 from workers.claims import task_claim
 from workers.levels import levels_recompute
+from workers.models import SavedSearch
 from workers.sanctions import sanction_evaluate
+from workers.searches import saved_search_save
+from workers.selectors import FeedFilters
 
 DEMO_DOMAIN = "demo.kaaj.test"
 # The demo's qualification tests: Kaaj's own (a moderator's) and demo employer 1's.
@@ -320,6 +325,10 @@ class Command(BaseCommand):
             self._seed_warning()
         if employers and workers:
             self._seed_ratings()
+        if employers and workers >= 3 and settings.PAYMENTS_PROVIDER == SANDBOX:
+            self._seed_groups(moderator)
+        if workers:
+            self._seed_searches()
 
     def _seed_tests(self, moderator: User, workers: int) -> None:
         """Kaaj's qualification test and demo employer 1's, an active campaign of theirs that
@@ -680,6 +689,52 @@ class Command(BaseCommand):
                     )
             made += 1
         self.stdout.write(self.style.SUCCESS(f"Demo ratings of employers ready ({made} new)."))
+
+    def _seed_groups(self, moderator: User) -> None:
+        """Demo employer 1's group of chosen workers (demo workers 1 and 3) and a private
+        campaign open to it alone, live: the two see it in their feed, nobody else (once)."""
+        employer = User.objects.get(email__iexact=demo_email("employer", 1))
+        if WorkerGroup.objects.filter(owner=employer).exists():
+            self.stdout.write("Demo group and private campaign ready (0 new).")
+            return
+        spec = replace(
+            self._spec(
+                "[Demo] Private:", Category.objects.get(slug="data-entry"), CampaignStatus.ACTIVE
+            ),
+            title="[Demo] Private: Type a Bengali shop receipt",
+            instructions="Open the photo of the receipt and type every line, in Bengali.",
+            proof_fields=[{"key": "lines", "label": "The receipt's lines", "kind": "text"}],
+            positions=5,
+        )
+        reward = spec.reward_cents
+        self._top_up(
+            employer, balances_of(employer).available_cents + 5 * (reward + fee_for(reward))
+        )
+        with transaction.atomic():
+            group = group_create(owner=employer, name="Careful Bangla typists")
+            for number in (1, 3):
+                worker = User.objects.get(email__iexact=demo_email("worker", number))
+                group_member_add(group=group, worker=worker, by=employer)
+            spec = replace(spec, groups=(group.pk,))
+            campaign = campaign_create(employer=employer, spec=spec)
+            campaign = campaign_launch(campaign=campaign, by=employer)
+            campaign_moderate(campaign=campaign, by=moderator, approve=True)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo group {group.name!r} and its private campaign ready.")
+        )
+
+    def _seed_searches(self) -> None:
+        """Demo worker 1's saved searches (once): Bengali words, and reviews paying 5 cents
+        or more."""
+        worker = User.objects.get(email__iexact=demo_email("worker", 1))
+        if SavedSearch.objects.filter(worker=worker).exists():
+            self.stdout.write("Demo saved searches ready (0 new).")
+            return
+        saved_search_save(worker=worker, name="ফেসবুক", filters=FeedFilters(q="ফেসবুক"))
+        saved_search_save(
+            worker=worker, name="Reviews", filters=FeedFilters(q="review", min_reward_cents=5)
+        )
+        self.stdout.write(self.style.SUCCESS("Demo saved searches ready (2 new)."))
 
     def _ensure(self, email: str, password: str, name: str, country: str, language: str) -> int:
         _, created = user_ensure_verified(
