@@ -106,6 +106,7 @@ def world():
     payout_request(user=worker, method=method, amount_cents=1_000)
     _warned(worker)
     rating = _rated(dispute, employer)
+    group = _grouped(employer, worker)
     return {
         "employer": employer,
         "worker": worker,
@@ -120,7 +121,21 @@ def world():
         "payout": Payout.objects.get(user=worker),
         "method": PayoutMethod.objects.get(user=worker),
         "rating": rating,
+        "group": group,
     }
+
+
+def _grouped(employer, worker):
+    """The employer's group with the worker in it, and the worker's saved search: the groups'
+    pages and the feed's saved searches show them."""
+    from tasks.services.groups import group_create, group_member_add
+    from workers.searches import saved_search_save
+    from workers.selectors import FeedFilters
+
+    group = group_create(owner=employer, name="Careful typists")
+    group_member_add(group=group, worker=worker, by=employer)
+    saved_search_save(worker=worker, name="Follow", filters=FeedFilters(q="follow"))
+    return group
 
 
 def _warned(worker) -> None:
@@ -184,6 +199,8 @@ ARGS = {
     "tasks:rating_answer": lambda w: w["rating"].pk,
     "tasks:rating_report": lambda w: w["rating"].pk,
     "moderation:rating_decide": lambda w: w["rating"].pk,
+    "workers:group": lambda w: w["group"].pk,
+    "workers:group_add": lambda w: w["dispute"].assignment_id,
 }
 
 
