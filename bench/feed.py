@@ -75,52 +75,39 @@ def run(args) -> None:
         .first()
         for country, _label in PROBES
     ]
-    for sort in ("reward", "newest"):
-        for worker, (_country, label) in zip(probes, PROBES, strict=True):
-            page = employer_stats_attach(feed(worker=worker, sort=sort)[:PAGE])  # warm up
-            timings, in_database = [], []
-            for _ in range(args.requests):
-                spent = [0.0]
-                began = time.perf_counter()
-                with connection.execute_wrapper(_timer(spent)):
-                    page = employer_stats_attach(feed(worker=worker, sort=sort)[:PAGE])
-                timings.append((time.perf_counter() - began) * 1000)
-                in_database.append(spent[0] * 1000)
-            p50 = statistics.median(timings)
-            p95 = statistics.quantiles(timings, n=20)[-1]
-            flag = "" if p95 <= 20 else "  (above the 20 ms target)"
-            print(
-                f"sort={sort:6s} worker in {label:13s}: {len(page):2d} items, "
-                f"p50 {p50:6.2f} ms, p95 {p95:6.2f} ms "
-                f"(waiting for PostgreSQL: p50 {statistics.median(in_database):5.2f} ms){flag}"
-            )
-            if args.explain:
-                sql, params = feed(worker=worker, sort=sort)[:PAGE].query.sql_with_params()
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-                    print("\n".join("    " + row[0] for row in cursor.fetchall()))
+    cases = [
+        (f"sort={sort:6s} worker in {label:13s}", worker, {"sort": sort})
+        for sort in ("reward", "newest")
+        for worker, (_country, label) in zip(probes, PROBES, strict=True)
+    ]
     # Search and filters (issue 14): the same page, narrowed as workers narrow it.
-    for label, filters in SEARCHES:
-        for worker, (_country, who) in list(zip(probes, PROBES, strict=True))[:2]:
-            narrowed = FeedFilters(**filters)
-            employer_stats_attach(feed(worker=worker, filters=narrowed)[:PAGE])  # warm up
-            timings = []
-            for _ in range(args.requests):
-                began = time.perf_counter()
-                page = employer_stats_attach(feed(worker=worker, filters=narrowed)[:PAGE])
-                timings.append((time.perf_counter() - began) * 1000)
-            p50 = statistics.median(timings)
-            p95 = statistics.quantiles(timings, n=20)[-1]
-            flag = "" if p95 <= 20 else "  (above the 20 ms target)"
-            print(
-                f"{label:34s} worker in {who:10s}: {len(page):2d} items, "
-                f"p50 {p50:6.2f} ms, p95 {p95:6.2f} ms{flag}"
-            )
-            if args.explain:
-                sql, params = feed(worker=worker, filters=narrowed)[:PAGE].query.sql_with_params()
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-                    print("\n".join("    " + row[0] for row in cursor.fetchall()))
+    cases += [
+        (f"{label:34s} worker in {who:10s}", worker, {"filters": FeedFilters(**filters)})
+        for label, filters in SEARCHES
+        for worker, (_country, who) in list(zip(probes, PROBES, strict=True))[:2]
+    ]
+    for label, worker, options in cases:
+        page = employer_stats_attach(feed(worker=worker, **options)[:PAGE])  # warm up
+        timings, in_database = [], []
+        for _ in range(args.requests):
+            spent = [0.0]
+            began = time.perf_counter()
+            with connection.execute_wrapper(_timer(spent)):
+                page = employer_stats_attach(feed(worker=worker, **options)[:PAGE])
+            timings.append((time.perf_counter() - began) * 1000)
+            in_database.append(spent[0] * 1000)
+        p50 = statistics.median(timings)
+        p95 = statistics.quantiles(timings, n=20)[-1]
+        flag = "" if p95 <= 20 else "  (above the 20 ms target)"
+        print(
+            f"{label}: {len(page):2d} items, p50 {p50:6.2f} ms, p95 {p95:6.2f} ms "
+            f"(waiting for PostgreSQL: p50 {statistics.median(in_database):5.2f} ms){flag}"
+        )
+        if args.explain:
+            sql, params = feed(worker=worker, **options)[:PAGE].query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+                print("\n".join("    " + row[0] for row in cursor.fetchall()))
     assert Campaign.objects.filter(status="active").count() >= args.campaigns
 
 
