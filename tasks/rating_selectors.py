@@ -21,9 +21,23 @@ def ratings_visible() -> QuerySet[EmployerRating]:
             *(f.name for f in EmployerRating._meta.concrete_fields),
             "campaign__title",
             "campaign__employer_id",
+            "campaign__groups",
         )
         .order_by("-created_at", "-id")
     )
+
+
+def campaign_title_for(rating: EmployerRating, user) -> str:
+    """The title of the rated campaign as ``user`` may read it: a private campaign's (open
+    to chosen workers only) is for its employer, the rating's author and moderators; for
+    anybody else, "" (the rating still counts and shows)."""
+    campaign = rating.campaign
+    if not campaign.groups or (
+        user is not None
+        and (user.pk in (campaign.employer_id, rating.worker_id) or user.is_moderator)
+    ):
+        return campaign.title
+    return ""
 
 
 def rated_employer(pk: int) -> User:

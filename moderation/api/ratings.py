@@ -44,7 +44,7 @@ class ModerationRatingDecideView(APIView):
         data.is_valid(raise_exception=True)
         decide = RATING_DECISIONS[data.validated_data["action"]]
         rating = decide(rating=rating, by=request.user, reason=data.validated_data["reason"])
-        return Response(RatingSerializer(rating).data)
+        return Response(RatingSerializer(rating, context={"request": request}).data)
 
 
 urlpatterns = [

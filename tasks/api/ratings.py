@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from tasks import limits
 from tasks.models import EmployerRating
 from tasks.rating_selectors import (
+    campaign_title_for,
     campaign_worked,
     employer_ratings,
     rated_employer,
@@ -44,7 +45,9 @@ class RatingSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     campaign = serializers.IntegerField(source="campaign_id", read_only=True)
-    campaign_title = serializers.CharField(source="campaign.title", read_only=True)
+    campaign_title = serializers.SerializerMethodField(
+        help_text=_("Empty for a private campaign (open to chosen workers) not yours.")
+    )
     employer = serializers.IntegerField(source="employer_id", read_only=True)
     pay = _score(_("Pay fairness, 1 to 5."))
     clarity = _score(_("Clarity of the instructions, 1 to 5."))
@@ -55,6 +58,11 @@ class RatingSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_campaign_title(self, rating) -> str:
+        request = self.context.get("request")
+        return campaign_title_for(rating, request.user if request else None)
+
     editable_until = serializers.SerializerMethodField(
         help_text=_("Until when its worker may change it.")
     )
@@ -95,7 +103,10 @@ class CampaignRatingView(APIView):
         data = RatingSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rating, created = rating_save(campaign=campaign, worker=request.user, **data.validated_data)
-        return Response(RatingSerializer(rating).data, status=201 if created else 200)
+        return Response(
+            RatingSerializer(rating, context={"request": request}).data,
+            status=201 if created else 200,
+        )
 
 
 @extend_schema_view(
@@ -126,7 +137,7 @@ class RatingAnswerView(APIView):
         data = AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rating = rating_answer(rating=rating, by=request.user, **data.validated_data)
-        return Response(RatingSerializer(rating).data)
+        return Response(RatingSerializer(rating, context={"request": request}).data)
 
 
 class RatingReportView(APIView):
@@ -142,4 +153,4 @@ class RatingReportView(APIView):
         data = ReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rating = rating_report(rating=rating, by=request.user, **data.validated_data)
-        return Response(RatingSerializer(rating).data)
+        return Response(RatingSerializer(rating, context={"request": request}).data)

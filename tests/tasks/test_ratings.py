@@ -250,7 +250,9 @@ class TestRatings:
         rating_hide(rating=rating, by=moderator, reason="Personal details")
         assert ratings_reported(limit=10) == []
         assert list(employer_ratings(user(world.employer))) == []
-        audit = ModerationAction.objects.filter(target_id=str(rating.pk)).order_by("id")
+        audit = ModerationAction.objects.filter(
+            target_type__model="employerrating", target_id=str(rating.pk)
+        ).order_by("id")
         assert [(a.action, a.reason) for a in audit] == [
             ("rating.keep", "Harsh, not abuse"),
             ("rating.hide", "Personal details"),

@@ -325,3 +325,27 @@ def test_lists_cost_a_fixed_number_of_queries(api_as, client, employer, worker):
         group_member_add(group=group, worker=UserFactory(email=f"many{n}@example.com"), by=employer)
         group_create(owner=employer, name=f"Many {n}")
     assert counts() == few
+
+
+def test_ratings_keep_a_private_campaigns_title_from_outsiders(
+    client, api_as, employer, worker, outsider, moderator, trusted
+):
+    from tasks.services import submission_approve
+    from tasks.services.ratings import rating_save
+
+    campaign = private_campaign(employer, moderator, [trusted], title="Secret launch test")
+    assignment = task_claim(campaign=campaign, worker=worker)
+    from tasks.services import assignment_submit
+
+    assignment_submit(assignment=assignment, worker=worker, answers={"username": "k"}, files={})
+    submission_approve(assignment=assignment, by=employer)
+    rating_save(campaign=campaign, worker=worker, pay=5, clarity=4, speed=5, comment="Good")
+    url = f"/api/v1/employers/{employer.pk}/ratings/"
+    seen = api_as(outsider).get(url).json()["results"][0]
+    assert seen["campaign_title"] == "" and seen["pay"] == 5
+    assert api_as(worker).get(url).json()["results"][0]["campaign_title"] == "Secret launch test"
+    client.force_login(outsider)
+    page = client.get(f"/employers/{employer.pk}/ratings/").content.decode()
+    assert "for a private campaign" in page and "Secret launch test" not in page
+    client.force_login(employer)
+    assert "Secret launch test" in client.get(f"/employers/{employer.pk}/ratings/").text
