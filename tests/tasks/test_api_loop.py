@@ -50,10 +50,13 @@ def test_a_campaign_goes_from_draft_to_paid_work_through_the_api(
     assert [item["id"] for item in feed] == [draft["id"]]
     assert feed[0]["open_tasks"] == 2
     assert feed[0]["employer"] == {
+        "id": employer.pk,
         "name": "Rahim Traders",
         "approval_rate": None,
         "average_time_to_rate_hours": None,
         "overturned_rejections": 0,
+        "rating_average": None,
+        "rating_count": 0,
     }
 
     claim = client.post(f"{API}/campaigns/{draft['id']}/claim/", REMOTE_ADDR="10.1.2.3")
