@@ -314,7 +314,7 @@ class Command(BaseCommand):
         if employers and workers >= max(GOLD_WORKERS) and settings.PAYMENTS_PROVIDER == SANDBOX:
             self._seed_gold(moderator)  # before the other work takes the workers' open claims
         self._seed_campaigns(plans, workers)
-        if employers and workers and settings.PAYMENTS_PROVIDER == SANDBOX:
+        if employers and workers and campaigns and settings.PAYMENTS_PROVIDER == SANDBOX:
             self._seed_history(moderator)
         if employers and workers and campaigns:
             self._seed_tests(moderator, workers)
@@ -325,7 +325,7 @@ class Command(BaseCommand):
             self._seed_warning()
         if employers and workers:
             self._seed_ratings()
-        if employers and workers >= 3 and settings.PAYMENTS_PROVIDER == SANDBOX:
+        if employers and workers >= 3 and campaigns and settings.PAYMENTS_PROVIDER == SANDBOX:
             self._seed_groups(moderator)
         if workers:
             self._seed_searches()
