@@ -38,6 +38,7 @@ from .models import (
     Campaign,
     CampaignEvent,
     CampaignStatus,
+    CampaignText,
     Category,
     Dispute,
     EmployerRating,
@@ -559,4 +560,16 @@ class EmployerRatingAdmin(ViewOnlyAdmin):
         "updated_at", "answer", "answered_at", "reported_at", "reported_by", "report_reason",
         "hidden_at", "hidden_by", "hidden_reason",
     ]  # fmt: skip
+    readonly_fields = fields
+
+
+@admin.register(CampaignText)
+class CampaignTextAdmin(ViewOnlyAdmin):
+    """Each campaign's words as the feed searches them (written by PostgreSQL's trigger):
+    view-only."""
+
+    list_display = ["campaign"]
+    search_fields = ["=campaign__id"]
+    list_select_related = ["campaign"]
+    fields = ["campaign", "vector"]
     readonly_fields = fields

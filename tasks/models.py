@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import display
 
 from .limits import PLACEHOLDER, RATING_SCORE_MAX, RATING_SCORE_MIN, hidden_columns_dropped
-from .search import CAMPAIGN_VECTOR
 
 
 class ProofKind(models.TextChoices):
@@ -194,8 +194,6 @@ class Campaign(models.Model):
                 condition=~Q(qualifications=[]),
                 name="tasks_campaign_tested_idx",
             ),
-            # The feed's keyword search (tasks.search): on the expression, no stored column.
-            GinIndex(CAMPAIGN_VECTOR, name="tasks_campaign_search_idx"),
         ]
 
     def __str__(self) -> str:
@@ -222,6 +220,25 @@ class Campaign(models.Model):
         return PLACEHOLDER.sub(
             lambda match: str(task_input.get(match.group(1), match.group(0))), self.instructions
         )
+
+
+class CampaignText(models.Model):
+    """A campaign's words as the feed searches them (``tasks.search``): its title and
+    instructions as a tsvector, under a GIN index. Written by PostgreSQL itself (a trigger
+    on every insert and every change of the title or instructions: migration
+    0015_campaign_text), so no path that writes a campaign can leave it stale; a row of its
+    own so that loading a campaign never loads it."""
+
+    campaign = models.OneToOneField(
+        Campaign, primary_key=True, on_delete=models.CASCADE, related_name="text"
+    )
+    vector = SearchVectorField()
+
+    class Meta:
+        indexes = [GinIndex(fields=["vector"], name="tasks_campaign_text_idx")]
+
+    def __str__(self) -> str:
+        return f"text of {self.campaign_id}"
 
 
 class TaskStatus(models.TextChoices):

@@ -36,6 +36,7 @@ OUR_APPS = ["accounts", "payments", "tasks", "workers", "notifications", "webhoo
 VIEW_ONLY = {
     "tasks.assignmentevent",
     "tasks.campaignevent",
+    "tasks.campaigntext",
     "tasks.task",
     "tasks.assignment",
     "tasks.submission",

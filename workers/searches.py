@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import DomainError, not_found
 from core.money import amount_text
-from tasks.models import Campaign, Category
-from tasks.search import CAMPAIGN_VECTOR, search_query
+from tasks.models import Campaign, CampaignText, Category
+from tasks.search import search_query
 
 from .eligibility import claim_refusal, standing_read
 from .models import SavedSearch
@@ -135,13 +135,13 @@ def _words_match(campaign_id: int, searches: list[SavedSearch]) -> set[int]:
     """The ids of those ``searches`` whose words the campaign's text has: one query per
     WORDS_CHUNK of them, each search an EXISTS of its own query."""
     queries = [(s.pk, q) for s in searches if (q := search_query(s.q)) is not None]
-    text = Campaign.objects.filter(pk=campaign_id).alias(text=CAMPAIGN_VECTOR)
+    text = CampaignText.objects.filter(campaign_id=campaign_id)
     found: set[int] = set()
     for start in range(0, len(queries), WORDS_CHUNK):
         chunk = queries[start : start + WORDS_CHUNK]
         hits = (
             Campaign.objects.filter(pk=campaign_id)
-            .values(**{f"s{pk}": Exists(text.filter(text=query)) for pk, query in chunk})
+            .values(**{f"s{pk}": Exists(text.filter(vector=query)) for pk, query in chunk})
             .first()
         ) or {}
         found.update(int(key[1:]) for key, hit in hits.items() if hit)

@@ -135,19 +135,31 @@ def test_the_page_searches_and_says_what_is_wrong_next_to_the_field(client, camp
     assert bad.status_code == 400 and "Enter an amount" in bad.content.decode()
 
 
-def test_searching_costs_no_more_queries_than_browsing(client, campaigns, worker):
+def test_a_search_costs_one_query_more_than_browsing_whatever_it_finds(
+    client, campaigns, worker, employer, moderator
+):
     client.force_login(worker)
     client.get("/work/")
 
     def count(**query) -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get("/work/", query).status_code == 200
+            page = client.get("/work/", query)
+        assert page.status_code == 200 and "Watch our videos" in page.text
         return len(queries)
 
     plain = count()
-    assert (
-        count(q="video review", min_reward="0.10", hide_done="on", category="watch-video") == plain
-    )
+    searched = count(q="video", min_reward="0.10", hide_done="on", category="watch-video")
+    assert searched == plain + 1  # the matching campaigns' ids (workers.selectors._words)
+    for n in range(3):
+        active_campaign(employer, moderator, title=f"More videos {n}", reward_cents=20)
+    assert count(q="video", min_reward="0.10", hide_done="on") == searched
+
+
+def test_many_matches_and_few_take_the_same_campaigns(campaigns, worker, monkeypatch):
+    few = titles(worker, q="review")
+    monkeypatch.setattr("workers.selectors.FEW_MATCHES", 0)  # every search has "many"
+    assert titles(worker, q="review") == few == {"Write a review"}
+    assert titles(worker, q="ফেসবুক পেজ") == {"পেজ লাইক"}
 
 
 # --- saved searches ------------------------------------------------------------------------------
@@ -256,3 +268,17 @@ def test_saved_searches_never_reveal_a_private_campaign(employer, worker, outsid
     # Its members hear of it as chosen workers, not as a search match.
     assert not Notification.objects.filter(kind=NotificationKind.SEARCH_MATCHED).exists()
     assert Notification.objects.get(kind=NotificationKind.PRIVATE_CAMPAIGN).user == worker
+
+
+def test_postgresql_keeps_each_campaigns_words_as_its_title_and_instructions_change(
+    employer, worker
+):
+    from tasks.models import Campaign, CampaignText
+
+    give(employer, 1_000, key="words")
+    draft = campaign_create(employer=employer, spec=spec(title="Tag photos"))
+    assert CampaignText.objects.filter(campaign=draft).exists()  # written on insert
+    Campaign.objects.filter(pk=draft.pk).update(title="Label pictures")
+    matches = CampaignText.objects.filter(campaign=draft)
+    assert matches.filter(vector=search_query("label")).exists()
+    assert not matches.filter(vector=search_query("tag")).exists()
