@@ -37,6 +37,7 @@ class NotificationKind(models.TextChoices):
     EMPLOYER_RATED = "employer_rated", _("A worker rated you")
     PRIVATE_CAMPAIGN = "private_campaign", _("A campaign for a group you are in")
     SEARCH_MATCHED = "search_matched", _("A new campaign matches a saved search")
+    RATING_ANSWERED = "rating_answered", _("An employer answered your rating")
 
 
 class Notification(models.Model):

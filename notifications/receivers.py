@@ -22,6 +22,7 @@ from tasks.signals import (
     dispute_opened,
     employer_rated,
     gold_stop_changed,
+    rating_answered,
 )
 from workers.levels import worker_level_changed
 from workers.sanctions import sanction_changed
@@ -222,3 +223,18 @@ def employer_was_rated(sender, *, rating, created, **kwargs) -> None:
             + f"#rating-{rating.pk}",
             dedupe_key=f"rating:{rating.pk}",
         )
+
+
+@receiver(rating_answered, dispatch_uid="notifications.rating_answered")
+def rating_was_answered(sender, *, rating, **kwargs) -> None:
+    """The worker hears that the employer answered their rating (the first answer only)."""
+    notify(
+        user=rating.worker,
+        kind=Kind.RATING_ANSWERED,
+        params={
+            "employer_name": rating.employer.public_name,
+            "campaign_title": rating.campaign.title,
+        },
+        url=reverse("workers:campaign_rating", args=[rating.campaign_id]),
+        dedupe_key=f"rating-answer:{rating.pk}",
+    )

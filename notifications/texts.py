@@ -71,6 +71,9 @@ TEXTS: dict[str, KindText] = {
         ),
         True,
     ),
+    Kind.RATING_ANSWERED: KindText(
+        _("%(employer_name)s answered your rating of “%(campaign_title)s”."), False
+    ),
     Kind.SEARCH_MATCHED: KindText(
         _("New for your saved search “%(search_name)s”: “%(campaign_title)s”, %(reward_cents)s."),
         False,

@@ -37,3 +37,7 @@ bonus_paid = Signal()
 # rating: the EmployerRating row just written, with campaign and worker; created: its first
 # time (False for an edit) — tasks.services.ratings.
 employer_rated = Signal()
+
+# rating: the EmployerRating just answered by its employer for the first time (with campaign
+# and employer) — tasks.services.ratings.rating_answer.
+rating_answered = Signal()

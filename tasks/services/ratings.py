@@ -37,7 +37,7 @@ from core.errors import DomainError, not_found
 from tasks import limits
 from tasks.models import REVIEWED_STATUSES, Assignment, AssignmentStatus, Campaign, EmployerRating
 from tasks.selectors import employer_stats_forget
-from tasks.signals import employer_rated
+from tasks.signals import employer_rated, rating_answered
 
 from .reviews import reason_check
 
@@ -188,8 +188,11 @@ def rating_answer(*, rating: EmployerRating, by: User, answer: str) -> EmployerR
                 _("An answer can be changed for %(n)s days after it was given.")
                 % {"n": limits.RATING_EDIT_DAYS},
             )
+        first = row.answered_at is None
         row.answer, row.answered_at = answer, row.answered_at or now
         row.save(update_fields=["answer", "answered_at"])
+        if first:  # the worker hears of the answer once, not of each change to it
+            rating_answered.send(sender=EmployerRating, rating=row)
     rating.answer, rating.answered_at = row.answer, row.answered_at
     return rating
 

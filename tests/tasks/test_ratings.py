@@ -217,6 +217,11 @@ class TestRatings:
             rating_answer(rating=rating, by=employer, answer="Thank you!")
         row = EmployerRating.objects.get()
         assert (row.answer, row.answered_at) == ("Thank you!", first)
+        # The worker heard of the answer once, not of its change.
+        told = Notification.objects.filter(kind=NotificationKind.RATING_ANSWERED)
+        assert [(n.user_id, n.url) for n in told] == [
+            (rating.worker_id, f"/work/campaigns/{rating.campaign_id}/rating/")
+        ]
         later = timezone.now() + timedelta(days=8)
         with time_machine.travel(later), refused("edit_window_closed"):
             rating_answer(rating=rating, by=employer, answer="Later words")
