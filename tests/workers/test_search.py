@@ -282,3 +282,28 @@ def test_postgresql_keeps_each_campaigns_words_as_its_title_and_instructions_cha
     matches = CampaignText.objects.filter(campaign=draft)
     assert matches.filter(vector=search_query("label")).exists()
     assert not matches.filter(vector=search_query("tag")).exists()
+
+
+def test_saved_search_lists_cost_the_same_however_many(client, api_as, worker):
+    api = api_as(worker)
+    client.force_login(worker)
+
+    def counts() -> tuple[int, ...]:
+        sizes = []
+        for fetch in (
+            lambda: api.get("/api/v1/saved-searches/"),
+            lambda: client.get("/work/searches/"),
+            lambda: client.get("/work/"),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                assert fetch().status_code == 200
+            sizes.append(len(queries))
+        return tuple(sizes)
+
+    saved_search_save(worker=worker, name="One", filters=FeedFilters(q="one", category="survey"))
+    one = counts()
+    for n in range(4):
+        saved_search_save(
+            worker=worker, name=f"More {n}", filters=FeedFilters(q=f"w{n}", category="survey")
+        )
+    assert counts() == one
