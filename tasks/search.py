@@ -22,6 +22,8 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
 
+# The configuration a search's words are read by (its stems as prefixes; see tsquery_text).
+QUERY_CONFIG = "english"
 # Words of a query that count (the rest are ignored): enough for any real search.
 QUERY_MAX_WORDS = 8
 # Characters of a query the forms and serializers accept.
@@ -66,4 +68,4 @@ def search_query(text: str) -> SearchQuery | None:
     """:func:`tsquery_text` for the ORM: match it against ``CampaignText.vector``; None for
     a search with no words (which filters nothing)."""
     raw = tsquery_text(text)
-    return None if raw is None else SearchQuery(raw, search_type="raw", config="english")
+    return None if raw is None else SearchQuery(raw, search_type="raw", config=QUERY_CONFIG)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
@@ -24,7 +23,7 @@ from tasks.models import (
     CampaignText,
     TaskStatus,
 )
-from tasks.search import tsquery_text
+from tasks.search import QUERY_CONFIG, search_query, tsquery_text
 
 from .eligibility import Standing, eligible, rate, standing_read
 from .models import Block
@@ -74,9 +73,8 @@ class FeedFilters:
         return self == FeedFilters()
 
     def narrow(self, campaigns: QuerySet[Campaign], worker_id: int) -> QuerySet[Campaign]:
-        query = tsquery_text(self.q)
-        if query is not None:
-            campaigns = campaigns.filter(_words(query))
+        if tsquery_text(self.q) is not None:
+            campaigns = campaigns.filter(_words(self.q))
         if self.category:
             campaigns = campaigns.filter(category__slug=self.category)
         if self.min_reward_cents is not None:
@@ -141,14 +139,15 @@ def _open_tasks() -> RawSQL:
 FEW_MATCHES = 400
 # The campaign's words checked row by row, as the feed reads campaigns in its order: the
 # OFFSET 0 keeps PostgreSQL from turning it into a join it would plan on a guess.
+# (QUERY_CONFIG is a constant of tasks.search, no input.)
 _WORDS_CHECK = (
-    'EXISTS (SELECT 1 FROM tasks_campaigntext x WHERE x.campaign_id = "tasks_campaign"."id"'
-    " AND x.vector @@ to_tsquery('english', %s) OFFSET 0)"
+    'EXISTS (SELECT 1 FROM tasks_campaigntext x WHERE x.campaign_id = "tasks_campaign"."id"'  # noqa: S608
+    f" AND x.vector @@ to_tsquery('{QUERY_CONFIG}', %s) OFFSET 0)"
 )
 
 
-def _words(query: str) -> Q:
-    """Campaigns whose words match ``query`` (``tasks.search.tsquery_text``), said so that
+def _words(text: str) -> Q:
+    """Campaigns whose words match the search ``text`` (``tasks.search``), said so that
     the plan fits how many there are, which PostgreSQL's estimates of several words (taken
     as unrelated) or of prefixes miss by ten times either way (bench/feed.py). First the
     matching campaigns' ids, from the GIN index, at most FEW_MATCHES + 1 of them (one
@@ -156,13 +155,13 @@ def _words(query: str) -> Q:
     its own order checking each one's words until the page is full, which many matches
     make short."""
     ids = list(
-        CampaignText.objects.filter(
-            vector=SearchQuery(query, search_type="raw", config="english")
-        ).values_list("campaign_id", flat=True)[: FEW_MATCHES + 1]
+        CampaignText.objects.filter(vector=search_query(text)).values_list(
+            "campaign_id", flat=True
+        )[: FEW_MATCHES + 1]
     )
     if len(ids) <= FEW_MATCHES:  # one array parameter, not an IN list of hundreds
         return Q(RawSQL('"tasks_campaign"."id" = ANY(%s)', (ids,), output_field=BooleanField()))
-    return Q(RawSQL(_WORDS_CHECK, (query,), output_field=BooleanField()))  # noqa: S611
+    return Q(RawSQL(_WORDS_CHECK, (tsquery_text(text),), output_field=BooleanField()))  # noqa: S611
 
 
 def _done_by(worker_id: int) -> Exists:
